@@ -1,0 +1,1 @@
+"""Reading the software catalog: sources (I/O), parsing and validation (pure), and the model."""

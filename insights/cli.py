@@ -1,0 +1,279 @@
+"""The `insights` command. Commands parse options, call one library function, print, and exit.
+
+Errors are mapped to messages and exit codes in one place, `main`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from insights import __version__
+from insights.errors import EXIT_GATE_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, InsightsError
+
+log = logging.getLogger("insights")
+
+
+def _config(path: str | None):
+    from insights.config import load_config
+    from insights.resources import default_config
+
+    if path:
+        return load_config(Path(path))
+    local = Path("scorecards.yaml")
+    return load_config(local if local.is_file() else default_config())
+
+
+def _print_summary(outcome) -> None:
+    s = outcome.summary
+    click.echo(f"Run {outcome.run_id}: {s['entities']} entities scanned, {s['findings']} catalog findings")
+    click.echo(f"Checks: {s['passed']} passed, {s['failed']} failed, {s['unknown']} unknown, {s['waived']} waived")
+    if s["worst_teams"]:
+        click.echo("Most failures: " + ", ".join(f"{team} ({n})" for team, n in s["worst_teams"]))
+    for fmt, path in outcome.reports.items():
+        click.echo(f"Report ({fmt}): {path}")
+
+
+def _gates(outcome, db_url, fail_under, fail_on, fail_on_new_failures) -> None:
+    from insights.gates import gate_failures
+    from insights.report.view import load_view
+    from insights.store import Store
+
+    view = load_view(Store(db_url), outcome.run_id)
+    problems = gate_failures(view, fail_under=fail_under, fail_on=tuple(fail_on),
+                             fail_on_new_failures=fail_on_new_failures)
+    if problems:
+        for problem in problems:
+            click.echo(f"gate failed: {problem}", err=True)
+        sys.exit(EXIT_GATE_FAILED)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="insights")
+@click.option("--log-level", default="warning", show_default=True,
+              type=click.Choice(["debug", "info", "warning", "error"]), help="How much to log on stderr.")
+def cli(log_level: str) -> None:
+    """Tech Insights scorecards for a Backstage catalog wired to PagerDuty.
+
+    \b
+    Try it:  insights demo
+    """
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+def demo() -> None:
+    """Run the whole job on the bundled example catalog against a local PagerDuty simulator.
+
+    Writes insights.db and reports/ in the current folder. Run it twice to see what changed.
+
+    \b
+    Example:  insights demo
+    """
+    from insights.demo import run_demo
+
+    outcome = run_demo(Path.cwd().resolve())
+    _print_summary(outcome)
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="scorecards.yaml to use.")
+@click.option("--catalog", "catalogs", multiple=True, help="Folder, file or git URL; repeat for more. "
+              "Replaces the sources in the config.")
+@click.option("--db", "db_url", help="Database URL (default: INSIGHTS_DB_URL, the config, sqlite:///insights.db).")
+@click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False))
+@click.option("--pagerduty-url", help="PagerDuty API base URL (e.g. https://api.eu.pagerduty.com).")
+@click.option("--pagerduty-snapshot", type=click.Path(exists=True, dir_okay=False), help="Run offline from a snapshot.")
+@click.option("--fail-under", type=float, help="Exit 1 when the mean score is below this.")
+@click.option("--fail-on", multiple=True, help="Exit 1 when this check fails for any entity (repeatable).")
+@click.option("--fail-on-new-failures", is_flag=True, help="Exit 1 when a check fails that passed last run.")
+def run(config_path, catalogs, db_url, out_dir, pagerduty_url, pagerduty_snapshot, fail_under, fail_on,
+        fail_on_new_failures) -> None:
+    """Crawl the catalog, collect PagerDuty, evaluate checks and scorecards, store the run, write reports.
+
+    The PagerDuty token is read from PAGERDUTY_TOKEN.
+
+    \b
+    Example:  PAGERDUTY_TOKEN=... insights run --catalog ./services --db sqlite:///insights.db
+    """
+    from insights.catalog.sources import source_from_argument
+    from insights.pipeline import RunOptions, database_url, execute
+
+    config = _config(config_path)
+    url = database_url(db_url, config)
+    outcome = execute(RunOptions(
+        config=config, sources=tuple(source_from_argument(c) for c in catalogs), db_url=url,
+        out_dir=Path(out_dir), pagerduty_url=pagerduty_url,
+        snapshot=Path(pagerduty_snapshot) if pagerduty_snapshot else None, token=os.environ.get("PAGERDUTY_TOKEN")))
+    _print_summary(outcome)
+    gates = config.gates
+    _gates(outcome, url, fail_under if fail_under is not None else gates.fail_under,
+           fail_on or gates.fail_on, fail_on_new_failures)
+
+
+@cli.command()
+@click.option("--run", "run_id", type=int, help="Run to render (default: the latest successful run).")
+@click.option("--db", "db_url", help="Database URL.")
+@click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False))
+@click.option("--format", "formats", multiple=True, type=click.Choice(["md", "html", "json"]),
+              help="Formats to write (default: all).")
+def report(run_id, db_url, out_dir, formats) -> None:
+    """Render the reports of a stored run again.
+
+    \b
+    Example:  insights report --run 12 --out reports/
+    """
+    from insights.pipeline import database_url
+    from insights.report import FORMATS, write_reports
+    from insights.store import Store
+
+    written = write_reports(Store(database_url(db_url)), run_id, Path(out_dir), formats or FORMATS)
+    for fmt, path in written.items():
+        click.echo(f"Report ({fmt}): {path}")
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="scorecards.yaml to check.")
+def validate(config_path) -> None:
+    """Check scorecards.yaml and the checks it uses, without running anything.
+
+    \b
+    Example:  insights validate --config scorecards.yaml
+    """
+    config = _config(config_path)
+    click.echo(f"{config.path}: OK ({len(config.checks)} checks, {len(config.scorecards)} scorecards)")
+
+
+@cli.command()
+def facts() -> None:
+    """List every fact checks can use: id, type, source and meaning.
+
+    \b
+    Example:  insights facts
+    """
+    from insights.facts.registry import FACTS
+
+    for fact in FACTS.values():
+        click.echo(f"{fact.id}  ({fact.type}, {fact.source})\n    {fact.description}")
+
+
+@cli.command()
+@click.argument("entity_ref")
+@click.option("--run", "run_id", type=int, help="Run to read (default: the latest successful run).")
+@click.option("--db", "db_url", help="Database URL.")
+def explain(entity_ref, run_id, db_url) -> None:
+    """Every fact and check result of one entity, with how to fix each failure.
+
+    \b
+    Example:  insights explain component:default/checkout
+    """
+    from insights.explain import explain_entity
+    from insights.pipeline import database_url
+    from insights.store import Store
+
+    click.echo(explain_entity(Store(database_url(db_url)), entity_ref, run_id))
+
+
+@cli.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@click.option("--db", "db_url", help="Database URL.")
+def db_upgrade(db_url) -> None:
+    """Create or migrate the database schema to this version of insights.
+
+    \b
+    Example:  insights db upgrade --db postgresql+psycopg://insights@db/insights
+    """
+    from insights.pipeline import database_url
+    from insights.store import Store
+
+    revision = Store(database_url(db_url)).upgrade()
+    click.echo(f"database schema at revision {revision}")
+
+
+@cli.group()
+def pagerduty() -> None:
+    """PagerDuty: snapshot the account, or serve a local simulator."""
+
+
+@pagerduty.command()
+@click.option("--data", "data_file", type=click.Path(exists=True, dir_okay=False),
+              help="Snapshot file to serve (default: the bundled demo data).")
+@click.option("--port", default=0, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--latency-ms", default=0, show_default=True, help="Delay added to every response.")
+@click.option("--rate-limit", default=960, show_default=True, help="Requests per minute before 429.")
+@click.option("--fail-rate", default=0.0, show_default=True, help="Share of requests answered with 503.")
+@click.option("--token", default="simulator-token", show_default=True, help="The API key it accepts.")
+def simulate(data_file, port, latency_ms, rate_limit, fail_rate, token) -> None:
+    """Serve the PagerDuty REST API v2 on 127.0.0.1 from a snapshot, until interrupted.
+
+    \b
+    Example:  insights pagerduty simulate --port 8080 --latency-ms 20
+    """
+    import time
+
+    from insights.pagerduty.simulator import Simulator, SimulatorSettings
+    from insights.pagerduty.state import load_snapshot
+    from insights.resources import demo_data
+
+    state = load_snapshot(Path(data_file) if data_file else demo_data() / "pagerduty.json")
+    settings = SimulatorSettings(token=token, latency_ms=latency_ms, rate_limit=rate_limit, fail_rate=fail_rate)
+    with Simulator(state, settings, port=port) as simulator:
+        click.echo(f"PagerDuty simulator on {simulator.url} ({len(state.services)} services); Ctrl-C stops it",
+                   err=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+@pagerduty.command()
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Snapshot file to write.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="scorecards.yaml to use.")
+@click.option("--pagerduty-url", help="PagerDuty API base URL.")
+def snapshot(output, config_path, pagerduty_url) -> None:
+    """Collect the PagerDuty account once and write it to a snapshot file (token from PAGERDUTY_TOKEN).
+
+    \b
+    Example:  insights pagerduty snapshot -o pagerduty.json
+    """
+    from insights.pagerduty.state import save_snapshot
+    from insights.pipeline import RunOptions, pagerduty_state
+
+    config = _config(config_path)
+    token = os.environ.get("PAGERDUTY_TOKEN")
+    if not token:
+        raise click.UsageError("set PAGERDUTY_TOKEN to a read-only REST API key")
+    state = pagerduty_state(RunOptions(config=config, pagerduty_url=pagerduty_url, token=token))
+    save_snapshot(state, Path(output))
+    click.echo(f"{output}: {len(state.services)} services, {sum(state.requests.values())} requests")
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="insights", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(EXIT_USAGE)
+    except InsightsError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(error.exit_code)
+    except SystemExit:
+        raise
+    except Exception as error:  # noqa: BLE001 (the one place that turns surprises into a short message)
+        log.debug("internal error", exc_info=True)
+        click.echo(f"internal error: {type(error).__name__}: {error}\nThis is a bug in insights; please report it "
+                   "with the command you ran (rerun with --log-level debug for the traceback).", err=True)
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_OK)

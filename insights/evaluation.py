@@ -1,0 +1,51 @@
+"""Catalog + PagerDuty state -> everything a run stores. Pure: no I/O."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+import pandas as pd
+
+from insights.catalog.model import Catalog
+from insights.config import Config
+from insights.facts.registry import compute_facts
+from insights.pagerduty.state import PagerDutyState
+from insights.rules.evaluate import evaluate
+from insights.rules.waivers import collect_waivers
+from insights.scorecards import score
+from insights.store.repo import RunBundle
+
+
+def organisation_results(facts: pd.DataFrame, state: PagerDutyState) -> list[dict]:
+    """PagerDuty services no entity points at, and services several entities share."""
+    users: dict[str, list[str]] = defaultdict(list)
+    if "pagerduty.service_id" in facts:
+        for ref, service_id in facts["pagerduty.service_id"].items():
+            if service_id:
+                users[service_id].append(ref)
+    results = []
+    for service in state.services:
+        refs = sorted(users.get(service["id"], []))
+        common = {"service_id": service["id"], "service_name": service.get("name")}
+        if not refs:
+            results.append({"kind": "orphan-service", **common,
+                            "detail": {"status": service.get("status"), "html_url": service.get("html_url"),
+                                       "teams": [t.get("summary") for t in service.get("teams", [])]}})
+        elif len(refs) > 1:
+            results.append({"kind": "shared-service", **common, "detail": {"entities": refs,
+                                                                          "html_url": service.get("html_url")}})
+    return results
+
+
+def evaluate_run(config: Config, catalog: Catalog, state: PagerDutyState, now: datetime) -> RunBundle:
+    facts = compute_facts(catalog.entities, state, now)
+    waivers, waiver_findings = collect_waivers(catalog.entities, config.check_ids, now.date(),
+                                               config.waiver_max_days)
+    results = evaluate(list(config.checks), facts, waivers)
+    scores = score(list(config.scorecards), results, facts, {c.id: c.weight for c in config.checks})
+    return RunBundle(entities=list(catalog.entities), facts=facts, checks=list(config.checks), results=results,
+                     scorecards=list(config.scorecards), scores=scores,
+                     findings=list(catalog.findings) + waiver_findings,
+                     organisation=organisation_results(facts, state), pagerduty_url=state.api_url,
+                     pagerduty_collected_at=state.collected_at, pagerduty_requests=state.requests)

@@ -1,0 +1,95 @@
+"""Facts about whether PagerDuty's names, teams and tags agree with the catalog.
+
+PagerDuty recommends naming a service after the thing it alerts for and tagging policies and teams
+with `service:`, `team:` and `env:` tags; these facts measure that practice against the catalog.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+import pandas as pd
+
+from insights.catalog.refs import display_name
+from insights.facts.base import Fact, each
+
+SOURCE = "catalog and PagerDuty"
+UNKNOWN_MEANS = "no PagerDuty service resolved"
+FACTS = [
+    Fact("pagerduty.name_matches", "boolean",
+         "The PagerDuty service name equals the entity name after normalisation (case, `-`/`_`/spaces, "
+         "environment suffixes such as ` (Production)`).", SOURCE),
+    Fact("pagerduty.name_similarity", "number", "Similarity of the two normalised names, 0 to 1.", SOURCE),
+    Fact("pagerduty.team_matches_owner", "boolean", "A PagerDuty team of the service is named like the owner group.",
+         SOURCE),
+    Fact("pagerduty.policy_mentions_owner", "boolean", "The escalation policy's name mentions the owner team.",
+         SOURCE),
+    Fact("pagerduty.tags", "list", "Tags on the escalation policy and on the service's teams.", SOURCE),
+    Fact("pagerduty.tags_include_service", "boolean", "The tags include `service:<entity name>`.", SOURCE),
+    Fact("pagerduty.tags_include_team", "boolean", "The tags include `team:<owner>`.", SOURCE),
+    Fact("pagerduty.env_tag_matches_lifecycle", "boolean",
+         "An `env:` tag is present and agrees with spec.lifecycle (production -> env:production or env:prod).",
+         SOURCE),
+]
+
+ENV_SUFFIX = re.compile(r"[\s_-]*(\((production|prod|staging|stage|dev|development)\)|[-_ ](production|prod))$")
+ENVIRONMENTS = {"production": {"production", "prod"},
+                "experimental": {"dev", "development", "staging", "stage", "experimental", "sandbox", "test"}}
+
+
+def normalise(name: str | None) -> str:
+    if not name:
+        return ""
+    name = ENV_SUFFIX.sub("", name.strip().lower())
+    return re.sub(r"[\s_\-.]+", "-", name).strip("-")
+
+
+def _env_agrees(lifecycle: str | None, tags: list[str]) -> bool | None:
+    if tags is None or not lifecycle:
+        return None
+    envs = {t.split(":", 1)[1].strip().lower() for t in tags if t.lower().startswith("env:")}
+    if not envs:
+        return False
+    expected = ENVIRONMENTS.get(lifecycle.lower())
+    return bool(envs & expected) if expected else True
+
+
+def compute(facts: pd.DataFrame, context) -> pd.DataFrame:
+    index, entities = context.pagerduty, context.entities
+    found = facts["pagerduty.service_found"].eq(True)
+    names = each(entities["name"], normalise)
+    service_names = each(facts["pagerduty.service_name"], normalise).where(found, None)
+    owners = each(entities["owner"], lambda o: normalise(display_name(o).split("/")[-1]) if o else None)
+
+    def tags_of(service_id, policy_id):
+        service = index.services.get(service_id) or {}
+        keys = [f"escalation_policies/{policy_id}"] + [f"teams/{t['id']}" for t in service.get("teams", [])]
+        return sorted({label for key in keys for label in index.tags.get(key, [])})
+
+    tags = pd.Series([tags_of(s, p) if ok else None for s, p, ok in
+                      zip(facts["pagerduty.service_id"], facts["pagerduty.escalation_policy_id"], found)],
+                     index=facts.index, dtype=object)
+    lowered = each(tags, lambda t: {x.lower() for x in t} if t is not None else None)
+
+    def when_found(values):
+        return pd.Series(values, index=facts.index, dtype=object).where(found, None)
+
+    return pd.DataFrame({
+        "pagerduty.name_matches": when_found(names == service_names),
+        "pagerduty.name_similarity": when_found([round(difflib.SequenceMatcher(None, a, b or "").ratio(), 2)
+                                                 for a, b in zip(names, service_names)]),
+        "pagerduty.team_matches_owner": when_found([
+            None if owner is None else owner in {normalise(t) for t in (teams or [])}
+            for owner, teams in zip(owners, facts["pagerduty.service_teams"])]),
+        "pagerduty.policy_mentions_owner": when_found([
+            None if owner is None or policy is None else owner in normalise(policy)
+            for owner, policy in zip(owners, facts["pagerduty.escalation_policy_name"])]),
+        "pagerduty.tags": tags,
+        "pagerduty.tags_include_service": when_found([None if t is None else f"service:{n}" in t
+                                                      for n, t in zip(names, lowered)]),
+        "pagerduty.tags_include_team": when_found([None if t is None or o is None else f"team:{o}" in t
+                                                   for o, t in zip(owners, lowered)]),
+        "pagerduty.env_tag_matches_lifecycle": when_found([_env_agrees(l, t) for l, t in
+                                                           zip(entities["lifecycle"], tags)]),
+    }, index=facts.index)

@@ -1,0 +1,42 @@
+"""The fact catalogue and the pass that computes every family over the whole entity table."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+import pandas as pd
+
+from insights.catalog.model import Entity
+from insights.facts import annotations, catalog, consistency, escalation, incidents, oncall, service
+from insights.facts.base import Fact, FactContext
+from insights.pagerduty.index import PagerDutyIndex
+from insights.pagerduty.state import PagerDutyState
+
+# Order matters: later families read the columns earlier ones add (the resolved service first).
+FAMILIES = (catalog, annotations, service, escalation, oncall, incidents, consistency)
+FACTS: dict[str, Fact] = {
+    fact.id: fact if fact.unknown_means else replace(fact, unknown_means=getattr(family, "UNKNOWN_MEANS", ""))
+    for family in FAMILIES for fact in family.FACTS}
+ENTITY_COLUMNS = ["ref", "kind", "namespace", "name", "title", "description", "owner", "system", "lifecycle",
+                  "type", "tags", "annotations", "links"]
+
+
+def entity_frame(entities: list[Entity] | tuple[Entity, ...]) -> pd.DataFrame:
+    rows = [{column: getattr(e, column) for column in ENTITY_COLUMNS} for e in entities]
+    frame = pd.DataFrame(rows, columns=ENTITY_COLUMNS, dtype=object)
+    for column in ("tags", "links"):
+        frame[column] = frame[column].map(list)
+    return frame.drop_duplicates("ref").set_index("ref", drop=False)
+
+
+def compute_facts(entities, state: PagerDutyState, now: datetime) -> pd.DataFrame:
+    """Every fact for every entity: DataFrame indexed by ref, one column per fact id (object dtype)."""
+    frame = entity_frame(entities)
+    context = FactContext(frame, PagerDutyIndex.build(state), now)
+    facts = pd.DataFrame(index=frame.index)
+    for family in FAMILIES:
+        computed = family.compute(facts, context)
+        for column in computed:
+            facts[column] = computed[column].astype(object)
+    return facts.astype(object).where(facts.notna(), None)

@@ -1,0 +1,92 @@
+"""PagerDutyState: what one collection saw, in the API's own shapes. Its JSON form is the snapshot file."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from insights.errors import ConfigError
+
+SNAPSHOT_FORMAT = "insights.pagerduty-snapshot/1"
+
+
+@dataclass(frozen=True)
+class PagerDutyState:
+    services: list[dict] = field(default_factory=list)
+    escalation_policies: list[dict] = field(default_factory=list)
+    oncalls: list[dict] = field(default_factory=list)
+    incidents: list[dict] = field(default_factory=list)
+    teams: list[dict] = field(default_factory=list)
+    # "escalation_policies/PXXXXXX" or "teams/PXXXXXX" -> tag labels
+    tags: dict[str, list[str]] = field(default_factory=dict)
+    api_url: str = ""
+    collected_at: str = ""
+    requests: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"format": SNAPSHOT_FORMAT, **asdict(self)}
+
+    def service_by_id(self) -> dict[str, dict]:
+        return {s["id"]: s for s in self.services}
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def save_snapshot(state: PagerDutyState, path: Path) -> None:
+    path.write_text(json.dumps(state.to_json(), indent=1, sort_keys=True))
+
+
+def load_snapshot(path: Path) -> PagerDutyState:
+    try:
+        data = json.loads(Path(path).read_text())
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the PagerDuty snapshot: {error.strerror}") from error
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"{path}:{error.lineno}:{error.colno}: the PagerDuty snapshot is not valid JSON: {error.msg}") from error
+    if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
+        raise ConfigError(f"{path}: not a PagerDuty snapshot (expected \"format\": \"{SNAPSHOT_FORMAT}\"); "
+                          "write one with `insights pagerduty snapshot -o FILE`")
+    known = {f for f in PagerDutyState.__dataclass_fields__}
+    return PagerDutyState(**{k: v for k, v in data.items() if k in known})
+
+
+def shift_times(state: PagerDutyState, to: datetime) -> PagerDutyState:
+    """Move every incident and on-call time so that `collected_at` becomes `to` (keeps demo data fresh)."""
+    origin = parse_time(state.collected_at)
+    if origin is None:
+        return state
+    delta = to - origin
+
+    def moved(text):
+        return (parse_time(text) + delta).isoformat().replace("+00:00", "Z") if text else text
+
+    def shift(record, keys):
+        return {**record, **{k: moved(record.get(k)) for k in keys if k in record}}
+
+    return replace(
+        state,
+        incidents=[shift(i, ("created_at", "updated_at", "last_status_change_at")) for i in state.incidents],
+        oncalls=[shift(o, ("start", "end")) for o in state.oncalls],
+        collected_at=moved(state.collected_at),
+    )
+
+
+def within(start: str | None, end: str | None, moment: datetime) -> bool:
+    """On-call spans with no start/end (always on call) cover every moment."""
+    begins, ends = parse_time(start), parse_time(end)
+    return (begins is None or begins <= moment) and (ends is None or moment < ends)
+
+
+def age_hours(text: str | None, moment: datetime) -> float | None:
+    created = parse_time(text)
+    return None if created is None else (moment - created) / timedelta(hours=1)

@@ -1,0 +1,97 @@
+"""One run: crawl + collect -> facts -> checks -> scorecards -> store -> reports. The I/O edges meet here."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from insights.catalog.refs import display_name
+from insights.catalog.sources import CrawlSettings, Source, crawl
+from insights.config import Config
+from insights.errors import ConfigError, InsightsError
+from insights.evaluation import evaluate_run
+from insights.pagerduty.client import TOKEN_ENV, ClientSettings, PagerDutyClient
+from insights.pagerduty.collect import CollectOptions, collect
+from insights.pagerduty.state import PagerDutyState, load_snapshot, parse_time
+from insights.report import write_reports
+from insights.store import Store
+
+log = logging.getLogger(__name__)
+DEFAULT_DB = "sqlite:///insights.db"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    config: Config
+    sources: tuple[Source, ...] = ()
+    db_url: str | None = None
+    out_dir: Path = Path("reports")
+    pagerduty_url: str | None = None
+    snapshot: Path | None = None
+    token: str | None = field(default=None, repr=False)
+    formats: tuple[str, ...] = ("md", "html", "json")
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run_id: int
+    reports: dict[str, Path]
+    summary: dict
+
+
+def database_url(option: str | None, config: Config | None = None) -> str:
+    return option or os.environ.get("INSIGHTS_DB_URL") or (config.store_url if config else None) or DEFAULT_DB
+
+
+def pagerduty_state(options: RunOptions) -> PagerDutyState:
+    if options.snapshot:
+        return load_snapshot(options.snapshot)
+    settings = options.config.pagerduty
+    client = PagerDutyClient(options.token or "", ClientSettings(
+        base_url=options.pagerduty_url or settings.url, requests_per_minute=settings.requests_per_minute,
+        concurrency=settings.concurrency))
+    return collect(client, CollectOptions(tags=settings.tags))
+
+
+def execute(options: RunOptions) -> RunOutcome:
+    sources = options.sources or options.config.sources
+    if not sources:
+        raise ConfigError(f"{options.config.path}: no catalog sources; add `catalog.sources` or pass --catalog")
+    if not options.snapshot and not options.token:
+        raise ConfigError(f"no PagerDuty credential: set {TOKEN_ENV} to a read-only REST API key, "
+                          "or run offline with --pagerduty-snapshot FILE")
+    store = Store(database_url(options.db_url, options.config))
+    store.ensure_schema()
+    run_id = store.begin_run(config_hash=options.config.hash, sources=[s.label for s in sources])
+    try:
+        log.info("run %d: crawling %d catalog source(s)", run_id, len(sources))
+        catalog = crawl(list(sources), CrawlSettings(max_file_bytes=options.config.max_file_bytes))
+        log.info("run %d: %d entities, %d findings; collecting PagerDuty", run_id, len(catalog.entities),
+                 len(catalog.findings))
+        state = pagerduty_state(options)
+        now = parse_time(state.collected_at) if options.snapshot else datetime.now(timezone.utc)
+        bundle = evaluate_run(options.config, catalog, state, now or datetime.now(timezone.utc))
+        store.save_run(run_id, bundle)
+    except InsightsError as error:
+        store.fail_run(run_id, str(error))
+        raise
+    except BaseException as error:
+        store.fail_run(run_id, f"interrupted by {type(error).__name__}")
+        raise
+    reports = write_reports(store, run_id, options.out_dir, options.formats)
+    return RunOutcome(run_id, reports, summarise(bundle))
+
+
+def summarise(bundle) -> dict:
+    results = bundle.results
+    applicable = results[results["outcome"] != "not-applicable"]
+    counts = applicable["outcome"].value_counts().to_dict()
+    owners = {e.ref: display_name(e.owner) for e in bundle.entities}
+    failing = applicable[applicable["outcome"] == "fail"]
+    by_team = failing["entity_ref"].map(lambda r: owners.get(r) or "(no owner)").value_counts()
+    return {"entities": len({e.ref for e in bundle.entities}), "findings": len(bundle.findings),
+            "passed": counts.get("pass", 0), "failed": counts.get("fail", 0), "unknown": counts.get("unknown", 0),
+            "waived": counts.get("waived", 0), "worst_teams": list(by_team.head(3).items())}

@@ -1,0 +1,44 @@
+"""The self-contained HTML report for the platform team. Jinja2 with autoescaping: every string from a
+catalog or from PagerDuty is rendered as text."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from insights.report.view import RunView
+
+_environment = Environment(loader=PackageLoader("insights.report", "templates"),
+                           autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def render(view: RunView) -> str:
+    teams = view.entities.set_index("ref")["team"]
+    failing = view.failures_of(view.entities["ref"])
+    entities = []
+    for ref, rows in failing.groupby("entity_ref"):
+        entities.append({"ref": ref, "team": teams.get(ref), "checks": _records(rows)})
+    organisation = view.organisation.assign(detail=view.organisation["detail"].map(
+        lambda d: json.loads(d) if isinstance(d, str) else {}))
+    scores = view.scores
+    cards = []
+    levels = view.levels()
+    for card in view.scorecards:
+        own = scores[scores["scorecard_id"] == card["id"]]
+        counts = levels.loc[card["id"]] if card["id"] in levels.index else pd.Series(dtype=int)
+        names = [lvl["name"] for lvl in card["levels"]] + ["none"]
+        cards.append({**card, "mean": round(float(own["score"].mean()), 1) if len(own) else None,
+                      "count": len(own), "distribution": [(n, int(counts.get(n, 0))) for n in names]})
+    return _environment.get_template("report.html.j2").render(
+        run=view.run, summary=view.summary(), changes=view.changes, cards=cards,
+        teams=_records(view.teams().reset_index()), checks=_records(view.check_stats().reset_index()),
+        orphans=_records(organisation[organisation["kind"] == "orphan-service"]),
+        shared=_records(organisation[organisation["kind"] == "shared-service"]),
+        findings=_records(view.findings.sort_values(["severity", "path"])), entities=entities,
+        trend=_records(view.trend))

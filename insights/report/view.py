@@ -1,0 +1,128 @@
+"""A stored run, shaped for reading: what every report format renders. Built only from the database."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+
+from insights.catalog.refs import display_name
+from insights.store import Store
+from insights.store import tables as t
+
+FAILING = ("fail", "unknown")
+
+
+@dataclass(frozen=True)
+class RunView:
+    run: dict
+    entities: pd.DataFrame
+    results: pd.DataFrame
+    checks: pd.DataFrame
+    scorecards: list[dict]
+    scores: pd.DataFrame
+    findings: pd.DataFrame
+    organisation: pd.DataFrame
+    previous_run_id: int | None
+    changes: dict
+    trend: pd.DataFrame
+
+    @property
+    def applicable(self) -> pd.DataFrame:
+        return self.results[self.results["outcome"] != "not-applicable"]
+
+    def summary(self) -> dict:
+        counts = self.applicable["outcome"].value_counts().to_dict()
+        return {"entities": int(len(self.entities)), "passed": int(counts.get("pass", 0)),
+                "failed": int(counts.get("fail", 0)), "unknown": int(counts.get("unknown", 0)),
+                "waived": int(counts.get("waived", 0)), "findings": int(len(self.findings)),
+                "finding_errors": int((self.findings["severity"] == "error").sum()) if len(self.findings) else 0}
+
+    def teams(self) -> pd.DataFrame:
+        """One row per owner: entities, failing checks, mean score and level counts per scorecard."""
+        owners = self.entities.set_index("ref")["team"]
+        applicable = self.applicable.assign(team=lambda f: f["entity_ref"].map(owners))
+        table = applicable.groupby("team").agg(
+            checks=("outcome", "size"), failing=("outcome", lambda o: int((o == "fail").sum())),
+            unknown=("outcome", lambda o: int((o == "unknown").sum())))
+        table["entities"] = applicable.groupby("team")["entity_ref"].nunique()
+        scores = self.scores.assign(team=lambda f: f["entity_ref"].map(owners))
+        table["mean_score"] = scores.groupby("team")["score"].mean().round(1)
+        table["pass_rate"] = (100 * (table["checks"] - table["failing"] - table["unknown"]) / table["checks"]).round(1)
+        return table.sort_values(["failing", "mean_score"], ascending=[False, True])
+
+    def check_stats(self) -> pd.DataFrame:
+        stats = self.applicable.groupby("check_id")["outcome"].value_counts().unstack(fill_value=0)
+        for outcome in ("pass", "fail", "unknown", "waived"):
+            if outcome not in stats:
+                stats[outcome] = 0
+        stats["pass_rate"] = (100 * stats["pass"] / stats[["pass", "fail"]].sum(axis=1).where(lambda s: s > 0)).round(1)
+        names = self.checks.set_index("check_id")["name"]
+        return stats.assign(name=stats.index.map(names)).sort_values("pass_rate")
+
+    def levels(self) -> pd.DataFrame:
+        if not len(self.scores):
+            return pd.DataFrame()
+        return self.scores.assign(level=self.scores["level"].fillna("none")).groupby(
+            ["scorecard_id", "level"]).size().unstack(fill_value=0)
+
+    def failures_of(self, refs) -> pd.DataFrame:
+        return self.results[self.results["entity_ref"].isin(refs) & self.results["outcome"].isin(FAILING)]
+
+
+def _changes(store: Store, run_id: int, previous: int | None, results, entities) -> dict:
+    if previous is None:
+        return {"previous_run_id": None, "newly_failing": [], "newly_passing": [], "new_entities": [],
+                "removed_entities": []}
+    before = store.table(t.check_results, previous)
+    merged = results.merge(before, on=["entity_ref", "check_id"], how="left", suffixes=("", "_before"))
+    newly_failing = merged[(merged["outcome"] == "fail") & (merged["outcome_before"] != "fail")]
+    newly_passing = merged[(merged["outcome"] == "pass") & (merged["outcome_before"] == "fail")]
+    old_refs = set(store.table(t.entities, previous)["ref"])
+    new_refs = set(entities["ref"])
+    return {"previous_run_id": previous,
+            "newly_failing": newly_failing[["entity_ref", "check_id", "reason"]].to_dict("records"),
+            "newly_passing": newly_passing[["entity_ref", "check_id"]].to_dict("records"),
+            "new_entities": sorted(new_refs - old_refs), "removed_entities": sorted(old_refs - new_refs)}
+
+
+def _trend(store: Store, run_id: int, runs: int) -> pd.DataFrame:
+    history = store.runs(status="succeeded", limit=500)
+    ids = [int(i) for i in history["id"] if int(i) <= run_id][:runs]
+    scores = store.table_for_runs(t.scorecard_results, ids)
+    results = store.table_for_runs(t.check_results, ids)
+    if not len(scores):
+        return pd.DataFrame(columns=["run_id", "started_at", "mean_score", "pass_rate"])
+    applicable = results[results["outcome"].isin(("pass", "fail"))]
+    trend = pd.DataFrame({
+        "mean_score": scores.groupby("run_id")["score"].mean().round(1),
+        "pass_rate": (100 * applicable.groupby("run_id")["outcome"].apply(lambda o: (o == "pass").mean())).round(1),
+    })
+    started = history.set_index("id")["started_at"]
+    return trend.assign(started_at=trend.index.map(started)).reset_index(names="run_id").sort_values("run_id")
+
+
+def load_view(store: Store, run_id: int | None = None, trend_runs: int = 14) -> RunView:
+    run_id = run_id or store.latest_run_id()
+    if run_id is None:
+        from insights.errors import StoreError
+
+        raise StoreError("the database holds no successful run yet; run `insights run` first")
+    run = store.run(run_id)
+    if run["status"] != "succeeded":
+        from insights.errors import StoreError
+
+        raise StoreError(f"run {run_id} {run['status']}: {run.get('error') or 'no results'}; pick another --run")
+    entities = store.table(t.entities, run_id)
+    entities["team"] = entities["owner"].map(lambda o: display_name(o) if isinstance(o, str) else "(no owner)")
+    results = store.table(t.check_results, run_id).fillna({"reason": "", "fix": ""})
+    scorecards = store.table(t.scorecards, run_id)
+    previous = store.latest_run_id(before=run_id)
+    return RunView(
+        run=run, entities=entities, results=results, checks=store.table(t.checks, run_id),
+        scorecards=[{"id": r.scorecard_id, "name": r.name, "levels": json.loads(r.levels)}
+                    for r in scorecards.itertuples()],
+        scores=store.table(t.scorecard_results, run_id), findings=store.table(t.findings, run_id),
+        organisation=store.table(t.organisation_results, run_id), previous_run_id=previous,
+        changes=_changes(store, run_id, previous, results, entities), trend=_trend(store, run_id, trend_runs))

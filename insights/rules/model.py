@@ -1,0 +1,56 @@
+"""Checks, their rule trees, and the outcomes an evaluation gives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PASS, FAIL, UNKNOWN, NOT_APPLICABLE, WAIVED = "pass", "fail", "unknown", "not-applicable", "waived"
+OUTCOMES = (PASS, FAIL, UNKNOWN, NOT_APPLICABLE, WAIVED)
+
+OPERATORS = ("equal", "notEqual", "lessThan", "lessThanInclusive", "greaterThan", "greaterThanInclusive",
+             "in", "notIn", "contains", "doesNotContain", "exists", "matches")
+
+
+@dataclass(frozen=True)
+class Condition:
+    fact: str
+    operator: str
+    value: object = None
+    value_fact: str | None = None  # `value: {fact: other.fact}` compares two facts
+    where: str = ""
+
+    def describe(self) -> str:
+        target = self.value_fact or repr(self.value)
+        return f"{self.fact} {self.operator} {target}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """`all` / `any` of children, `not` of one child, or a single condition."""
+
+    op: str
+    children: tuple[Rule, ...] = ()
+    condition: Condition | None = None
+
+    def conditions(self) -> list[Condition]:
+        if self.condition:
+            return [self.condition]
+        return [c for child in self.children for c in child.conditions()]
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    name: str
+    rule: Rule
+    description: str = ""
+    applies_to: dict = field(default_factory=dict)
+    weight: float = 1.0
+    remediation: str = ""
+    links: tuple[dict, ...] = ()
+    file: str = ""
+    line: int = 0
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"

@@ -1,0 +1,65 @@
+"""Waivers written by owners in their own descriptor, reviewed in the same pull request as the code:
+
+    metadata:
+      annotations:
+        insights.dev/waive.escalation-two-levels: "2026-12-31: second level arrives with the Q1 re-org"
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from insights.catalog.model import ERROR, WARNING, Entity, Finding
+from insights.catalog.validate import WAIVER_PREFIX
+
+VALUE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*[:\-–]?\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class Waiver:
+    entity_ref: str
+    check_id: str
+    until: date
+    reason: str
+
+
+def collect_waivers(entities, check_ids: set[str], today: date, max_days: int = 180):
+    """Valid waivers keyed by (entity ref, check id), and findings for the ones that do not count."""
+    waivers: dict[tuple[str, str], Waiver] = {}
+    findings: list[Finding] = []
+    for entity in entities:
+        for key, value in entity.annotations.items():
+            if key.startswith(WAIVER_PREFIX):
+                waiver, finding = _read(entity, key[len(WAIVER_PREFIX):], value, check_ids, today, max_days)
+                if waiver:
+                    waivers[(entity.ref, waiver.check_id)] = waiver
+                if finding:
+                    findings.append(finding)
+    return waivers, findings
+
+
+def _read(entity: Entity, check_id: str, value: str, check_ids, today, max_days):
+    def finding(code, message, severity=ERROR):
+        return None, Finding(code, severity, message, entity.source, entity.path, entity.line, entity.ref)
+
+    if check_id not in check_ids:
+        return finding("waiver-unknown-check", f"waiver names unknown check {check_id!r}; fix the annotation key")
+    match = VALUE.match(value or "")
+    if not match:
+        return finding("waiver-invalid", f"waiver for {check_id} must read \"YYYY-MM-DD: reason\", got {value!r}")
+    try:
+        until = date.fromisoformat(match.group(1))
+    except ValueError:
+        return finding("waiver-invalid", f"waiver for {check_id} has an invalid date {match.group(1)!r}")
+    reason = match.group(2).strip()
+    if not reason:
+        return finding("waiver-invalid", f"waiver for {check_id} gives no reason; say why after the date")
+    if until < today:
+        return finding("waiver-expired", f"waiver for {check_id} expired on {until}; fix the check or renew the "
+                       "waiver", WARNING)
+    if until > today + timedelta(days=max_days):
+        return finding("waiver-too-long", f"waiver for {check_id} runs to {until}, more than {max_days} days "
+                       "ahead; choose an earlier date")
+    return Waiver(entity.ref, check_id, until, reason), None

@@ -1,0 +1,67 @@
+"""Scorecards: ordered levels of checks, and a weighted score, per entity. Pure.
+
+An entity reaches a level when every check of that level and of all lower levels passes (a waived or
+not-applicable check counts as passed; unknown does not). The score is the weighted share of passed
+checks among those that are known: unknown results are left out, never counted as pass or fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from insights.rules.evaluate import applies_mask
+from insights.rules.model import FAIL, NOT_APPLICABLE, PASS, UNKNOWN, WAIVED
+
+SCORE_COLUMNS = ["entity_ref", "scorecard_id", "level", "score", "passed", "failed", "unknown"]
+PASSING = (PASS, WAIVED, NOT_APPLICABLE)
+
+
+@dataclass(frozen=True)
+class Level:
+    name: str
+    checks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    id: str
+    name: str
+    levels: tuple[Level, ...]
+    applies_to: dict = field(default_factory=dict)
+    weights: dict = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def checks(self) -> list[str]:
+        return [c for level in self.levels for c in level.checks]
+
+
+def score(scorecards: list[Scorecard], results: pd.DataFrame, facts: pd.DataFrame,
+          check_weights: dict[str, float]) -> pd.DataFrame:
+    frames = []
+    outcomes = results.pivot(index="entity_ref", columns="check_id", values="outcome") if len(results) else None
+    for card in scorecards:
+        refs = facts.index[applies_mask(card.applies_to, facts)]
+        if outcomes is None or not len(refs):
+            continue
+        table = outcomes.reindex(index=refs, columns=card.checks)
+        passing = table.isin(PASSING)
+        level = pd.Series(None, index=refs, dtype=object)
+        reached = pd.Series(True, index=refs)
+        for lvl in card.levels:
+            reached &= passing[list(lvl.checks)].all(axis=1)
+            level[reached] = lvl.name
+        weights = np.array([card.weights.get(c, check_weights.get(c, 1.0)) for c in card.checks])
+        passed = table.isin((PASS, WAIVED)).to_numpy()
+        failed = (table == FAIL).to_numpy()
+        known_weight = (passed | failed) @ weights
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = np.where(known_weight > 0, 100.0 * (passed @ weights) / known_weight, np.nan)
+        frames.append(pd.DataFrame({
+            "entity_ref": refs, "scorecard_id": card.id, "level": level.to_numpy(),
+            "score": np.round(value, 1), "passed": passed.sum(axis=1), "failed": failed.sum(axis=1),
+            "unknown": (table == UNKNOWN).to_numpy().sum(axis=1)}, columns=SCORE_COLUMNS))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SCORE_COLUMNS)

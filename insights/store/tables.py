@@ -1,0 +1,129 @@
+"""The schema, in plain column names a person can query by hand (see README, "Database")."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+runs = Table(
+    "runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("status", String(16), nullable=False),  # running, succeeded, failed
+    Column("tool_version", String(32), nullable=False),
+    Column("config_hash", String(64), nullable=False),
+    Column("sources", Text, nullable=False),  # JSON list of source labels
+    Column("pagerduty_url", String(255)),
+    Column("pagerduty_collected_at", String(40)),
+    Column("pagerduty_requests", Text),  # JSON {endpoint: count}
+    Column("entity_count", Integer),
+    Column("error", Text),
+    Index("ix_runs_status_id", "status", "id"),
+)
+
+
+def _run_id() -> Column:
+    return Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False)
+
+
+entities = Table(
+    "entities", metadata,
+    _run_id(),
+    Column("ref", String(255), nullable=False),
+    Column("kind", String(63), nullable=False),
+    Column("namespace", String(63), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("title", String(255)),
+    Column("description", Text),
+    Column("owner", String(255)),
+    Column("system", String(255)),
+    Column("lifecycle", String(63)),
+    Column("type", String(63)),
+    Column("source", String(512)),
+    Column("repository", String(512)),
+    Column("path", String(1024)),
+    Column("line", Integer),
+    Index("ix_entities_run_ref", "run_id", "ref", unique=True),
+    Index("ix_entities_owner_run", "owner", "run_id"),
+)
+
+fact_values = Table(
+    "fact_values", metadata,
+    _run_id(),
+    Column("entity_ref", String(255), nullable=False),
+    Column("fact_id", String(127), nullable=False),
+    Column("value", Text),  # JSON; NULL = unknown
+    Index("ix_fact_values_run_entity_fact", "run_id", "entity_ref", "fact_id", unique=True),
+)
+
+checks = Table(
+    "checks", metadata,
+    _run_id(),
+    Column("check_id", String(127), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("description", Text),
+    Column("weight", Float, nullable=False),
+    Column("defined_at", String(1024)),
+    Index("ix_checks_run_check", "run_id", "check_id", unique=True),
+)
+
+check_results = Table(
+    "check_results", metadata,
+    _run_id(),
+    Column("entity_ref", String(255), nullable=False),
+    Column("check_id", String(127), nullable=False),
+    Column("outcome", String(16), nullable=False),  # pass, fail, unknown, not-applicable, waived
+    Column("reason", Text),
+    Column("fix", Text),
+    Index("ix_check_results_run_entity_check", "run_id", "entity_ref", "check_id", unique=True),
+    Index("ix_check_results_entity_run", "entity_ref", "run_id"),
+)
+
+scorecards = Table(
+    "scorecards", metadata,
+    _run_id(),
+    Column("scorecard_id", String(127), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("levels", Text, nullable=False),  # JSON [{name, checks}]
+    Index("ix_scorecards_run_scorecard", "run_id", "scorecard_id", unique=True),
+)
+
+scorecard_results = Table(
+    "scorecard_results", metadata,
+    _run_id(),
+    Column("entity_ref", String(255), nullable=False),
+    Column("scorecard_id", String(127), nullable=False),
+    Column("level", String(63)),  # NULL: no level reached
+    Column("score", Float),  # NULL: nothing known
+    Column("passed", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
+    Column("unknown", Integer, nullable=False),
+    Index("ix_scorecard_results_run_entity", "run_id", "entity_ref", "scorecard_id", unique=True),
+    Index("ix_scorecard_results_entity_run", "entity_ref", "run_id"),
+)
+
+findings = Table(
+    "findings", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _run_id(),
+    Column("code", String(63), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("source", String(512)),
+    Column("path", String(1024)),
+    Column("line", Integer),
+    Column("entity_ref", String(255)),
+    Index("ix_findings_run", "run_id"),
+)
+
+organisation_results = Table(
+    "organisation_results", metadata,
+    _run_id(),
+    Column("kind", String(32), nullable=False),  # orphan-service, shared-service
+    Column("service_id", String(32), nullable=False),
+    Column("service_name", String(255)),
+    Column("detail", Text),  # JSON
+    Index("ix_organisation_results_run", "run_id", "kind"),
+)
