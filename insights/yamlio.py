@@ -37,18 +37,6 @@ class Document:
 class _Loader(_Base):
     """YAML 1.2 core-schema booleans and no timestamps, as Backstage's parser (npm `yaml`) sees them."""
 
-    def __init__(self, stream):
-        super().__init__(stream)
-        self._aliases = 0
-
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            self._aliases += 1
-            if self._aliases > MAX_ALIASES:
-                mark = self.peek_event().start_mark
-                raise yaml.YAMLError(f"more than {MAX_ALIASES} aliases (line {mark.line + 1}): refused as a possible alias bomb")
-        return super().compose_node(parent, index)
-
     def construct_mapping(self, node, deep=False):
         result = Map(super().construct_mapping(node, deep=True))
         result.line, result.column = node.start_mark.line + 1, node.start_mark.column + 1
@@ -85,12 +73,33 @@ def _describe(error: yaml.YAMLError) -> str:
     return str(error).splitlines()[0]
 
 
+def _alias_bomb(text: str) -> Document | None:
+    """A stream with more aliases than any descriptor needs is refused before it is built: aliases make
+    shared references that anything walking the data would expand exponentially."""
+    if text.count("*") <= MAX_ALIASES:
+        return None
+    aliases = 0
+    try:
+        for event in yaml.parse(text, Loader=_Base):
+            aliases += isinstance(event, yaml.AliasEvent)
+            if aliases > MAX_ALIASES:
+                line = event.start_mark.line + 1
+                return Document(0, 1, error=f"more than {MAX_ALIASES} aliases (line {line}): refused as a "
+                                "possible alias bomb", error_line=line)
+    except yaml.YAMLError:
+        return None  # the loader below reports the syntax error with its line
+    return None
+
+
 def load_documents(text: str) -> list[Document]:
     """Every document of a multi-document stream, each judged on its own.
 
     A syntax error ends the stream at that point (the parser cannot resynchronise), but the documents
     before it are kept.
     """
+    bomb = _alias_bomb(text)
+    if bomb:
+        return [bomb]
     loader = _Loader(text)
     documents: list[Document] = []
     try:

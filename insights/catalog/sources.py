@@ -221,7 +221,7 @@ def _checkout(source: Source, settings: CrawlSettings) -> Path:
 
 
 def _git(args: list[str], cwd: Path, settings: CrawlSettings, url: str) -> None:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_PROTOCOL_FROM_USER": "0"}
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
     command = ["git", "-c", "protocol.ext.allow=never", "-c", "advice.detachedHead=false", *args]
     try:
         result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,

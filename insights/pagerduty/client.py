@@ -22,7 +22,7 @@ ACCEPT = "application/vnd.pagerduty+json;version=2"
 PAGE_LIMIT = 100
 OFFSET_CAP = 10_000
 TOKEN_ENV = "PAGERDUTY_TOKEN"
-LOW_REMAINING = 5
+LOW_SHARE = 0.1  # below this share of the limit left, requests are spread over the rest of the window
 
 
 @dataclass
@@ -143,10 +143,12 @@ class PagerDutyClient:
                                  status=status, endpoint=endpoint)
 
     def _respect_rate_limit(self, response: requests.Response) -> None:
-        """Wait out the window on a 429, and slow down before the remaining count reaches zero."""
-        remaining = response.headers.get("ratelimit-remaining", "")
-        if response.status_code == 429 or (remaining.isdigit() and int(remaining) <= LOW_REMAINING):
+        """Wait out the window on a 429; when few requests remain, spread them over the time left."""
+        remaining, limit = response.headers.get("ratelimit-remaining", ""), response.headers.get("ratelimit-limit", "")
+        if response.status_code == 429 or remaining == "0":
             self.budget.pause(_reset_seconds(response))
+        elif remaining.isdigit() and limit.isdigit() and int(remaining) < LOW_SHARE * int(limit):
+            self.budget.pause(_reset_seconds(response) / int(remaining))
 
 
 def _reset_seconds(response: requests.Response) -> float:

@@ -23,7 +23,8 @@ from insights.pagerduty.client import OFFSET_CAP
 from insights.pagerduty.state import PagerDutyState, parse_time, within
 
 REFERENCE_TYPES = {"escalation_policies": "escalation_policy_reference", "teams": "team_reference",
-                   "integrations": "integration_reference", "services": "service_reference"}
+                   "integrations": "integration_reference", "services": "service_reference",
+                   "users": "user_reference"}
 
 
 @dataclass
@@ -33,6 +34,7 @@ class SimulatorSettings:
     rate_limit: int = 960
     fail_rate: float = 0.0
     seed: int = 0
+    rate_window_s: float = 60.0  # PagerDuty's window is a minute; tests shorten it
 
 
 class ApiError(Exception):
@@ -43,7 +45,9 @@ class ApiError(Exception):
 
 def reference(obj: dict, kind: str) -> dict:
     keys = ("id", "summary", "self", "html_url")
-    return {**{k: obj[k] for k in keys if k in obj}, "type": REFERENCE_TYPES[kind]}
+    # An integration's reference type names its kind: events_api_v2_inbound_integration_reference.
+    kind_type = f"{obj['type']}_reference" if kind == "integrations" and obj.get("type") else REFERENCE_TYPES[kind]
+    return {**{k: obj[k] for k in keys if k in obj}, "type": kind_type}
 
 
 def tag_id(label: str) -> str:
@@ -57,6 +61,8 @@ class Api:
         self.state = state
         self.services = {s["id"]: s for s in state.services}
         self.policies = {p["id"]: p for p in state.escalation_policies}
+        self.sorted_services = sorted(state.services, key=lambda s: s.get("name", "").lower())
+        self.sorted_policies = sorted(state.escalation_policies, key=lambda p: p.get("name", "").lower())
         self.tag_labels = sorted({label for labels in state.tags.values() for label in labels})
         self.routes = [
             (re.compile(r"^/services$"), self.list_services),
@@ -79,7 +85,7 @@ class Api:
         raise ApiError(404, 2100, "Not Found")
 
     @staticmethod
-    def page(key: str, items: list, query: dict) -> dict:
+    def page(key: str, items: list, query: dict, shape=None) -> dict:
         try:
             limit = int(query.get("limit", ["25"])[0])
             offset = int(query.get("offset", ["0"])[0])
@@ -89,7 +95,7 @@ class Api:
         if offset + limit > OFFSET_CAP:
             raise ApiError(400, 2001, "Invalid Input Provided",
                            [f"Offset must be less than {OFFSET_CAP - limit + 1}."])
-        chunk = items[offset:offset + limit]
+        chunk = [shape(x) for x in items[offset:offset + limit]] if shape else items[offset:offset + limit]
         total = len(items) if query.get("total", ["false"])[0] == "true" else None
         return {key: chunk, "limit": limit, "offset": offset, "more": offset + limit < len(items), "total": total}
 
@@ -104,13 +110,13 @@ class Api:
 
     def list_services(self, query):
         include = query.get("include[]", [])
-        services = sorted(self.services.values(), key=lambda s: s.get("name", "").lower())
+        services = self.sorted_services
         if "team_ids[]" in query:
             wanted = set(query["team_ids[]"])
             services = [s for s in services if wanted & {t["id"] for t in s.get("teams", [])}]
         if "query" in query:
             services = [s for s in services if query["query"][0].lower() in s.get("name", "").lower()]
-        return self.page("services", [self._service(s, include) for s in services], query)
+        return self.page("services", services, query, lambda s: self._service(s, include))
 
     def get_service(self, query, id):
         if id not in self.services:
@@ -126,8 +132,7 @@ class Api:
 
     def list_policies(self, query):
         include = query.get("include[]", [])
-        policies = sorted(self.policies.values(), key=lambda p: p.get("name", "").lower())
-        return self.page("escalation_policies", [self._policy(p, include) for p in policies], query)
+        return self.page("escalation_policies", self.sorted_policies, query, lambda p: self._policy(p, include))
 
     def get_policy(self, query, id):
         if id not in self.policies:
@@ -164,7 +169,7 @@ class Api:
         return self.page("tags", tags, query)
 
     def tagged(self, query, id, entity_type):
-        refs = [{"id": key.split("/", 1)[1], "type": entity_type.rstrip("s").replace("ie", "y") + "_reference"}
+        refs = [{"id": key.split("/", 1)[1], "type": REFERENCE_TYPES[entity_type]}
                 for key, labels in self.state.tags.items()
                 if key.startswith(entity_type + "/") and any(tag_id(label) == id for label in labels)]
         return self.page(entity_type, refs, query)
@@ -177,18 +182,18 @@ class Api:
 class RateWindow:
     """PagerDuty's per-key limit: a fixed one-minute window, with its remaining count in headers."""
 
-    def __init__(self, per_minute: int):
-        self.per_minute, self.lock = per_minute, threading.Lock()
+    def __init__(self, per_minute: int, window: float = 60.0):
+        self.per_minute, self.window, self.lock = per_minute, window, threading.Lock()
         self.window_start, self.used = time.monotonic(), 0
 
     def take(self) -> tuple[bool, dict[str, str]]:
         with self.lock:
             now = time.monotonic()
-            if now - self.window_start >= 60:
+            if now - self.window_start >= self.window:
                 self.window_start, self.used = now, 0
             allowed = self.used < self.per_minute
             self.used += allowed
-            reset = max(1, int(60 - (now - self.window_start) + 0.999))
+            reset = max(1, int(self.window - (now - self.window_start) + 0.999))
             headers = {"ratelimit-limit": str(self.per_minute),
                        "ratelimit-remaining": str(max(self.per_minute - self.used, 0)),
                        "ratelimit-reset": str(reset)}
@@ -201,9 +206,10 @@ class Simulator:
     def __init__(self, state: PagerDutyState, settings: SimulatorSettings | None = None, port: int = 0):
         self.settings = settings or SimulatorSettings()
         self.api = Api(state)
-        self.rate = RateWindow(self.settings.rate_limit)
+        self.rate = RateWindow(self.settings.rate_limit, self.settings.rate_window_s)
         self.random = random.Random(self.settings.seed)
         self.requests: list[str] = []
+        self.statuses: list[int] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -235,8 +241,11 @@ class Simulator:
                 raise ApiError(503, 2000, "Service Unavailable")
             if method != "GET":
                 raise ApiError(405, 2000, "Method Not Allowed")
-            return 200, rate_headers, self.api.handle(parts.path, parse_qs(parts.query))
+            body = self.api.handle(parts.path, parse_qs(parts.query))
+            self.statuses.append(200)
+            return 200, rate_headers, body
         except ApiError as error:
+            self.statuses.append(error.status)
             return error.status, rate_headers, error.body
 
 
