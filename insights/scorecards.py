@@ -49,10 +49,10 @@ def score(scorecards: list[Scorecard], results: pd.DataFrame, facts: pd.DataFram
             continue
         table = outcomes.reindex(index=refs, columns=card.checks)
         passing = table.isin(PASSING)
-        level = pd.Series(None, index=refs, dtype=object)
-        reached = pd.Series(True, index=refs)
+        level = np.full(len(refs), None, dtype=object)
+        reached = np.ones(len(refs), dtype=bool)
         for lvl in card.levels:
-            reached &= passing[list(lvl.checks)].all(axis=1)
+            reached &= passing[list(lvl.checks)].all(axis=1).to_numpy()
             level[reached] = lvl.name
         weights = np.array([card.weights.get(c, check_weights.get(c, 1.0)) for c in card.checks])
         passed = table.isin((PASS, WAIVED)).to_numpy()
@@ -61,7 +61,7 @@ def score(scorecards: list[Scorecard], results: pd.DataFrame, facts: pd.DataFram
         with np.errstate(invalid="ignore", divide="ignore"):
             value = np.where(known_weight > 0, 100.0 * (passed @ weights) / known_weight, np.nan)
         frames.append(pd.DataFrame({
-            "entity_ref": refs, "scorecard_id": card.id, "level": level.to_numpy(),
+            "entity_ref": refs, "scorecard_id": card.id, "level": level,
             "score": np.round(value, 1), "passed": passed.sum(axis=1), "failed": failed.sum(axis=1),
             "unknown": (table == UNKNOWN).to_numpy().sum(axis=1)}, columns=SCORE_COLUMNS))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SCORE_COLUMNS)

@@ -22,6 +22,7 @@ class Map(dict):
     line: int = 0
     column: int = 0
     key_lines: dict
+    key_columns: dict
     raw: dict
 
 
@@ -40,10 +41,11 @@ class _Loader(_Base):
     def construct_mapping(self, node, deep=False):
         result = Map(super().construct_mapping(node, deep=True))
         result.line, result.column = node.start_mark.line + 1, node.start_mark.column + 1
-        result.key_lines, result.raw = {}, {}
+        result.key_lines, result.key_columns, result.raw = {}, {}, {}
         for key_node, value_node in node.value:
             key = key_node.value
             result.key_lines[key] = key_node.start_mark.line + 1
+            result.key_columns[key] = key_node.start_mark.column + 1
             if isinstance(value_node, yaml.ScalarNode):
                 result.raw[key] = value_node.value
         return result

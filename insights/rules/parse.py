@@ -27,9 +27,11 @@ class _Reader:
         self.path, self.problems = path, []
 
     def at(self, node, key=None) -> str:
-        line = getattr(node, "key_lines", {}).get(key) if key else None
-        line = line or getattr(node, "line", 0)
-        column = getattr(node, "column", 0) if not key else 0
+        """file:line:column of a key (or of the mapping itself), counted from 1."""
+        if key is not None and key in getattr(node, "key_lines", {}):
+            line, column = node.key_lines[key], node.key_columns[key]
+        else:
+            line, column = getattr(node, "line", 0), getattr(node, "column", 0)
         return f"{self.path}:{line}" + (f":{column}" if column else "")
 
     def problem(self, node, message, key=None):
@@ -125,14 +127,16 @@ class _Reader:
                 message = f"bad regular expression {value!r}: {error}"
         elif operator in ("in", "notIn") and not isinstance(value, list):
             message = f"`{operator}` takes a list of values"
-        elif operator in ("lessThan", "lessThanInclusive", "greaterThan", "greaterThanInclusive") and (
-                fact_type not in NUMERIC or not isinstance(value, (int, float)) or isinstance(value, bool)):
-            message = f"`{operator}` compares numbers; fact is a {fact_type} and value is {value!r}"
+        elif operator in ("lessThan", "lessThanInclusive", "greaterThan", "greaterThanInclusive"):
+            if fact_type not in NUMERIC:
+                message = f"`{operator}` compares numbers, but {node.get('fact')} is a {fact_type} fact"
+            elif not isinstance(value, (int, float)) or isinstance(value, bool):
+                message = f"`{operator}` compares numbers; value {value!r} is not a number"
         elif operator in ("equal", "notEqual") and fact_type == "boolean" and not isinstance(value, bool):
-            message = f"fact is a boolean; value {value!r} is not true or false"
+            message = f"{node.get('fact')} is true or false; value {value!r} is neither"
         elif operator in ("equal", "notEqual") and fact_type in NUMERIC and (
                 not isinstance(value, (int, float)) or isinstance(value, bool)):
-            message = f"fact is a {fact_type}; value {value!r} is not a number"
+            message = f"{node.get('fact')} is a number; value {value!r} is not one"
         elif operator in ("contains", "doesNotContain") and fact_type not in ("list", "string"):
             message = f"`{operator}` needs a list or string fact; this fact is a {fact_type}"
         if message:

@@ -1,0 +1,89 @@
+"""Facts over the demo catalog and PagerDuty data: one known entity per behaviour."""
+
+import pytest
+
+from insights.facts.registry import FACTS, compute_facts
+from insights.pagerduty.state import PagerDutyState
+
+
+@pytest.fixture(scope="module")
+def facts(demo_catalog, demo_state, demo_now):
+    return compute_facts(demo_catalog.entities, demo_state, demo_now)
+
+
+def fact(facts, name, fact_id):
+    return facts.loc[f"component:default/{name}", fact_id]
+
+
+def test_one_row_per_entity_and_a_column_per_fact(facts, demo_catalog):
+    assert len(facts) == len({e.ref for e in demo_catalog.entities})
+    assert set(FACTS) <= set(facts.columns)
+    assert facts.index.is_unique
+
+
+@pytest.mark.parametrize("name, fact_id, expected", [
+    ("payments-api", "catalog.has_runbook_link", True),
+    ("billing-worker", "catalog.has_runbook_link", False),
+    ("query-suggest", "catalog.has_owner", False),
+    ("billing-worker", "catalog.owner", "payments"),
+    ("payments-api", "catalog.has_repository_link", True),
+    ("refunds", "pagerduty.service_id_placeholder", True),
+    ("refunds", "pagerduty.annotation_valid", False),
+    ("sessions", "pagerduty.service_id_well_formed", False),
+    ("query-suggest", "pagerduty.annotation_present", False),
+    ("query-suggest", "pagerduty.service_id_well_formed", None),
+    ("user-profile", "pagerduty.resolved_by", "integration-key"),
+    ("user-profile", "pagerduty.service_id", "PUSRPRF"),
+    ("payments-api", "pagerduty.resolved_by", "service-id"),
+    ("ranking", "pagerduty.service_found", False),
+    ("query-suggest", "pagerduty.service_found", None),
+    ("artifact-store", "pagerduty.service_status", "disabled"),
+    ("metrics-gateway", "pagerduty.service_has_description", False),
+    ("auth-service", "pagerduty.service_shared_with", ["component:default/token-service"]),
+    ("payments-api", "pagerduty.service_shared", False),
+    ("checkout", "pagerduty.escalation_levels", 1),
+    ("etl-scheduler", "pagerduty.escalation_levels", 2),
+    ("etl-scheduler", "pagerduty.escalation_unique_levels", 1),
+    ("etl-scheduler", "pagerduty.escalation_loops", 0),
+    ("build-runner", "pagerduty.first_level_has_schedule", False),
+    ("payments-api", "pagerduty.first_level_has_schedule", True),
+    ("payments-api", "pagerduty.has_oncall", True),
+    ("indexer", "pagerduty.has_oncall", False),
+    ("indexer", "pagerduty.oncall_gap_level1", True),
+    ("billing-worker", "pagerduty.open_incidents", 4),
+    ("billing-worker", "pagerduty.open_high_urgency_incidents", 2),
+    ("billing-worker", "pagerduty.oldest_open_incident_age_hours", 574.0),
+    ("payments-api", "pagerduty.open_incidents", 0),
+    ("payments-api", "pagerduty.oldest_open_incident_age_hours", None),
+    ("search-api", "pagerduty.name_matches", True),
+    ("billing-worker", "pagerduty.name_matches", True),
+    ("build-runner", "pagerduty.name_matches", False),
+    ("deploy-api", "pagerduty.team_matches_owner", False),
+    ("payments-api", "pagerduty.team_matches_owner", True),
+    ("build-runner", "pagerduty.policy_mentions_owner", False),
+    ("checkout", "pagerduty.tags_include_service", False),
+    ("etl-scheduler", "pagerduty.tags_include_team", True),
+    ("artifact-store", "pagerduty.env_tag_matches_lifecycle", False),
+    ("payments-api", "pagerduty.env_tag_matches_lifecycle", True),
+])
+def test_known_values(facts, name, fact_id, expected):
+    assert fact(facts, name, fact_id) == expected
+
+
+def test_similarity_is_between_zero_and_one(facts):
+    assert 0 < fact(facts, "build-runner", "pagerduty.name_similarity") < 1
+    assert fact(facts, "payments-api", "pagerduty.name_similarity") == 1.0
+
+
+def test_without_pagerduty_data_every_pagerduty_fact_is_unknown(demo_catalog, demo_now):
+    facts = compute_facts(demo_catalog.entities, PagerDutyState(), demo_now)
+    pd_columns = [c for c in facts.columns if c.startswith("pagerduty.") and FACTS[c].source != "catalog annotations"]
+    row = facts.loc["component:default/payments-api", pd_columns]
+    assert row["pagerduty.service_found"] is False  # the annotation names a service that is not there
+    assert row.drop("pagerduty.service_found").isna().all()
+
+
+def test_every_fact_is_described_with_a_known_type():
+    for fact_id, spec in FACTS.items():
+        assert spec.type in ("boolean", "integer", "number", "string", "datetime", "list"), fact_id
+        assert spec.description and spec.source

@@ -1,0 +1,140 @@
+"""Operators, three-valued combination, and agreement of the whole-table evaluation with a plain one."""
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from insights.rules.evaluate import evaluate_check
+from insights.rules.model import Check, Condition, Rule
+
+
+def leaf(fact, operator, value=None, value_fact=None):
+    return Rule("condition", condition=Condition(fact, operator, value, value_fact))
+
+
+def outcomes(rule, facts, applies_to=None):
+    check = Check("c", "c", rule, applies_to=applies_to or {})
+    return dict(zip(facts.index, evaluate_check(check, facts)["outcome"]))
+
+
+@pytest.fixture()
+def table():
+    return pd.DataFrame({
+        "pagerduty.escalation_levels": [1, 2, None],
+        "pagerduty.service_status": ["active", "disabled", None],
+        "catalog.tags": [["java", "tier-1"], [], None],
+        "pagerduty.has_oncall": [True, False, None],
+        "pagerduty.open_incidents": [0, 5, None],
+        "catalog.kind": ["component", "component", "group"],
+        "catalog.type": ["service", "library", None],
+    }, index=["a", "b", "c"], dtype=object)
+
+
+@pytest.mark.parametrize("operator, value, expected", [
+    ("equal", 2, {"a": "fail", "b": "pass", "c": "unknown"}),
+    ("notEqual", 2, {"a": "pass", "b": "fail", "c": "unknown"}),
+    ("lessThan", 2, {"a": "pass", "b": "fail", "c": "unknown"}),
+    ("lessThanInclusive", 2, {"a": "pass", "b": "pass", "c": "unknown"}),
+    ("greaterThan", 1, {"a": "fail", "b": "pass", "c": "unknown"}),
+    ("greaterThanInclusive", 2, {"a": "fail", "b": "pass", "c": "unknown"}),
+    ("in", [1, 3], {"a": "pass", "b": "fail", "c": "unknown"}),
+    ("notIn", [1, 3], {"a": "fail", "b": "pass", "c": "unknown"}),
+    ("exists", True, {"a": "pass", "b": "pass", "c": "fail"}),
+    ("exists", False, {"a": "fail", "b": "fail", "c": "pass"}),
+])
+def test_numeric_operators(table, operator, value, expected):
+    assert outcomes(leaf("pagerduty.escalation_levels", operator, value), table) == expected
+
+
+@pytest.mark.parametrize("fact, operator, value, expected", [
+    ("catalog.tags", "contains", "java", {"a": "pass", "b": "fail", "c": "unknown"}),
+    ("catalog.tags", "doesNotContain", "java", {"a": "fail", "b": "pass", "c": "unknown"}),
+    ("pagerduty.service_status", "matches", "^act", {"a": "pass", "b": "fail", "c": "unknown"}),
+    ("pagerduty.service_status", "in", ["disabled", "maintenance"], {"a": "fail", "b": "pass", "c": "unknown"}),
+    ("pagerduty.has_oncall", "equal", True, {"a": "pass", "b": "fail", "c": "unknown"}),
+])
+def test_other_operators(table, fact, operator, value, expected):
+    assert outcomes(leaf(fact, operator, value), table) == expected
+
+
+def test_value_may_name_another_fact(table):
+    rule = leaf("pagerduty.open_incidents", "lessThan", value_fact="pagerduty.escalation_levels")
+    assert outcomes(rule, table) == {"a": "pass", "b": "fail", "c": "unknown"}
+
+
+def test_unknown_never_passes_or_fails_silently_but_false_dominates_all(table):
+    has_oncall = leaf("pagerduty.has_oncall", "equal", True)
+    always_false = leaf("catalog.kind", "equal", "nothing")
+    assert outcomes(Rule("all", (has_oncall, always_false)), table)["c"] == "fail"
+    assert outcomes(Rule("any", (has_oncall, always_false)), table)["c"] == "unknown"
+    always_true = leaf("catalog.kind", "exists", True)
+    assert outcomes(Rule("any", (has_oncall, always_true)), table)["c"] == "pass"
+    assert outcomes(Rule("not", (has_oncall,)), table) == {"a": "fail", "b": "pass", "c": "unknown"}
+
+
+def test_applies_to_filters_and_reasons_name_the_fact(table):
+    check = Check("c", "c", leaf("pagerduty.escalation_levels", "greaterThanInclusive", 2),
+                  applies_to={"kind": "component", "type": ["service"]}, remediation="levels now {pagerduty.escalation_levels}")
+    result = evaluate_check(check, table).set_index("entity_ref")
+    assert list(result["outcome"]) == ["fail", "not-applicable", "not-applicable"]
+    assert result.loc["a", "reason"] == "pagerduty.escalation_levels is 1, expected >= 2"
+    assert result.loc["a", "fix"] == "levels now 1"
+
+
+def test_unknown_reason_says_why(table):
+    from insights.facts.registry import FACTS
+
+    result = evaluate_check(Check("c", "c", leaf("pagerduty.escalation_levels", "equal", 2)), table)
+    reason = result.set_index("entity_ref").loc["c", "reason"]
+    assert reason == f"pagerduty.escalation_levels is unknown: {FACTS['pagerduty.escalation_levels'].unknown_means}"
+
+
+# --- property: the whole-table evaluation agrees with a plain per-entity evaluation ----------------
+
+def plain(rule, row):
+    """Kleene logic, one entity at a time: True, False or None."""
+    if rule.op == "condition":
+        c = rule.condition
+        value = row[c.fact]
+        if c.operator == "exists":
+            return (value is not None) == c.value
+        if value is None:
+            return None
+        return {"equal": value == c.value, "greaterThan": value > c.value, "lessThan": value < c.value}[c.operator]
+    parts = [plain(child, row) for child in rule.children]
+    if rule.op == "not":
+        return None if parts[0] is None else not parts[0]
+    if rule.op == "all":
+        return False if False in parts else (None if None in parts else True)
+    return True if True in parts else (None if None in parts else False)
+
+
+facts_ids = ["pagerduty.escalation_levels", "pagerduty.open_incidents"]
+conditions = st.builds(lambda f, o, v: leaf(f, o, v), st.sampled_from(facts_ids),
+                       st.sampled_from(["equal", "greaterThan", "lessThan", "exists"]), st.integers(0, 3))
+rules = st.recursive(conditions, lambda inner: st.one_of(
+    st.builds(lambda cs: Rule("all", tuple(cs)), st.lists(inner, min_size=1, max_size=3)),
+    st.builds(lambda cs: Rule("any", tuple(cs)), st.lists(inner, min_size=1, max_size=3)),
+    st.builds(lambda c: Rule("not", (c,)), inner)), max_leaves=6)
+values = st.one_of(st.none(), st.integers(0, 3))
+
+
+@settings(max_examples=200, deadline=None)
+@given(rule=rules, rows=st.lists(st.tuples(values, values), min_size=1, max_size=8))
+def test_table_evaluation_agrees_with_plain_evaluation(rule, rows):
+    facts = pd.DataFrame(rows, columns=facts_ids, index=[f"e{i}" for i in range(len(rows))], dtype=object)
+    facts = facts.astype(object).where(facts.notna(), None)
+    fixed = _exists_booleans(rule)
+    got = outcomes(fixed, facts)
+    for ref, row in facts.iterrows():
+        expected = plain(fixed, row)
+        assert got[ref] == {True: "pass", False: "fail", None: "unknown"}[expected], (ref, row.to_dict())
+
+
+def _exists_booleans(rule):
+    """`exists` takes true/false: map the drawn integer to a boolean."""
+    if rule.op == "condition":
+        c = rule.condition
+        return leaf(c.fact, c.operator, bool(c.value % 2)) if c.operator == "exists" else rule
+    return Rule(rule.op, tuple(_exists_booleans(child) for child in rule.children))

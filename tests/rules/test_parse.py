@@ -1,0 +1,41 @@
+from pathlib import Path
+
+import pytest
+
+from insights.errors import ConfigError
+from insights.rules.parse import load_checks
+from insights.resources import default_config
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "config"
+
+
+def test_every_problem_of_a_file_is_reported_with_file_line_and_a_suggestion():
+    with pytest.raises(ConfigError) as error:
+        load_checks([FIXTURES / "bad-checks.yaml"])
+    path = FIXTURES / "bad-checks.yaml"
+    assert error.value.problems == [
+        f"{path}:5:10: unknown fact 'pagerduty.escalation_level' (did you mean 'pagerduty.escalation_levels', "
+        "'pagerduty.escalation_unique_levels', 'pagerduty.escalation_loops'?)",
+        f"{path}:6:38: unknown operator 'equals' (did you mean 'equal'?)",
+        f"{path}:9:62: `lessThan` compares numbers; value 'three' is not a number",
+        f"{path}:12:59: bad regular expression '(unclosed': missing ), unterminated subpattern at position 0",
+        f"{path}:15:3: unknown key 'aplies_to' (did you mean 'applies_to'?)",
+        f"{path}:16:52: catalog.has_owner is true or false; value 'yes' is neither",
+    ]
+
+
+def test_duplicate_ids_name_both_places(tmp_path):
+    text = "- {id: same, name: A, rule: {fact: catalog.has_owner, operator: equal, value: true}}\n"
+    (tmp_path / "a.yaml").write_text(text)
+    (tmp_path / "b.yaml").write_text(text)
+    with pytest.raises(ConfigError) as error:
+        load_checks([tmp_path])
+    assert error.value.problems == [f"{tmp_path}/b.yaml:1: duplicate check id 'same', first defined at {tmp_path}/a.yaml:1"]
+
+
+def test_built_in_checks_load_and_keep_their_location():
+    checks = load_checks([default_config().parent / "checks"])
+    assert len(checks) >= 15
+    escalation = next(c for c in checks if c.id == "escalation-two-levels")
+    assert escalation.where.endswith("escalation.yaml:2")
+    assert escalation.rule.conditions()[0].fact == "pagerduty.escalation_unique_levels"
