@@ -9,6 +9,7 @@ from pathlib import Path
 from insights.catalog.sources import DEFAULT_GLOBS, Source
 from insights.errors import ConfigError
 from insights.rules.model import Check
+from insights.resources import builtin_checks
 from insights.rules.parse import did_you_mean, load_checks
 from insights.scorecards import Level, Scorecard
 from insights.yamlio import load_one
@@ -123,7 +124,9 @@ def load_config(path: Path) -> Config:
     store = reader.section(data, "store", {"url"})
     gates = reader.section(data, "gates", {"fail_under", "fail_on"})
     waivers = reader.section(data, "waivers", {"max_days"})
-    check_paths = [(path.parent / p).resolve() for p in (data.get("checks") or ["checks"])]
+    # `builtin` (the default) names the checks shipped with insights; other entries are paths.
+    check_paths = [builtin_checks() if p == "builtin" else (path.parent / p).resolve()
+                   for p in (data.get("checks") or ["builtin"])]
     for check_path in check_paths:
         if not check_path.exists():
             reader.problem(data, f"checks path {check_path} does not exist", "checks")

@@ -18,3 +18,7 @@ def default_config() -> Path:
 def demo_data() -> Path:
     installed = _INSTALLED / "demo"
     return installed if installed.is_dir() else _REPOSITORY / "examples" / "demo"
+
+
+def builtin_checks() -> Path:
+    return default_config().parent / "checks"

@@ -19,11 +19,10 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 def render(view: RunView) -> str:
-    teams = view.entities.set_index("ref")["team"]
+    by_ref = view.entities.set_index("ref")
     failing = view.failures_of(view.entities["ref"])
-    entities = []
-    for ref, rows in failing.groupby("entity_ref"):
-        entities.append({"ref": ref, "team": teams.get(ref), "checks": _records(rows)})
+    entities = [{"ref": ref, "team": by_ref.at[ref, "team"], "description": by_ref.at[ref, "description"],
+                 "checks": _records(rows)} for ref, rows in failing.groupby("entity_ref")]
     organisation = view.organisation.assign(detail=view.organisation["detail"].map(
         lambda d: json.loads(d) if isinstance(d, str) else {}))
     scores = view.scores

@@ -1,0 +1,101 @@
+"""The store on real SQLite files and a real PostgreSQL server."""
+
+import sqlite3
+
+import pytest
+from alembic import command
+from sqlalchemy import text
+
+from insights.config import load_config
+from insights.errors import StoreError
+from insights.evaluation import evaluate_run
+from insights.resources import default_config
+from insights.store import Store
+
+
+@pytest.fixture(scope="module")
+def bundle(demo_catalog, demo_state, demo_now):
+    return evaluate_run(load_config(default_config()), demo_catalog, demo_state, demo_now)
+
+
+def stored(url, bundle):
+    store = Store(url)
+    store.ensure_schema()
+    run_id = store.begin_run(config_hash="abc", sources=["demo"])
+    store.save_run(run_id, bundle)
+    return store, run_id
+
+
+def test_a_run_round_trips(db_url, bundle):
+    store, run_id = stored(db_url, bundle)
+    run = store.run(run_id)
+    assert run["status"] == "succeeded" and run["entity_count"] == len(bundle.entities)
+    facts = store.facts(run_id)
+    assert facts.loc["component:default/billing-worker", "pagerduty.open_incidents"] == 4
+    assert facts.loc["component:default/auth-service", "pagerduty.service_shared_with"] == [
+        "component:default/token-service"]
+    assert facts.loc["component:default/query-suggest", "pagerduty.service_found"] is None
+    from insights.store import tables as t
+
+    results = store.table(t.check_results, run_id)
+    assert len(results) == len(bundle.results)
+    row = results[(results.entity_ref == "component:default/checkout") & (results.check_id == "escalation-two-levels")]
+    assert row.iloc[0]["outcome"] == "fail" and "Add a second level" in row.iloc[0]["fix"]
+    assert store.latest_run_id() == run_id
+
+
+def test_a_failed_store_leaves_no_partial_run_and_keeps_the_previous_latest(db_url, bundle):
+    store, first = stored(db_url, bundle)
+    second = store.begin_run(config_hash="abc", sources=["demo"])
+    broken = type(bundle)(**{**bundle.__dict__, "organisation": bundle.organisation + [{"kind": None, "service_id": "X"}]})
+    with pytest.raises(StoreError, match="cannot store the run"):
+        store.save_run(second, broken)
+    from insights.store import tables as t
+
+    assert store.run(second)["status"] == "failed"
+    assert len(store.table(t.check_results, second)) == 0 and len(store.table(t.entities, second)) == 0
+    assert store.latest_run_id() == first
+
+
+def test_schema_matches_the_migrations(db_url):
+    store = Store(db_url)
+    store.upgrade()
+    with store.engine.begin() as connection:
+        command.check(store._alembic(connection))
+
+
+def test_a_database_from_a_newer_tool_is_refused(sqlite_url):
+    store = Store(sqlite_url)
+    store.upgrade()
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    with pytest.raises(StoreError, match=r"newer version of insights \(schema 9999_future\)"):
+        store.ensure_schema()
+
+
+def test_foreign_tables_are_not_touched(tmp_path):
+    path = tmp_path / "other.db"
+    sqlite3.connect(path).execute("CREATE TABLE mine (x INTEGER)").connection.commit()
+    with pytest.raises(StoreError, match="has tables but no insights schema version"):
+        Store(f"sqlite:///{path}").ensure_schema()
+
+
+@pytest.mark.parametrize("url, message", [
+    ("sqlite:////nonexistent/dir/x.db", "cannot connect"),
+    ("postgresql+psycopg://user:s3cret@127.0.0.1:1/db", "cannot connect"),
+    ("notadb://x", "is not valid"),
+])
+def test_unreachable_or_bad_urls_are_clear_and_mask_the_password(url, message):
+    with pytest.raises(StoreError) as error:
+        Store(url).ensure_schema()
+    assert message in str(error.value) and "s3cret" not in str(error.value)
+
+
+def test_read_only_database_file(tmp_path):
+    """SQLite's read-only mode fails writes the way a file without write permission does (and root
+    ignores file permissions, so permissions alone would test nothing here)."""
+    Store(f"sqlite:///{tmp_path / 'ro.db'}").upgrade()
+    store = Store(f"sqlite:///file:{tmp_path / 'ro.db'}?mode=ro&uri=true")
+    store.ensure_schema()
+    with pytest.raises(StoreError, match="cannot record the run: attempt to write a readonly database"):
+        store.begin_run(config_hash="x", sources=[])

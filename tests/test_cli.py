@@ -1,0 +1,98 @@
+"""The command line as a user meets it: help, exit codes and the exact error text, through the
+installed `insights` console script."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from insights.cli import cli
+from insights.pagerduty.state import save_snapshot
+from insights.resources import demo_data
+
+SCRIPT = Path(sys.executable).parent / "insights"
+CATALOG = demo_data() / "catalog"
+
+
+def insights(*args, cwd, env=None):
+    environment = {k: v for k, v in os.environ.items() if k not in ("PAGERDUTY_TOKEN", "INSIGHTS_DB_URL")}
+    return subprocess.run([str(SCRIPT), *args], cwd=cwd, env={**environment, **(env or {})},
+                          capture_output=True, text=True, timeout=120)
+
+
+def commands(group, prefix=()):
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from commands(command, prefix + (name,))
+        else:
+            yield prefix + (name,), command
+
+
+@pytest.mark.parametrize("path, command", list(commands(cli)), ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
+def test_every_command_has_help_with_an_example(path, command):
+    assert "Example:" in (command.help or ""), f"insights {' '.join(path)} has no example in its help"
+    assert f"insights {' '.join(path)}" in command.help
+
+
+def test_run_without_a_credential_is_a_usage_error(tmp_path):
+    result = insights("run", "--catalog", str(CATALOG), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: no PagerDuty credential: set PAGERDUTY_TOKEN to a read-only REST API key, "
+        "or run offline with --pagerduty-snapshot FILE")
+
+
+def test_wrong_token_exits_3_names_the_variable_and_stores_no_results(tmp_path, simulator):
+    result = insights("run", "--catalog", str(CATALOG), "--pagerduty-url", simulator.url, cwd=tmp_path,
+                      env={"PAGERDUTY_TOKEN": "not-the-right-secret"})
+    assert result.returncode == 3
+    assert "the credential in PAGERDUTY_TOKEN is refused" in result.stderr
+    assert "not-the-right-secret" not in result.stderr + result.stdout
+    rows = sqlite3.connect(tmp_path / "insights.db").execute("SELECT status, error FROM runs").fetchall()
+    assert rows[0][0] == "failed" and "PAGERDUTY_TOKEN" in rows[0][1] and "not-the-right-secret" not in rows[0][1]
+    assert sqlite3.connect(tmp_path / "insights.db").execute("SELECT count(*) FROM check_results").fetchone() == (0,)
+
+
+def test_invalid_config_exits_2_with_file_and_line(tmp_path):
+    (tmp_path / "scorecards.yaml").write_text("catalog:\n  sorces: []\n")
+    result = insights("validate", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: scorecards.yaml:2: unknown key `catalog.sorces` (did you mean 'sources'?)"
+
+
+def test_offline_run_from_a_snapshot_and_a_tripped_gate(tmp_path, demo_state):
+    save_snapshot(demo_state, tmp_path / "snap.json")
+    result = insights("run", "--catalog", str(CATALOG / "payments"), "--pagerduty-snapshot", "snap.json",
+                      "--fail-on", "few-open-incidents", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "gate failed: check few-open-incidents fails for 1 entities (component:default/billing-worker)")
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    assert report["run"]["pagerduty_collected_at"] == demo_state.collected_at
+
+
+def test_validate_accepts_the_default_config(tmp_path):
+    result = insights("validate", cwd=tmp_path)
+    assert result.returncode == 0 and "OK (" in result.stdout
+
+
+def test_facts_lists_the_catalogue(tmp_path):
+    result = insights("facts", cwd=tmp_path)
+    assert result.returncode == 0 and "pagerduty.escalation_unique_levels  (integer" in result.stdout
+
+
+def test_explain_an_unknown_entity(tmp_path, demo_state):
+    save_snapshot(demo_state, tmp_path / "snap.json")
+    assert insights("run", "--catalog", str(CATALOG / "data"), "--pagerduty-snapshot", "snap.json",
+                    cwd=tmp_path).returncode == 0
+    result = insights("explain", "component:default/nope", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("error: run 1 has no entity component:default/nope; refs look like "
+                                     "component:default/name")
+    explained = insights("explain", "etl-scheduler", cwd=tmp_path)
+    assert "fail           escalation-two-levels" in explained.stdout
