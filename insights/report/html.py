@@ -12,6 +12,7 @@ from insights.report.view import RunView
 
 _environment = Environment(loader=PackageLoader("insights.report", "templates"),
                            autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+_environment.filters["when"] = lambda value: f"{value:%Y-%m-%d %H:%M} UTC" if hasattr(value, "strftime") else value
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -31,9 +32,10 @@ def render(view: RunView) -> str:
     for card in view.scorecards:
         own = scores[scores["scorecard_id"] == card["id"]]
         counts = levels.loc[card["id"]] if card["id"] in levels.index else pd.Series(dtype=int)
-        names = [lvl["name"] for lvl in card["levels"]] + ["none"]
-        cards.append({**card, "mean": round(float(own["score"].mean()), 1) if len(own) else None,
-                      "count": len(own), "distribution": [(n, int(counts.get(n, 0))) for n in names]})
+        names = [lvl["name"] for lvl in card["levels"]]
+        distribution = [(n, int(counts.get(n, 0)), f"level-{i}") for i, n in enumerate(names, 1)]
+        cards.append({**card, "mean": round(float(own["score"].mean()), 1) if len(own) else None, "count": len(own),
+                      "distribution": distribution + [("none", int(counts.get("none", 0)), "level-none")]})
     return _environment.get_template("report.html.j2").render(
         run=view.run, summary=view.summary(), changes=view.changes, cards=cards,
         teams=_records(view.teams().reset_index()), checks=_records(view.check_stats().reset_index()),
