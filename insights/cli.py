@@ -179,6 +179,31 @@ def explain(entity_ref, run_id, db_url) -> None:
 
 
 @cli.group()
+def catalog() -> None:
+    """The software catalog on its own."""
+
+
+@catalog.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def lint(paths, fmt) -> None:
+    """Check descriptor files (no PagerDuty, no database); exit 1 on any error finding.
+
+    PATHS are folders (searched for catalog-info.yaml) or files; the default is the current folder.
+
+    \b
+    Example:  insights catalog lint . --format json
+    """
+    from insights.catalog import lint as linting
+    from insights.catalog.sources import crawl, source_from_argument
+
+    found = crawl([source_from_argument(p) for p in (paths or (".",))])
+    click.echo(linting.render_json(found) if fmt == "json" else linting.render_text(found))
+    if linting.has_errors(found):
+        sys.exit(EXIT_GATE_FAILED)
+
+
+@cli.group()
 def db() -> None:
     """Database maintenance."""
 

@@ -14,6 +14,7 @@ from insights.rules.parse import did_you_mean, load_checks
 from insights.scorecards import Level, Scorecard
 from insights.yamlio import load_one
 
+SOURCE_KINDS = ("folder", "file", "git", "repositories", "backstage")
 TOP_KEYS = {"version", "catalog", "pagerduty", "store", "checks", "scorecards", "gates", "waivers"}
 
 
@@ -36,6 +37,7 @@ class Config:
     path: Path
     sources: tuple[Source, ...] = ()
     max_file_bytes: int = 1_000_000
+    allowed_hosts: tuple[str, ...] = ()
     pagerduty: PagerDutySettings = field(default_factory=PagerDutySettings)
     store_url: str | None = None
     checks: tuple[Check, ...] = ()
@@ -71,14 +73,17 @@ class _Reader:
         items = catalog.get("sources") or []
         result = []
         for item in items if isinstance(items, list) else []:
-            if not isinstance(item, dict) or not ({"folder", "git", "file"} & set(item)):
-                self.problem(catalog, "each catalog source needs `folder:`, `file:` or `git:`", "sources")
+            kinds = [k for k in SOURCE_KINDS if isinstance(item, dict) and k in item]
+            if len(kinds) != 1:
+                self.problem(catalog, "each catalog source needs one of " + ", ".join(f"`{k}:`" for k in SOURCE_KINDS),
+                             "sources")
                 continue
-            kind = next(k for k in ("folder", "git", "file") if k in item)
-            location = str(item[kind])
-            if kind != "git" and not Path(location).is_absolute():
+            kind = "list" if kinds[0] == "repositories" else kinds[0]
+            location = str(item[kinds[0]])
+            if kind in ("folder", "file", "list") and not Path(location).is_absolute():
                 location = str((self.path.parent / location).resolve())
-            result.append(Source(kind, location, tuple(item.get("globs") or DEFAULT_GLOBS), item.get("ref")))
+            result.append(Source(kind, location, tuple(item.get("globs") or DEFAULT_GLOBS), item.get("ref"),
+                                 item.get("token_env"), item.get("filter")))
         return tuple(result)
 
     def scorecards(self, items, check_ids) -> tuple[Scorecard, ...]:
@@ -119,7 +124,7 @@ def load_config(path: Path) -> Config:
     for key in data:
         if key not in TOP_KEYS:
             reader.problem(data, f"unknown key `{key}`{did_you_mean(str(key), TOP_KEYS)}", key)
-    catalog = reader.section(data, "catalog", {"sources", "max_file_bytes"})
+    catalog = reader.section(data, "catalog", {"sources", "max_file_bytes", "allowed_hosts"})
     pagerduty = reader.section(data, "pagerduty", set(PagerDutySettings.__dataclass_fields__))
     store = reader.section(data, "store", {"url"})
     gates = reader.section(data, "gates", {"fail_under", "fail_on"})
@@ -145,6 +150,7 @@ def load_config(path: Path) -> Config:
                                                       for p in sorted(cp.glob("*.y*ml")) if cp.is_dir()))
     return Config(
         path=path, sources=reader.sources(catalog), max_file_bytes=int(catalog.get("max_file_bytes", 1_000_000)),
+        allowed_hosts=tuple(catalog.get("allowed_hosts") or ()),
         pagerduty=PagerDutySettings(**pagerduty), store_url=store.get("url"), checks=tuple(checks),
         scorecards=scorecards, gates=Gates(gates.get("fail_under"), tuple(gates.get("fail_on") or ())),
         waiver_max_days=int(waivers.get("max_days", 180)), hash=digest.hexdigest()[:16])

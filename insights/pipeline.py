@@ -68,7 +68,8 @@ def execute(options: RunOptions) -> RunOutcome:
     run_id = store.begin_run(config_hash=options.config.hash, sources=[s.label for s in sources])
     try:
         log.info("run %d: crawling %d catalog source(s)", run_id, len(sources))
-        catalog = crawl(list(sources), CrawlSettings(max_file_bytes=options.config.max_file_bytes))
+        catalog = crawl(list(sources), CrawlSettings(max_file_bytes=options.config.max_file_bytes,
+                                                     allowed_hosts=options.config.allowed_hosts))
         log.info("run %d: %d entities, %d findings; collecting PagerDuty", run_id, len(catalog.entities),
                  len(catalog.findings))
         state = pagerduty_state(options)

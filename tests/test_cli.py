@@ -96,3 +96,15 @@ def test_explain_an_unknown_entity(tmp_path, demo_state):
                                      "component:default/name")
     explained = insights("explain", "etl-scheduler", cwd=tmp_path)
     assert "fail           escalation-two-levels" in explained.stdout
+
+
+def test_catalog_lint_text_json_and_exit_codes(tmp_path):
+    good = insights("catalog", "lint", str(CATALOG / "data"), cwd=tmp_path)
+    assert good.returncode == 0
+    assert good.stdout.splitlines()[-1] == "3 entities, 0 errors, 0 warnings"
+    bad = insights("catalog", "lint", str(CATALOG / "identity"), "--format", "json", cwd=tmp_path)
+    assert bad.returncode == 1
+    report = json.loads(bad.stdout)
+    assert {"ref": "component:default/sessions", "file": "sessions/catalog-info.yaml", "line": 1} in report["entities"]
+    malformed = next(f for f in report["findings"] if f["code"] == "annotation-malformed")
+    assert (malformed["file"], malformed["line"], malformed["severity"]) == ("sessions/catalog-info.yaml", 6, "error")

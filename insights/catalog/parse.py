@@ -72,6 +72,6 @@ def to_entity(data: Map, *, source: str, repository: str, path: str):
         tags=tuple(str(t) for t in tags),
         annotations=annotations,
         links=tuple(dict(link) for link in links if isinstance(link, dict)),
-        spec=dict(spec), source=source, repository=repository, path=path, line=data.line or None,
+        spec=dict(spec), source=source, repository=repository, path=path, line=getattr(data, "line", None) or None,
     )
     return entity, problems

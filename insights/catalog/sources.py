@@ -11,8 +11,11 @@ import logging
 import os
 import re
 import subprocess
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import requests
 
 from insights.catalog.model import ERROR, WARNING, Catalog, Entity, Finding
 from insights.catalog.parse import parse_file
@@ -27,12 +30,15 @@ GIT_URL = re.compile(r"^(https?://|ssh://|git://|file://|git@[\w.-]+:)")
 
 @dataclass(frozen=True)
 class Source:
-    """One configured catalog source: kind is `folder`, `file` or `git`."""
+    """One configured catalog source: kind is `folder`, `file`, `git`, `list` (a file naming git
+    repositories, one per line) or `backstage` (a Backstage catalog API)."""
 
     kind: str
     location: str
     globs: tuple[str, ...] = DEFAULT_GLOBS
     ref: str | None = None
+    token_env: str | None = None
+    filter: str | None = None
 
     @property
     def label(self) -> str:
@@ -42,12 +48,18 @@ class Source:
 @dataclass
 class CrawlSettings:
     max_file_bytes: int = 1_000_000
+    allowed_hosts: tuple[str, ...] = ()
     cache_dir: Path = field(default_factory=lambda: Path(os.environ.get("INSIGHTS_CACHE", "~/.cache/insights")).expanduser())
     git_timeout: int = 300
 
 
 def source_from_argument(text: str) -> Source:
-    """What `--catalog` accepts: a git URL, a folder or a file."""
+    """What `--catalog` accepts: a git URL (`#ref` optional), a folder, a file, `list:FILE` (a file
+    naming repositories) or `backstage:URL` (a Backstage catalog API, token from BACKSTAGE_TOKEN)."""
+    if text.startswith("list:"):
+        return Source("list", text[len("list:"):])
+    if text.startswith("backstage:"):
+        return Source("backstage", text[len("backstage:"):], token_env="BACKSTAGE_TOKEN")
     if GIT_URL.match(text) or text.endswith(".git"):
         url, _, ref = text.partition("#")
         return Source("git", url, ref=ref or None)
@@ -63,11 +75,37 @@ def mask_url(url: str) -> str:
     return re.sub(r"://[^/@]*@", "://***@", url)
 
 
+def read_repository_list(source: Source) -> list[Source]:
+    """`URL [ref]` per line; blank lines and lines starting with `#` are skipped."""
+    try:
+        lines = Path(source.location).read_text().splitlines()
+    except OSError as error:
+        raise SourceError(f"repository list {source.location} cannot be read: {error.strerror}") from error
+    repositories = []
+    for number, line in enumerate(lines, 1):
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            continue
+        if len(words) > 2:
+            raise SourceError(f"{source.location}:{number}: expected `URL [ref]`, got {line.strip()!r}")
+        repositories.append(Source("git", words[0], source.globs, words[1] if len(words) == 2 else None))
+    return repositories
+
+
 def crawl(sources: list[Source], settings: CrawlSettings | None = None) -> Catalog:
     settings = settings or CrawlSettings()
     entities: list[Entity] = []
     findings: list[Finding] = []
-    for source in sources:
+    expanded = [s for source in sources for s in (read_repository_list(source) if source.kind == "list" else [source])]
+    for source in expanded:
+        if source.kind == "backstage":
+            from insights.catalog import backstage
+
+            found, problems = backstage.fetch(source.location, token_env=source.token_env,
+                                              query_filter=source.filter, label=source.label)
+            entities += found
+            findings += problems
+            continue
         root, files = _files_of(source, settings)
         crawler = _RootCrawl(source, root, settings)
         for path in files:
@@ -75,7 +113,7 @@ def crawl(sources: list[Source], settings: CrawlSettings | None = None) -> Catal
         entities += crawler.entities
         findings += crawler.findings
     findings += duplicate_findings(entities)
-    return Catalog(tuple(entities), tuple(findings), tuple(s.label for s in sources))
+    return Catalog(tuple(entities), tuple(findings), tuple(s.label for s in expanded))
 
 
 def _files_of(source: Source, settings: CrawlSettings) -> tuple[Path, list[Path]]:
@@ -102,6 +140,7 @@ class _RootCrawl:
     def __init__(self, source: Source, root: Path, settings: CrawlSettings):
         self.source, self.root, self.settings = source, root, settings
         self.seen: set[Path] = set()
+        self.seen_urls: set[str] = set()
         self.entities: list[Entity] = []
         self.findings: list[Finding] = []
 
@@ -153,8 +192,7 @@ class _RootCrawl:
             if not isinstance(target, str):
                 continue
             if re.match(r"^[a-z]+://", target):
-                self.finding("location-url-not-followed", f"Location target {target} is a URL; add it as a "
-                             "source of its own to crawl it", path, location.line, location.ref, WARNING)
+                self.follow_url(location, path, target)
                 continue
             self.follow_target(location, path, target, optional)
 
@@ -179,6 +217,29 @@ class _RootCrawl:
                              path, location.line, location.ref, WARNING)
             else:
                 self.read(match.resolve())
+
+
+    def follow_url(self, location: Entity, path: Path, url: str) -> None:
+        host = urlsplit(url).hostname or ""
+        if host not in self.settings.allowed_hosts:
+            self.finding("location-host-not-allowed", f"Location target {url} is on host {host!r}, which is not "
+                         "in `catalog.allowed_hosts`; add the host there to follow it", path, location.line,
+                         location.ref, WARNING)
+            return
+        if url in self.seen_urls:
+            return
+        self.seen_urls.add(url)
+        try:
+            response = requests.get(url, timeout=30)
+            response.raise_for_status()
+        except requests.RequestException as error:
+            self.finding("location-target-unreachable", f"Location target {url} could not be fetched "
+                         f"({type(error).__name__}); check the URL", path, location.line, location.ref)
+            return
+        entities, findings = parse_file(response.text[: self.settings.max_file_bytes], source=self.source.label,
+                                        repository=url, path=url)
+        self.entities += entities
+        self.findings += findings
 
 
 def _inside(path: Path, root: Path) -> bool:

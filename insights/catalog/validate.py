@@ -22,6 +22,8 @@ SERVICE_ID_FORMAT = re.compile(r"^P[A-Z0-9]{6}$")
 INTEGRATION_KEY_FORMAT = re.compile(r"^[0-9a-f]{32}$")
 PLACEHOLDER = re.compile(r"\$\{\{.*\}\}|\{\{.*\}\}|^<.*>$|^\[.*\]$|^P?X{5,}$|CHANGEME|TODO|REPLACE", re.IGNORECASE)
 
+METADATA_TYPES = (("uid", str, "a string"), ("etag", str, "a string"), ("title", str, "a string"),
+                  ("description", str, "a string"), ("labels", dict, "a mapping"), ("annotations", dict, "a mapping"))
 ROOT_KEYS = {"apiVersion", "kind", "metadata", "spec", "relations", "status"}
 API_VERSIONS = {"backstage.io/v1alpha1", "backstage.io/v1beta1"}
 REQUIRED_SPEC = {
@@ -36,6 +38,10 @@ REQUIRED_SPEC = {
 }
 # Keys people mistype for the PagerDuty annotations; anything else under pagerduty.com/ is left alone.
 PAGERDUTY_KEYS = {SERVICE_ID, INTEGRATION_KEY}
+
+
+def _type_name(value) -> str:
+    return {type(None): "empty", dict: "a mapping", list: "a list", str: "a string"}.get(type(value), type(value).__name__)
 
 
 def _line(mapping, key):
@@ -76,9 +82,14 @@ def envelope(data) -> list[tuple]:
     if namespace is not None and (not isinstance(namespace, str) or len(namespace) > 63 or not NAMESPACE.match(namespace)):
         add("namespace-invalid", f"`metadata.namespace` {namespace!r} is not valid: lower-case letters, digits "
             "and `-`, at most 63", "namespace", metadata)
-    for key in ("title", "description"):
-        if key in metadata and metadata[key] is not None and not isinstance(metadata[key], str):
-            add("schema-violation", f"`metadata.{key}` must be a string", key, metadata)
+    for key, kind_of, what in METADATA_TYPES:
+        if key in metadata and not isinstance(metadata[key], kind_of):
+            add("schema-violation", f"`metadata.{key}` must be {what}, not {_type_name(metadata[key])}", key, metadata)
+    labels = metadata.get("labels")
+    if isinstance(labels, dict):
+        for key, value in labels.items():
+            if not isinstance(value, str) or (value and not NAME.match(value)):
+                add("schema-violation", f"label `{key}` must be a name-like string or \"\", got {value!r}", key, labels)
     tags = metadata.get("tags", [])
     if not isinstance(tags, list):
         add("schema-violation", "`metadata.tags` must be a list of strings", "tags", metadata)
@@ -120,11 +131,8 @@ def _spec(data, kind, add):
 def annotations(metadata, kind: str, problems: list) -> dict[str, str]:
     """The annotations as strings (YAML 1.1 values read back as written), plus PagerDuty problems."""
     raw = metadata.get("annotations")
-    if raw is None:
-        return {}
     if not isinstance(raw, dict):
-        problems.append(("schema-violation", "`metadata.annotations` must be a mapping", _line(metadata, "annotations"), ERROR))
-        return {}
+        return {}  # a wrong type is reported with the other metadata fields
     result: dict[str, str] = {}
     for key, value in raw.items():
         line = _line(raw, key)

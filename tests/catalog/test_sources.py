@@ -161,5 +161,8 @@ def test_catalog_argument_kinds(tmp_path):
     assert source_from_argument(str(tmp_path)).kind == "folder"
     assert source_from_argument(str(tmp_path / "f.yaml")).kind == "file"
     assert source_from_argument("https://example.test/a.git#main") == Source("git", "https://example.test/a.git", ref="main")
+    assert source_from_argument("list:repos.txt") == Source("list", "repos.txt")
+    assert source_from_argument("backstage:https://bs.example") == Source("backstage", "https://bs.example",
+                                                                          token_env="BACKSTAGE_TOKEN")
     with pytest.raises(SourceError, match="neither a folder, a file nor a git URL"):
         source_from_argument(str(tmp_path / "missing"))
