@@ -6,10 +6,12 @@ with `service:`, `team:` and `env:` tags; these facts measure that practice agai
 
 from __future__ import annotations
 
-import difflib
+import functools
 import re
 
+import numpy as np
 import pandas as pd
+from rapidfuzz import fuzz, process
 
 from insights.catalog.refs import display_name
 from insights.facts.base import Fact, each
@@ -38,6 +40,7 @@ ENVIRONMENTS = {"production": {"production", "prod"},
                 "experimental": {"dev", "development", "staging", "stage", "experimental", "sandbox", "test"}}
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise(name: str | None) -> str:
     if not name:
         return ""
@@ -77,8 +80,8 @@ def compute(facts: pd.DataFrame, context) -> pd.DataFrame:
 
     return pd.DataFrame({
         "pagerduty.name_matches": when_found(names == service_names),
-        "pagerduty.name_similarity": when_found([round(difflib.SequenceMatcher(None, a, b or "").ratio(), 2)
-                                                 for a, b in zip(names, service_names)]),
+        "pagerduty.name_similarity": when_found(np.round(process.cpdist(
+            list(names), [b or "" for b in service_names], scorer=fuzz.ratio) / 100, 2)),
         "pagerduty.team_matches_owner": when_found([
             None if owner is None else owner in {normalise(t) for t in (teams or [])}
             for owner, teams in zip(owners, facts["pagerduty.service_teams"])]),

@@ -23,11 +23,12 @@ ENTITY_COLUMNS = ["ref", "kind", "namespace", "name", "title", "description", "o
 
 
 def entity_frame(entities: list[Entity] | tuple[Entity, ...]) -> pd.DataFrame:
-    rows = [{column: getattr(e, column) for column in ENTITY_COLUMNS} for e in entities]
-    frame = pd.DataFrame(rows, columns=ENTITY_COLUMNS, dtype=object)
-    for column in ("tags", "links"):
-        frame[column] = frame[column].map(list)
-    return frame.drop_duplicates("ref").set_index("ref", drop=False)
+    unique = list({e.ref: e for e in reversed(list(entities))}.values())[::-1]  # the first definition wins
+    columns = {column: [getattr(e, column) for e in unique] for column in ENTITY_COLUMNS}
+    columns["tags"] = [list(t) for t in columns["tags"]]
+    columns["links"] = [list(links) for links in columns["links"]]
+    frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in columns.items()}, columns=ENTITY_COLUMNS)
+    return frame.set_index(pd.Index(columns["ref"], dtype=object), drop=False)
 
 
 def compute_facts(entities, state: PagerDutyState, now: datetime) -> pd.DataFrame:

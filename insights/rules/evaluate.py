@@ -98,15 +98,16 @@ def rule_values(rule: Rule, facts: pd.DataFrame, leaves: list[Leaf], wanted: boo
     return result
 
 
-def applies_mask(applies_to: dict, facts: pd.DataFrame) -> np.ndarray:
+def applies_mask(applies_to: dict, facts: pd.DataFrame, columns: Columns | None = None) -> np.ndarray:
+    columns = columns or Columns(facts)
     mask = np.ones(len(facts), dtype=bool)
     for key, wanted in applies_to.items():
         wanted = {str(w).lower() for w in (wanted if isinstance(wanted, list) else [wanted])}
-        column = facts[APPLIES_TO_FACTS[key]]
+        fact = APPLIES_TO_FACTS[key]
         if key == "tags":
-            mask &= np.array([bool(wanted & {t.lower() for t in (v or [])}) for v in column], dtype=bool)
+            mask &= np.array([bool(wanted & {t.lower() for t in (v or [])}) for v in facts[fact]], dtype=bool)
         else:
-            mask &= column.map(lambda v: v is not None and str(v).lower() in wanted).to_numpy(dtype=bool)
+            mask &= columns.lowered(fact).isin(wanted).to_numpy(dtype=bool)
     return mask
 
 
@@ -116,48 +117,92 @@ def _show(value) -> str:
     return "unknown" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def fill(template: str, row: pd.Series) -> str:
-    """`{pagerduty.escalation_policy_name}` -> the entity's fact value."""
-    return PLACEHOLDER.sub(lambda m: _show(row.get(m.group(1))) if m.group(1) in row.index else m.group(0),
-                           template).strip()
+class Columns:
+    """Derived forms of fact columns, computed once and shared by every check of an evaluation:
+    the text shown in reasons and fixes, and the lower-cased values `applies_to` matches against."""
+
+    def __init__(self, facts: pd.DataFrame):
+        self.facts, self.shown_cache, self.lowered_cache = facts, {}, {}
+
+    def __call__(self, fact_id: str) -> pd.Series:
+        if fact_id not in self.shown_cache:
+            column = self.facts[fact_id] if fact_id in self.facts else [None] * len(self.facts)
+            self.shown_cache[fact_id] = pd.Series([_show(v) for v in column], index=self.facts.index, dtype=object)
+        return self.shown_cache[fact_id]
+
+    def lowered(self, fact_id: str) -> pd.Series:
+        if fact_id not in self.lowered_cache:
+            self.lowered_cache[fact_id] = pd.Series(
+                [str(v).lower() if v is not None else None for v in self.facts[fact_id]], index=self.facts.index,
+                dtype=object)
+        return self.lowered_cache[fact_id]
 
 
-def _reason(outcome: str, position: int, leaves: list[Leaf], facts: pd.DataFrame) -> str:
-    if outcome == UNKNOWN:
-        leaf = next(l for l in leaves if l.values[position] is pd.NA)
-        fact = leaf.condition.fact
-        unknown = [f for f in (fact, leaf.condition.value_fact) if f and facts[f].iat[position] is None]
-        why = FACTS[unknown[0]].unknown_means if unknown and unknown[0] in FACTS else ""
-        return f"{unknown[0] if unknown else fact} is unknown" + (f": {why}" if why else "")
-    blamed = [l for l in leaves if l.values[position] is not pd.NA and bool(l.values[position]) != l.wanted]
-    parts = []
-    for leaf in blamed[:3]:
+def fill(template: str, shown: Columns, rows: np.ndarray) -> pd.Series:
+    """The template with `{fact.id}` placeholders replaced by each selected row's values."""
+    parts = PLACEHOLDER.split(template.strip())
+    text = pd.Series(parts[0], index=range(len(rows)), dtype=object)
+    for index, part in enumerate(parts[1:]):
+        if index % 2 == 0:  # a placeholder's fact id
+            if part in FACTS or part in shown.facts:
+                text = text + shown(part).to_numpy()[rows]
+            else:
+                text = text + "{" + part + "}"
+        else:
+            text = text + part
+    return text
+
+
+def _join(current: np.ndarray, mask: np.ndarray, part) -> np.ndarray:
+    """Append `part` ("; "-separated) where `mask` holds."""
+    joined = np.where(current == "", part, current + "; " + part) if isinstance(part, str) else \
+        np.where(current == "", part, current.astype(object) + "; " + part)
+    return np.where(mask, joined, current)
+
+
+def _reasons(outcome: np.ndarray, leaves: list[Leaf], shown: Columns) -> np.ndarray:
+    reasons = np.full(len(outcome), "", dtype=object)
+    failing, unknown = outcome == FAIL, outcome == UNKNOWN
+    blamed_count = np.zeros(len(outcome), dtype=int)
+    for leaf in leaves:
         c = leaf.condition
-        actual = _show(facts[c.fact].iat[position]) if c.fact in facts else "unknown"
-        expected = f"{OPERATOR_WORDS.get(c.operator, c.operator)} {c.value_fact or _show(c.value)}"
-        parts.append(f"{c.fact} is {actual}" + ("" if leaf.wanted else f", must not be {expected}")
-                     + (f", expected {expected}" if leaf.wanted else ""))
-    return "; ".join(parts)
+        values = leaf.values
+        known = ~values.isna()
+        result = values.fillna(False).to_numpy(dtype=bool)
+        blamed = failing & known & (result != leaf.wanted) & (blamed_count < 3)
+        if blamed.any():
+            expected = f"{OPERATOR_WORDS.get(c.operator, c.operator)} {c.value_fact or _show(c.value)}"
+            suffix = f", expected {expected}" if leaf.wanted else f", must not be {expected}"
+            text = (f"{c.fact} is " + shown(c.fact).to_numpy().astype(object) + suffix)
+            reasons = _join(reasons, blamed, text)
+            blamed_count += blamed
+        first_unknown = unknown & ~known & (reasons == "")
+        for fact in (f for f in (c.fact, c.value_fact) if f and first_unknown.any()):
+            missing = first_unknown & (shown(fact).to_numpy() == "unknown")
+            why = FACTS[fact].unknown_means if fact in FACTS else ""
+            reasons = np.where(missing, f"{fact} is unknown" + (f": {why}" if why else ""), reasons)
+            first_unknown &= ~missing
+    return reasons
 
 
-def evaluate_check(check: Check, facts: pd.DataFrame, waivers: dict | None = None) -> pd.DataFrame:
+def evaluate_check(check: Check, facts: pd.DataFrame, waivers: dict | None = None,
+                   shown: Columns | None = None) -> pd.DataFrame:
+    shown = shown or Columns(facts)
     leaves: list[Leaf] = []
     values = rule_values(check.rule, facts, leaves)
     outcome = np.where(values.isna(), UNKNOWN, np.where(values.fillna(False).to_numpy(dtype=bool), PASS, FAIL))
     outcome = outcome.astype(object)
-    outcome[~applies_mask(check.applies_to, facts)] = NOT_APPLICABLE
+    outcome[~applies_mask(check.applies_to, facts, shown)] = NOT_APPLICABLE
     refs = facts.index.to_numpy()
-    reasons = np.full(len(facts), "", dtype=object)
-    fixes = np.full(len(facts), "", dtype=object)
-    waivers = waivers or {}
-    for position in np.flatnonzero((outcome == FAIL) | (outcome == UNKNOWN)):
+    reasons = _reasons(outcome, leaves, shown)
+    for position in np.flatnonzero((outcome == FAIL) | (outcome == UNKNOWN)) if waivers else ():
         waiver = waivers.get((refs[position], check.id))
         if waiver:
             outcome[position], reasons[position] = WAIVED, f"waived until {waiver.until}: {waiver.reason}"
-            continue
-        reasons[position] = _reason(outcome[position], position, leaves, facts)
-        if check.remediation:
-            fixes[position] = fill(check.remediation, facts.iloc[position])
+    fixes = np.full(len(facts), "", dtype=object)
+    to_fix = np.flatnonzero((outcome == FAIL) | (outcome == UNKNOWN))
+    if check.remediation and len(to_fix):
+        fixes[to_fix] = fill(check.remediation, shown, to_fix).to_numpy()
     reasons[outcome == NOT_APPLICABLE] = "does not match applies_to"
     return pd.DataFrame({"entity_ref": refs, "check_id": check.id, "outcome": outcome, "reason": reasons,
                          "fix": fixes}, columns=RESULT_COLUMNS)
@@ -165,5 +210,6 @@ def evaluate_check(check: Check, facts: pd.DataFrame, waivers: dict | None = Non
 
 def evaluate(checks: list[Check], facts: pd.DataFrame, waivers: dict | None = None) -> pd.DataFrame:
     """Long table: one row per entity and check."""
-    frames = [evaluate_check(check, facts, waivers) for check in checks]
+    shown = Columns(facts)
+    frames = [evaluate_check(check, facts, waivers, shown) for check in checks]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=RESULT_COLUMNS)

@@ -1,0 +1,117 @@
+"""A realistic synthetic PagerDuty account and a catalog that points at it, for benchmarks and load tests.
+
+Policies of 1-4 levels (some repeating a target), gaps in on-call, incidents of every status and urgency,
+tags on policies and teams, integrations with keys; a catalog where most components annotate a service,
+some share one, some carry an integration key, a placeholder or nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from insights.pagerduty.state import PagerDutyState
+
+API, WEB = "https://api.pagerduty.com", "https://generated.pagerduty.com"
+
+
+@dataclass(frozen=True)
+class Generated:
+    state: PagerDutyState
+    catalog: list[str]  # one YAML document per component
+
+
+def _id(prefix: str, number: int) -> str:
+    return f"P{prefix}{number:05d}"[:7].ljust(7, "0")
+
+
+def _ref(kind: str, object_id: str, summary: str, path: str) -> dict:
+    return {"id": object_id, "type": f"{kind}_reference", "summary": summary, "self": f"{API}/{path}/{object_id}",
+            "html_url": f"{WEB}/{path}/{object_id}"}
+
+
+def generate(services: int, entities: int | None = None, seed: int = 0,
+             now: datetime | None = None) -> Generated:
+    rng = random.Random(seed)
+    now = now or datetime.now(timezone.utc).replace(microsecond=0)
+    stamp = lambda moment: moment.isoformat().replace("+00:00", "Z")  # noqa: E731
+    teams_count = max(1, services // 20)
+    teams = [{"id": _id("T", t), "type": "team", "name": f"team-{t}", "summary": f"team-{t}",
+              "self": f"{API}/teams/{_id('T', t)}", "html_url": f"{WEB}/teams/{_id('T', t)}"} for t in range(teams_count)]
+    users = [_ref("user", _id("U", u), f"user {u}", "users") for u in range(max(2, services // 4))]
+    schedules = [_ref("schedule", _id("S", s), f"schedule {s}", "schedules") for s in range(max(1, services // 3))]
+    policies, oncalls, tags = [], [], {}
+    for p in range(max(1, services // 2)):
+        team = teams[p % teams_count]
+        levels = rng.choice([1, 2, 2, 3, 4])
+        rules, previous = [], None
+        for level in range(1, levels + 1):
+            target = previous if previous and rng.random() < 0.1 else rng.choice(
+                [rng.choice(schedules), rng.choice(users)] if level > 1 else [rng.choice(schedules)] * 4 + [rng.choice(users)])
+            previous = target
+            rules.append({"id": f"R{p}-{level}", "escalation_delay_in_minutes": 30, "targets": [target]})
+            if rng.random() < 0.9 or level > 1:  # about one policy in ten has nobody at level 1 now
+                oncall = {"escalation_policy": _ref("escalation_policy", _id("E", p), f"policy {p}", "escalation_policies"),
+                          "escalation_level": level, "user": rng.choice(users)}
+                if target["type"] == "schedule_reference":
+                    oncall.update(schedule=target, start=stamp(now - timedelta(days=1)), end=stamp(now + timedelta(days=6)))
+                else:
+                    oncall.update(start=None, end=None)
+                oncalls.append(oncall)
+        policies.append({"id": _id("E", p), "type": "escalation_policy", "name": f"{team['name']} policy {p}",
+                         "summary": f"policy {p}", "num_loops": rng.choice([0, 1, 2]), "escalation_rules": rules,
+                         "teams": [_ref("team", team["id"], team["name"], "teams")],
+                         "self": f"{API}/escalation_policies/{_id('E', p)}",
+                         "html_url": f"{WEB}/escalation_policies/{_id('E', p)}"})
+    service_list, incidents = [], []
+    for s in range(services):
+        policy = policies[s % len(policies)]
+        team = teams[s % teams_count]
+        service_id = _id("V", s)
+        name = f"service-{s}" if rng.random() < 0.8 else f"Service {s} (Production)"
+        service_list.append({
+            "id": service_id, "type": "service", "name": name, "summary": name,
+            "description": "" if rng.random() < 0.1 else f"generated service {s}",
+            "status": rng.choice(["active"] * 8 + ["warning", "critical", "disabled", "maintenance"]),
+            "escalation_policy": policy, "teams": [team],
+            "integrations": [{"id": _id("I", s), "type": "events_api_v2_inbound_integration", "name": "Events API v2",
+                              "summary": "Events API v2", "integration_key": f"{s:032x}",
+                              "service": {"id": service_id, "type": "service_reference"}}],
+            "self": f"{API}/services/{service_id}", "html_url": f"{WEB}/service-directory/{service_id}"})
+        for _ in range(rng.choice([0, 0, 0, 1, 2, 5])):
+            created = now - timedelta(hours=rng.randint(1, 24 * 40))
+            incidents.append({"id": f"Q{len(incidents):06d}", "type": "incident", "title": "generated",
+                              "status": rng.choice(["triggered", "acknowledged", "resolved"]),
+                              "urgency": rng.choice(["high", "low"]), "created_at": stamp(created),
+                              "service": _ref("service", service_id, name, "service-directory")})
+        tags[f"escalation_policies/{policy['id']}"] = sorted(set(
+            tags.get(f"escalation_policies/{policy['id']}", []) + [f"service:service-{s}", f"team:{team['name']}",
+                                                                   rng.choice(["env:production", "env:prod", "env:staging"])]))
+    for team in teams:
+        tags[f"teams/{team['id']}"] = [f"team:{team['name']}"]
+    state = PagerDutyState(services=service_list, escalation_policies=policies, oncalls=oncalls, incidents=incidents,
+                           teams=teams, tags=tags, api_url=API, collected_at=stamp(now))
+    return Generated(state, _catalog(rng, services, entities or services * 5))
+
+
+def _catalog(rng: random.Random, services: int, entities: int) -> list[str]:
+    documents = []
+    for e in range(entities):
+        target = e % services
+        roll = rng.random()
+        if roll < 0.6:
+            annotation = f"pagerduty.com/service-id: {_id('V', target)}"
+        elif roll < 0.7:
+            annotation = f"pagerduty.com/integration-key: {target:032x}"
+        elif roll < 0.75:
+            annotation = "pagerduty.com/service-id: ${{ values.pagerduty }}"
+        else:
+            annotation = "github.com/project-slug: acme/x"
+        name = f"service-{target}" if e < services else f"component-{e}"
+        documents.append(
+            f"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\n"
+            f"  description: generated component {e}\n  annotations:\n    {annotation}\n"
+            f"spec:\n  type: service\n  lifecycle: {rng.choice(['production', 'production', 'experimental'])}\n"
+            f"  owner: team-{target % max(1, services // 20)}\n")
+    return documents
