@@ -101,14 +101,15 @@ def run(config_path, catalogs, db_url, out_dir, pagerduty_url, pagerduty_snapsho
     Example:  PAGERDUTY_TOKEN=... insights run --catalog ./services --db sqlite:///insights.db
     """
     from insights.catalog.sources import source_from_argument
-    from insights.pipeline import RunOptions, database_url, execute
+    from insights.pipeline import RunOptions, credential_for, database_url, execute
 
     config = _config(config_path)
     url = database_url(db_url, config)
     outcome = execute(RunOptions(
         config=config, sources=tuple(source_from_argument(c) for c in catalogs), db_url=url,
         out_dir=Path(out_dir), pagerduty_url=pagerduty_url,
-        snapshot=Path(pagerduty_snapshot) if pagerduty_snapshot else None, token=os.environ.get("PAGERDUTY_TOKEN")))
+        snapshot=Path(pagerduty_snapshot) if pagerduty_snapshot else None,
+        credential=None if pagerduty_snapshot else credential_for(config)))
     _print_summary(outcome)
     gates = config.gates
     _gates(outcome, url, fail_under if fail_under is not None else gates.fail_under,
@@ -146,6 +147,22 @@ def validate(config_path) -> None:
     """
     config = _config(config_path)
     click.echo(f"{config.path}: OK ({len(config.checks)} checks, {len(config.scorecards)} scorecards)")
+
+
+@cli.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+def init(directory, force) -> None:
+    """Write a starter scorecards.yaml and checks/ into DIRECTORY (default: here) to edit as your own.
+
+    \b
+    Example:  insights init platform-scorecards/
+    """
+    from insights.init import write_starter
+
+    written = write_starter(Path(directory), force)
+    click.echo(f"wrote {len(written)} files into {directory}; check them with `insights validate "
+               f"--config {Path(directory) / 'scorecards.yaml'}`")
 
 
 @cli.command()
@@ -265,19 +282,20 @@ def simulate(data_file, port, latency_ms, rate_limit, fail_rate, token) -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="scorecards.yaml to use.")
 @click.option("--pagerduty-url", help="PagerDuty API base URL.")
 def snapshot(output, config_path, pagerduty_url) -> None:
-    """Collect the PagerDuty account once and write it to a snapshot file (token from PAGERDUTY_TOKEN).
+    """Collect the PagerDuty account once and write it to a snapshot file (credential as for `run`).
 
     \b
     Example:  insights pagerduty snapshot -o pagerduty.json
     """
     from insights.pagerduty.state import save_snapshot
-    from insights.pipeline import RunOptions, pagerduty_state
+    from insights.pipeline import RunOptions, credential_for, pagerduty_state
 
     config = _config(config_path)
-    token = os.environ.get("PAGERDUTY_TOKEN")
-    if not token:
-        raise click.UsageError("set PAGERDUTY_TOKEN to a read-only REST API key")
-    state = pagerduty_state(RunOptions(config=config, pagerduty_url=pagerduty_url, token=token))
+    credential = credential_for(config)
+    if not credential:
+        raise click.UsageError("set PAGERDUTY_TOKEN to a read-only REST API key, or PD_CLIENT_ID and "
+                               "PD_CLIENT_SECRET for an OAuth app")
+    state = pagerduty_state(RunOptions(config=config, pagerduty_url=pagerduty_url, credential=credential))
     save_snapshot(state, Path(output))
     click.echo(f"{output}: {len(state.services)} services, {sum(state.requests.values())} requests")
 

@@ -24,6 +24,9 @@ class PagerDutySettings:
     requests_per_minute: int = 900
     concurrency: int = 4
     tags: bool = True
+    subdomain: str | None = None  # for an OAuth app: acme for acme.pagerduty.com
+    region: str = "us"  # us or eu
+    token_url: str | None = None  # OAuth token endpoint; the region's by default
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,8 @@ def load_config(path: Path) -> Config:
     for check in gates.get("fail_on") or []:
         if check not in {c.id for c in checks}:
             reader.problem(gates, f"gate names unknown check {check!r}", "fail_on")
+    if pagerduty.get("region", "us") not in ("us", "eu"):
+        reader.problem(pagerduty, f"`pagerduty.region` must be us or eu, not {pagerduty['region']!r}", "region")
     if reader.problems:
         raise ConfigError(reader.problems)
     digest = hashlib.sha256(text.encode() + b"".join(p.read_bytes() for cp in check_paths

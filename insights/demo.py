@@ -8,6 +8,7 @@ from pathlib import Path
 
 from insights.catalog.sources import Source
 from insights.config import load_config
+from insights.pagerduty.auth import TokenCredential
 from insights.pagerduty.simulator import Simulator, SimulatorSettings
 from insights.pagerduty.state import load_snapshot, shift_times
 from insights.pipeline import RunOptions, RunOutcome, execute
@@ -24,4 +25,5 @@ def run_demo(workdir: Path, config_path: Path | None = None) -> RunOutcome:
     settings = SimulatorSettings(token=secrets.token_hex(16))
     with Simulator(state, settings) as simulator:
         return execute(RunOptions(config=config, sources=sources, db_url=f"sqlite:///{workdir / 'insights.db'}",
-                                  out_dir=workdir / "reports", pagerduty_url=simulator.url, token=settings.token))
+                                  out_dir=workdir / "reports", pagerduty_url=simulator.url,
+                                  credential=TokenCredential(settings.token)))

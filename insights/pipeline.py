@@ -13,7 +13,8 @@ from insights.catalog.sources import CrawlSettings, Source, crawl
 from insights.config import Config
 from insights.errors import ConfigError, InsightsError
 from insights.evaluation import evaluate_run
-from insights.pagerduty.client import TOKEN_ENV, ClientSettings, PagerDutyClient
+from insights.pagerduty.auth import CLIENT_ID_ENV, CLIENT_SECRET_ENV, TOKEN_ENV, credential_from_environment
+from insights.pagerduty.client import ClientSettings, PagerDutyClient
 from insights.pagerduty.collect import CollectOptions, collect
 from insights.pagerduty.state import PagerDutyState, load_snapshot, parse_time
 from insights.report import write_reports
@@ -31,7 +32,7 @@ class RunOptions:
     out_dir: Path = Path("reports")
     pagerduty_url: str | None = None
     snapshot: Path | None = None
-    token: str | None = field(default=None, repr=False)
+    credential: object | None = field(default=None, repr=False)  # TokenCredential or OAuthCredential
     formats: tuple[str, ...] = ("md", "html", "json")
 
 
@@ -46,11 +47,16 @@ def database_url(option: str | None, config: Config | None = None) -> str:
     return option or os.environ.get("INSIGHTS_DB_URL") or (config.store_url if config else None) or DEFAULT_DB
 
 
+def credential_for(config: Config):
+    settings = config.pagerduty
+    return credential_from_environment(settings.subdomain, settings.region, settings.token_url)
+
+
 def pagerduty_state(options: RunOptions) -> PagerDutyState:
     if options.snapshot:
         return load_snapshot(options.snapshot)
     settings = options.config.pagerduty
-    client = PagerDutyClient(options.token or "", ClientSettings(
+    client = PagerDutyClient(options.credential, ClientSettings(
         base_url=options.pagerduty_url or settings.url, requests_per_minute=settings.requests_per_minute,
         concurrency=settings.concurrency))
     return collect(client, CollectOptions(tags=settings.tags))
@@ -60,9 +66,10 @@ def execute(options: RunOptions) -> RunOutcome:
     sources = options.sources or options.config.sources
     if not sources:
         raise ConfigError(f"{options.config.path}: no catalog sources; add `catalog.sources` or pass --catalog")
-    if not options.snapshot and not options.token:
-        raise ConfigError(f"no PagerDuty credential: set {TOKEN_ENV} to a read-only REST API key, "
-                          "or run offline with --pagerduty-snapshot FILE")
+    if not options.snapshot and not options.credential:
+        raise ConfigError(f"no PagerDuty credential: set {TOKEN_ENV} to a read-only REST API key (or "
+                          f"{CLIENT_ID_ENV} and {CLIENT_SECRET_ENV} for an OAuth app), or run offline with "
+                          "--pagerduty-snapshot FILE")
     store = Store(database_url(options.db_url, options.config))
     store.ensure_schema()
     run_id = store.begin_run(config_hash=options.config.hash, sources=[s.label for s in sources])

@@ -20,7 +20,8 @@ CATALOG = demo_data() / "catalog"
 
 
 def insights(*args, cwd, env=None):
-    environment = {k: v for k, v in os.environ.items() if k not in ("PAGERDUTY_TOKEN", "INSIGHTS_DB_URL")}
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in ("PAGERDUTY_TOKEN", "PD_CLIENT_ID", "PD_CLIENT_SECRET", "INSIGHTS_DB_URL")}
     return subprocess.run([str(SCRIPT), *args], cwd=cwd, env={**environment, **(env or {})},
                           capture_output=True, text=True, timeout=120)
 
@@ -43,8 +44,8 @@ def test_run_without_a_credential_is_a_usage_error(tmp_path):
     result = insights("run", "--catalog", str(CATALOG), cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
-        "error: no PagerDuty credential: set PAGERDUTY_TOKEN to a read-only REST API key, "
-        "or run offline with --pagerduty-snapshot FILE")
+        "error: no PagerDuty credential: set PAGERDUTY_TOKEN to a read-only REST API key (or PD_CLIENT_ID and "
+        "PD_CLIENT_SECRET for an OAuth app), or run offline with --pagerduty-snapshot FILE")
 
 
 def test_wrong_token_exits_3_names_the_variable_and_stores_no_results(tmp_path, simulator):
@@ -108,3 +109,18 @@ def test_catalog_lint_text_json_and_exit_codes(tmp_path):
     assert {"ref": "component:default/sessions", "file": "sessions/catalog-info.yaml", "line": 1} in report["entities"]
     malformed = next(f for f in report["findings"] if f["code"] == "annotation-malformed")
     assert (malformed["file"], malformed["line"], malformed["severity"]) == ("sessions/catalog-info.yaml", 6, "error")
+
+
+def test_init_writes_a_config_that_validates_and_refuses_to_overwrite(tmp_path):
+    first = insights("init", "starter", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert (tmp_path / "starter" / "checks" / "escalation.yaml").is_file()
+    assert "checks: [checks]" in (tmp_path / "starter" / "scorecards.yaml").read_text()
+    (tmp_path / "starter" / "checks" / "escalation.yaml").write_text(
+        (tmp_path / "starter" / "checks" / "escalation.yaml").read_text().replace("value: 2", "value: 3"))
+    validated = insights("validate", "--config", "starter/scorecards.yaml", cwd=tmp_path)
+    assert validated.returncode == 0 and "starter/scorecards.yaml: OK" in validated.stdout
+    again = insights("init", "starter", cwd=tmp_path)
+    assert again.returncode == 2
+    assert again.stderr.strip() == (f"error: starter/scorecards.yaml already exists (8 of the files would be "
+                                    "replaced); pass --force to overwrite")

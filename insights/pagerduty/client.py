@@ -15,13 +15,13 @@ from dataclasses import dataclass
 import requests
 
 from insights.errors import PagerDutyError
+from insights.pagerduty.auth import TOKEN_ENV, OAuthCredential, TokenCredential
 
 log = logging.getLogger(__name__)
 
 ACCEPT = "application/vnd.pagerduty+json;version=2"
 PAGE_LIMIT = 100
 OFFSET_CAP = 10_000
-TOKEN_ENV = "PAGERDUTY_TOKEN"
 LOW_SHARE = 0.1  # below this share of the limit left, requests are spread over the rest of the window
 
 
@@ -58,30 +58,29 @@ class RateBudget:
 
 
 class PagerDutyClient:
-    def __init__(self, token: str, settings: ClientSettings | None = None, *, token_env: str = TOKEN_ENV,
-                 auth_scheme: str = "Token"):
+    def __init__(self, credential: str | TokenCredential | OAuthCredential, settings: ClientSettings | None = None):
         self.settings = settings or ClientSettings()
         self.base_url = self.settings.base_url.rstrip("/")
-        self.token_env = token_env
+        self.credential = TokenCredential(credential) if isinstance(credential, str) else credential
         self.budget = RateBudget(self.settings.requests_per_minute)
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
         self.session = requests.Session()
-        authorization = f"Token token={token}" if auth_scheme == "Token" else f"Bearer {token}"
-        self.session.headers.update({"Accept": ACCEPT, "Authorization": authorization,
-                                     "User-Agent": "insights (Tech Insights scorecards)"})
+        self.session.headers.update({"Accept": ACCEPT, "User-Agent": "insights (Tech Insights scorecards)"})
 
     def get(self, path: str, params: dict | None = None, *, endpoint: str | None = None,
             missing_ok: bool = False) -> dict | None:
         """One GET with retries. `endpoint` names the operation for counting (`GET /services/{id}`)."""
         endpoint = endpoint or f"GET {path}"
         started = time.monotonic()
+        refreshed = False
         for attempt in range(self.settings.max_retries + 1):
             self.budget.wait()
             with self._lock:
                 self.counts[endpoint] += 1
             try:
-                response = self.session.get(self.base_url + path, params=params, timeout=self.settings.timeout)
+                response = self.session.get(self.base_url + path, params=params, timeout=self.settings.timeout,
+                                            headers={"Authorization": self.credential.header()})
             except requests.RequestException as error:
                 problem = f"{type(error).__name__} talking to {self.base_url}"
                 response = None
@@ -92,6 +91,9 @@ class PagerDutyClient:
                 self._respect_rate_limit(response)
                 if response.status_code < 300:
                     return self._json(response, endpoint)
+                if response.status_code == 401 and not refreshed and self.credential.refresh():
+                    refreshed = True  # an expired OAuth token: renewed once, then retried at once
+                    continue
                 self._raise_if_final(response, endpoint)
                 problem = f"HTTP {response.status_code}"
             elapsed = time.monotonic() - started
@@ -136,7 +138,7 @@ class PagerDutyClient:
         status = response.status_code
         if status in (401, 403):
             what = "refused" if status == 401 else "lacks permission for this request"
-            raise PagerDutyError(f"PagerDuty {endpoint}: HTTP {status}, the credential in {self.token_env} is "
+            raise PagerDutyError(f"PagerDuty {endpoint}: HTTP {status}, the credential in {self.credential.names} is "
                                  f"{what}; check the key and its read access", status=status, endpoint=endpoint)
         if 400 <= status < 500 and status != 429:
             raise PagerDutyError(f"PagerDuty {endpoint}: HTTP {status}: {_error_message(response)}",

@@ -12,6 +12,7 @@ import hashlib
 import json
 import random
 import re
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -35,6 +36,9 @@ class SimulatorSettings:
     fail_rate: float = 0.0
     seed: int = 0
     rate_window_s: float = 60.0  # PagerDuty's window is a minute; tests shorten it
+    oauth_client_id: str | None = None  # set both to serve POST /oauth/token (client credentials)
+    oauth_client_secret: str | None = None
+    oauth_token_ttl_s: float = 3600.0
 
 
 class ApiError(Exception):
@@ -210,6 +214,7 @@ class Simulator:
         self.random = random.Random(self.settings.seed)
         self.requests: list[str] = []
         self.statuses: list[int] = []
+        self.bearer_tokens: dict[str, float] = {}  # token -> monotonic expiry
         self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -226,6 +231,31 @@ class Simulator:
         self.server.shutdown()
         self.server.server_close()
 
+    def issue_token(self, form: dict[str, list[str]]) -> tuple[int, dict]:
+        """POST /oauth/token, client-credentials grant, as PagerDuty's identity service answers it."""
+        self.requests.append("POST /oauth/token")
+        first = {k: v[0] for k, v in form.items()}
+        s = self.settings
+        if first.get("grant_type") != "client_credentials" or not first.get("scope", "").startswith("as_account-"):
+            return 400, {"error": "invalid_request", "error_description": "grant_type and scope are required"}
+        if not s.oauth_client_id or (first.get("client_id"), first.get("client_secret")) != (
+                s.oauth_client_id, s.oauth_client_secret):
+            return 401, {"error": "invalid_client", "error_description": "client authentication failed"}
+        token = secrets.token_hex(16)
+        self.bearer_tokens[token] = time.monotonic() + s.oauth_token_ttl_s
+        return 200, {"access_token": token, "token_type": "bearer", "expires_in": int(s.oauth_token_ttl_s),
+                     "scope": first["scope"]}
+
+    def expire_tokens(self) -> None:
+        self.bearer_tokens.clear()
+
+    def authorised(self, header: str | None) -> bool:
+        if header == f"Token token={self.settings.token}":
+            return True
+        if header and header.startswith("Bearer "):
+            return self.bearer_tokens.get(header[len("Bearer "):], 0) > time.monotonic()
+        return False
+
     def respond(self, method: str, target: str, headers) -> tuple[int, dict[str, str], dict]:
         parts = urlsplit(target)
         self.requests.append(f"{method} {parts.path}")
@@ -233,7 +263,7 @@ class Simulator:
             time.sleep(self.settings.latency_ms / 1000)
         allowed, rate_headers = self.rate.take()
         try:
-            if headers.get("Authorization") != f"Token token={self.settings.token}":
+            if not self.authorised(headers.get("Authorization")):
                 raise ApiError(401, 2006, "Authentication failed", ["Invalid or missing API token"])
             if not allowed:
                 raise ApiError(429, 2020, "Rate Limit Exceeded")
@@ -254,7 +284,18 @@ def _handler_for(simulator: Simulator):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self):  # noqa: N802 (http.server's naming)
-            status, headers, body = simulator.respond("GET", self.path, self.headers)
+            self._send(*simulator.respond("GET", self.path, self.headers))
+
+        def do_POST(self):  # noqa: N802
+            length = int(self.headers.get("Content-Length") or 0)
+            form = parse_qs(self.rfile.read(length).decode())
+            if urlsplit(self.path).path == "/oauth/token":
+                status, body = simulator.issue_token(form)
+            else:
+                status, body = 405, {"error": {"code": 2000, "message": "Method Not Allowed", "errors": []}}
+            self._send(status, {}, body)
+
+        def _send(self, status, headers, body):
             payload = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
