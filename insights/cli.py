@@ -253,11 +253,17 @@ def pagerduty() -> None:
 @click.option("--rate-limit", default=960, show_default=True, help="Requests per minute before 429.")
 @click.option("--fail-rate", default=0.0, show_default=True, help="Share of requests answered with 503.")
 @click.option("--token", default="simulator-token", show_default=True, help="The API key it accepts.")
-def simulate(data_file, port, latency_ms, rate_limit, fail_rate, token) -> None:
+@click.option("--generate", "generate_services", type=int, help="Serve a generated account of N services instead.")
+@click.option("--entities", type=int, help="With --generate: catalog entities to write (default 5 per service).")
+@click.option("--catalog-out", default="generated-catalog", show_default=True, type=click.Path(file_okay=False),
+              help="With --generate: where the matching catalog is written.")
+def simulate(data_file, port, latency_ms, rate_limit, fail_rate, token, generate_services, entities,
+             catalog_out) -> None:
     """Serve the PagerDuty REST API v2 on 127.0.0.1 from a snapshot, until interrupted.
 
     \b
     Example:  insights pagerduty simulate --port 8080 --latency-ms 20
+              insights pagerduty simulate --generate 2000 --catalog-out bench-catalog/
     """
     import time
 
@@ -265,7 +271,15 @@ def simulate(data_file, port, latency_ms, rate_limit, fail_rate, token) -> None:
     from insights.pagerduty.state import load_snapshot
     from insights.resources import demo_data
 
-    state = load_snapshot(Path(data_file) if data_file else demo_data() / "pagerduty.json")
+    if generate_services:
+        from insights.pagerduty.generate import generate, write_catalog
+
+        generated = generate(generate_services, entities)
+        state = generated.state
+        write_catalog(generated.catalog, Path(catalog_out))
+        click.echo(f"wrote {len(generated.catalog)} descriptor files under {catalog_out}", err=True)
+    else:
+        state = load_snapshot(Path(data_file) if data_file else demo_data() / "pagerduty.json")
     settings = SimulatorSettings(token=token, latency_ms=latency_ms, rate_limit=rate_limit, fail_rate=fail_rate)
     with Simulator(state, settings, port=port) as simulator:
         click.echo(f"PagerDuty simulator on {simulator.url} ({len(state.services)} services); Ctrl-C stops it",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from insights.catalog.refs import display_name
 from insights.catalog.sources import CrawlSettings, Source, crawl
+from insights.catalog.validate import INTEGRATION_KEY, SERVICE_ID
 from insights.config import Config
 from insights.errors import ConfigError, InsightsError
 from insights.evaluation import evaluate_run
@@ -52,14 +54,21 @@ def credential_for(config: Config):
     return credential_from_environment(settings.subdomain, settings.region, settings.token_url)
 
 
-def pagerduty_state(options: RunOptions) -> PagerDutyState:
+def wanted_services(catalog) -> CollectOptions:
+    """What the catalog points at: on-calls and incidents are fetched for these services only."""
+    ids = {e.annotations[SERVICE_ID].strip() for e in catalog.entities if e.annotations.get(SERVICE_ID)}
+    keys = {e.annotations[INTEGRATION_KEY].strip() for e in catalog.entities if e.annotations.get(INTEGRATION_KEY)}
+    return CollectOptions(service_ids=frozenset(ids), integration_keys=frozenset(keys))
+
+
+def pagerduty_state(options: RunOptions, wanted: CollectOptions | None = None) -> PagerDutyState:
     if options.snapshot:
         return load_snapshot(options.snapshot)
     settings = options.config.pagerduty
     client = PagerDutyClient(options.credential, ClientSettings(
         base_url=options.pagerduty_url or settings.url, requests_per_minute=settings.requests_per_minute,
         concurrency=settings.concurrency))
-    return collect(client, CollectOptions(tags=settings.tags))
+    return collect(client, dataclasses.replace(wanted or CollectOptions(), tags=settings.tags))
 
 
 def execute(options: RunOptions) -> RunOutcome:
@@ -79,7 +88,7 @@ def execute(options: RunOptions) -> RunOutcome:
                                                      allowed_hosts=options.config.allowed_hosts))
         log.info("run %d: %d entities, %d findings; collecting PagerDuty", run_id, len(catalog.entities),
                  len(catalog.findings))
-        state = pagerduty_state(options)
+        state = pagerduty_state(options, wanted_services(catalog))
         now = parse_time(state.collected_at) if options.snapshot else datetime.now(timezone.utc)
         bundle = evaluate_run(options.config, catalog, state, now or datetime.now(timezone.utc))
         store.save_run(run_id, bundle)

@@ -36,6 +36,10 @@ class ClientSettings:
     concurrency: int = 4
 
 
+class OffsetCapExceeded(PagerDutyError):
+    """A list longer than the API will page through; the query must be split."""
+
+
 class RateBudget:
     """Spaces requests so that no rolling minute exceeds the budget; shared by all worker threads."""
 
@@ -110,18 +114,25 @@ class PagerDutyClient:
         raise AssertionError("unreachable")
 
     def paginate(self, path: str, key: str, params: dict | None = None, *, endpoint: str | None = None) -> list[dict]:
-        """Every object of a classic-paged list. Refuses to truncate at PagerDuty's offset cap."""
+        """Every object of a classic-paged list. The first page asks for the total, so a list past PagerDuty's
+        offset cap is known at once (OffsetCapExceeded) and the caller can split the query; nothing is
+        ever truncated silently."""
         items: list[dict] = []
         offset = 0
         while True:
-            page = self.get(path, {**(params or {}), "limit": PAGE_LIMIT, "offset": offset}, endpoint=endpoint)
+            query = {**(params or {}), "limit": PAGE_LIMIT, "offset": offset, **({"total": "true"} if not offset else {})}
+            page = self.get(path, query, endpoint=endpoint)
+            total = page.get("total")
+            if not offset and isinstance(total, int) and total > OFFSET_CAP:
+                raise OffsetCapExceeded(f"PagerDuty {endpoint or 'GET ' + path} has {total} results, past the API's "
+                                        f"offset cap of {OFFSET_CAP}", endpoint=endpoint)
             items += page.get(key, [])
             if not page.get("more"):
                 return items
             offset += PAGE_LIMIT
             if offset + PAGE_LIMIT > OFFSET_CAP:
-                raise PagerDutyError(f"PagerDuty {endpoint or path} has more than {OFFSET_CAP} results, past the "
-                                     "API's offset cap; narrow the query with filters", endpoint=endpoint)
+                raise OffsetCapExceeded(f"PagerDuty {endpoint or 'GET ' + path} has more than {OFFSET_CAP} results, "
+                                        "past the API's offset cap", endpoint=endpoint)
 
     def _json(self, response: requests.Response, endpoint: str) -> dict:
         try:

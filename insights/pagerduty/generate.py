@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from insights.pagerduty.state import PagerDutyState
 
@@ -93,6 +94,14 @@ def generate(services: int, entities: int | None = None, seed: int = 0,
     state = PagerDutyState(services=service_list, escalation_policies=policies, oncalls=oncalls, incidents=incidents,
                            teams=teams, tags=tags, api_url=API, collected_at=stamp(now))
     return Generated(state, _catalog(rng, services, entities or services * 5))
+
+
+def write_catalog(documents: list[str], root: Path) -> None:
+    """One repository-like folder per 100 components, one catalog-info.yaml per component."""
+    for index, text in enumerate(documents):
+        folder = root / f"repo-{index // 100:04d}" / f"component-{index}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "catalog-info.yaml").write_text(text)
 
 
 def _catalog(rng: random.Random, services: int, entities: int) -> list[str]:

@@ -136,7 +136,11 @@ class Api:
 
     def list_policies(self, query):
         include = query.get("include[]", [])
-        return self.page("escalation_policies", self.sorted_policies, query, lambda p: self._policy(p, include))
+        policies = self.sorted_policies
+        if "team_ids[]" in query:
+            wanted = set(query["team_ids[]"])
+            policies = [p for p in policies if wanted & {t["id"] for t in p.get("teams", [])}]
+        return self.page("escalation_policies", policies, query, lambda p: self._policy(p, include))
 
     def get_policy(self, query, id):
         if id not in self.policies:

@@ -24,14 +24,14 @@ def test_paging_fetches_everything_in_pages_of_100(demo_state):
         pd = client(sim.url)
         items = pd.paginate("/services", "services")
     assert len(items) == 250 and len({s["id"] for s in items}) == 250
-    assert pd.counts == {"GET /services": 3}
+    assert pd.counts == {"GET /services": 3}  # the fewest pages of 100 that carry 250
 
 
 def test_offset_cap_is_an_error_not_a_silent_truncation(demo_state):
     services = [{"id": f"P{i:06d}", "type": "service", "name": f"svc-{i:05d}"} for i in range(10_050)]
     state = type(demo_state)(**{**demo_state.__dict__, "services": services})
     with Simulator(state, SimulatorSettings(token="test-token")) as sim:
-        with pytest.raises(PagerDutyError, match="more than 10000 results, past the API's offset cap"):
+        with pytest.raises(PagerDutyError, match="has 10050 results, past the API's offset cap of 10000"):
             client(sim.url).paginate("/services", "services")
 
 

@@ -1,5 +1,11 @@
+import dataclasses
+
+import pytest
+
+from insights.errors import PagerDutyError
 from insights.pagerduty.client import ClientSettings, PagerDutyClient
-from insights.pagerduty.collect import collect
+from insights.pagerduty.collect import CollectOptions, collect
+from insights.pagerduty.simulator import Simulator, SimulatorSettings
 from insights.pagerduty.state import load_snapshot, save_snapshot
 
 
@@ -14,11 +20,11 @@ def test_collect_gets_the_whole_account_in_bulk(simulator, demo_state):
     assert sorted(i["id"] for i in state.incidents) == sorted(
         i["id"] for i in demo_state.incidents if i["status"] != "resolved")
     assert state.tags["escalation_policies/PEPPAY1"] == demo_state.tags["escalation_policies/PEPPAY1"]
-    # Bulk: one request per list, plus one per tag and tagged type, whatever the number of entities.
-    tags = len({label for labels in demo_state.tags.values() for label in labels})
-    assert state.requests == {"GET /escalation_policies": 1, "GET /incidents": 1, "GET /oncalls": 1,
-                              "GET /services": 1, "GET /tags": 1, "GET /tags/{id}/escalation_policies": tags,
-                              "GET /tags/{id}/teams": tags, "GET /teams": 1}
+    # Bulk: one request per list whatever the number of entities; tags by the cheaper way (17 tags
+    # would take 34 requests, the 9 policies and 5 teams take 14).
+    assert state.requests == {"GET /escalation_policies": 1, "GET /escalation_policies/{id}/tags": 9,
+                              "GET /incidents": 1, "GET /oncalls": 1, "GET /services": 1, "GET /tags": 1,
+                              "GET /teams": 1, "GET /teams/{id}/tags": 5}
     assert sum(state.requests.values()) == len(simulator.requests)
 
 
@@ -32,3 +38,41 @@ def test_services_carry_integrations_with_keys_for_resolution(simulator):
 def test_snapshot_round_trip(tmp_path, demo_state):
     save_snapshot(demo_state, tmp_path / "snap.json")
     assert load_snapshot(tmp_path / "snap.json") == demo_state
+
+
+def big_account(demo_state, services=10_050, teams=3, incidents_per_service=0, teamless=0):
+    team_refs = [{"id": f"PT{t:05d}", "type": "team_reference", "summary": f"t{t}"} for t in range(teams)]
+    policy = {"id": "PEBIG01", "type": "escalation_policy_reference", "summary": "big"}
+    listed = [{"id": f"P{i:06d}", "type": "service", "name": f"s{i:05d}", "escalation_policy": policy,
+               "teams": [] if i < teamless else [team_refs[i % teams]]} for i in range(services)]
+    incidents = [{"id": f"Q{i:07d}", "type": "incident", "status": "triggered", "urgency": "low",
+                  "created_at": "2026-11-01T00:00:00Z", "service": {"id": s["id"], "type": "service_reference"}}
+                 for s in listed for i in [len(listed) * k + int(s["id"][1:]) for k in range(incidents_per_service)]]
+    return dataclasses.replace(demo_state, services=listed, incidents=incidents,
+                               teams=[{**t, "type": "team", "name": t["summary"]} for t in team_refs],
+                               escalation_policies=[{**policy, "type": "escalation_policy", "name": "big",
+                                                     "escalation_rules": []}], oncalls=[], tags={})
+
+
+def fast_client(url):
+    return PagerDutyClient("test-token", ClientSettings(base_url=url, requests_per_minute=1_000_000))
+
+
+def test_services_past_the_offset_cap_are_fetched_team_by_team(demo_state):
+    with Simulator(big_account(demo_state), SimulatorSettings(token="test-token")) as sim:
+        state = collect(fast_client(sim.url), CollectOptions(tags=False, service_ids=frozenset()))
+    assert len({s["id"] for s in state.services}) == 10_050
+
+
+def test_services_without_a_team_past_the_cap_are_a_clear_error(demo_state):
+    with Simulator(big_account(demo_state, teamless=60), SimulatorSettings(token="test-token")) as sim:
+        with pytest.raises(PagerDutyError, match="60 of 10050 belong to no team and cannot be listed"):
+            collect(fast_client(sim.url), CollectOptions(tags=False))
+
+
+def test_open_incidents_past_the_cap_are_split_by_service_batches(demo_state):
+    account = big_account(demo_state, services=120, teams=1, incidents_per_service=90)  # 10,800 incidents
+    with Simulator(account, SimulatorSettings(token="test-token")) as sim:
+        client = fast_client(sim.url)
+        state = collect(client, CollectOptions(tags=False))
+    assert len(state.incidents) == 10_800 and len({i["id"] for i in state.incidents}) == 10_800
