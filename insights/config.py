@@ -27,6 +27,8 @@ class PagerDutySettings:
     subdomain: str | None = None  # for an OAuth app: acme for acme.pagerduty.com
     region: str = "us"  # us or eu
     token_url: str | None = None  # OAuth token endpoint; the region's by default
+    schedule_coverage: bool = False  # one more request per level-1 schedule
+    standards: bool = False  # one more request per 100 services
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,9 @@ def pagerduty_state(options: RunOptions, wanted: CollectOptions | None = None) -
     client = PagerDutyClient(options.credential, ClientSettings(
         base_url=options.pagerduty_url or settings.url, requests_per_minute=settings.requests_per_minute,
         concurrency=settings.concurrency))
-    return collect(client, dataclasses.replace(wanted or CollectOptions(), tags=settings.tags))
+    return collect(client, dataclasses.replace(wanted or CollectOptions(), tags=settings.tags,
+                                               schedule_coverage=settings.schedule_coverage,
+                                               standards=settings.standards))
 
 
 def execute(options: RunOptions) -> RunOutcome:

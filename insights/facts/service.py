@@ -18,7 +18,16 @@ FACTS = [
     Fact("pagerduty.service_teams", "list", "Names of the PagerDuty teams the service belongs to.", SOURCE),
     Fact("pagerduty.service_shared", "boolean", "Other entities resolve to the same PagerDuty service.", SOURCE),
     Fact("pagerduty.service_shared_with", "list", "Refs of the other entities on the same service.", SOURCE),
+    Fact("pagerduty.standards_score", "number",
+         "PagerDuty Service Standards score, % of standards passing (collected when `pagerduty.standards` is on).",
+         SOURCE, unknown_means="Service Standards are not collected"),
 ]
+
+
+def _percent(score: dict | None) -> float | None:
+    if not score or not score.get("total"):
+        return None
+    return round(100 * score.get("passing", 0) / score["total"], 1)
 
 
 def compute(facts: pd.DataFrame, context) -> pd.DataFrame:
@@ -52,4 +61,5 @@ def compute(facts: pd.DataFrame, context) -> pd.DataFrame:
                                                if s else None),
         "pagerduty.service_shared": each(shared_with, lambda w: None if w is None else len(w) > 0),
         "pagerduty.service_shared_with": shared_with,
+        "pagerduty.standards_score": each(ids, lambda i: _percent(index.standards.get(i)) if i else None),
     }, index=facts.index)

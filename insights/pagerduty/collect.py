@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from insights.errors import PagerDutyError
 from insights.pagerduty.client import OffsetCapExceeded, PagerDutyClient
@@ -29,6 +30,8 @@ class CollectOptions:
     # The services the catalog points at, by id or by integration key; None: every service.
     service_ids: frozenset[str] | None = None
     integration_keys: frozenset[str] = frozenset()
+    schedule_coverage: bool = False
+    standards: bool = False
 
     def wants(self, service: dict) -> bool:
         return self.service_ids is None or service["id"] in self.service_ids or any(
@@ -98,6 +101,8 @@ def collect(client: PagerDutyClient, options: CollectOptions | None = None) -> P
         team_ids = {t["id"] for s in relevant for t in s.get("teams", [])}
         tags = _tags(client, pool, tag_list_f.result(), [p for p in policies if p["id"] in set(policy_ids)],
                      [t for t in teams if t["id"] in team_ids]) if tag_list_f else {}
+        coverage = _coverage(client, pool, policies, set(policy_ids)) if options.schedule_coverage else {}
+        standards = _standards(client, service_ids) if options.standards else {}
         oncalls = oncalls_f.result()
         wanted_policies = set(policy_ids)
         oncalls = [o for o in oncalls if o["escalation_policy"]["id"] in wanted_policies]
@@ -105,8 +110,36 @@ def collect(client: PagerDutyClient, options: CollectOptions | None = None) -> P
     log.info("collected %d services, %d escalation policies, %d on-calls, %d open incidents in %d requests",
              len(services), len(policies), len(oncalls), len(incidents), sum(client.counts.values()))
     return PagerDutyState(services=services, escalation_policies=policies, oncalls=oncalls, incidents=incidents,
-                          teams=teams, tags=tags, api_url=client.base_url, collected_at=started,
+                          teams=teams, tags=tags, schedule_coverage=coverage, standards=standards,
+                          api_url=client.base_url, collected_at=started,
                           requests=dict(sorted(client.counts.items())))
+
+
+def _coverage(client, pool, policies: list[dict], wanted: set[str]) -> dict[str, float]:
+    """Coverage of each level-1 schedule over the next 7 days: one request per schedule (no bulk form)."""
+    schedules = sorted({t["id"] for p in policies if p["id"] in wanted for rule in p.get("escalation_rules", [])[:1]
+                        for t in rule.get("targets", []) if t.get("type", "").startswith("schedule")})
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    window = {"since": now.isoformat(), "until": (now + timedelta(days=7)).isoformat()}
+    futures = {s: pool.submit(client.get, f"/schedules/{s}", window, endpoint="GET /schedules/{id}", missing_ok=True)
+               for s in schedules}
+    result = {}
+    for schedule_id, future in futures.items():
+        final = ((future.result() or {}).get("schedule") or {}).get("final_schedule") or {}
+        if isinstance(final.get("rendered_coverage_percentage"), (int, float)):
+            result[schedule_id] = float(final["rendered_coverage_percentage"])
+    return result
+
+
+def _standards(client, service_ids: list[str]) -> dict[str, dict]:
+    """Service Standards scores, 100 services a request."""
+    result = {}
+    for start in range(0, len(service_ids), ID_BATCH):
+        page = client.get("/standards/scores/technical_services", {"ids": service_ids[start:start + ID_BATCH]},
+                          endpoint="GET /standards/scores/{resource_type}")
+        for resource in page.get("resources", []):
+            result[resource["resource_id"]] = resource.get("score") or {}
+    return result
 
 
 def _tags(client, pool, tags: list[dict], policies: list[dict], teams: list[dict]) -> dict[str, list[str]]:

@@ -19,6 +19,8 @@ class PagerDutyIndex:
     # service id -> open incidents
     incidents: dict[str, list[dict]] = field(default_factory=dict)
     tags: dict[str, list[str]] = field(default_factory=dict)
+    schedule_coverage: dict[str, float] = field(default_factory=dict)
+    standards: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
     def build(cls, state: PagerDutyState) -> PagerDutyIndex:
@@ -34,7 +36,8 @@ class PagerDutyIndex:
         return cls(services={s["id"]: s for s in state.services}, by_integration_key=by_key,
                    policies={p["id"]: p for p in state.escalation_policies},
                    teams={t["id"]: t for t in state.teams},
-                   oncalls={k: dict(v) for k, v in oncalls.items()}, incidents=dict(incidents), tags=state.tags)
+                   oncalls={k: dict(v) for k, v in oncalls.items()}, incidents=dict(incidents), tags=state.tags,
+                   schedule_coverage=state.schedule_coverage, standards=state.standards)
 
     def policy_of(self, service_id: str | None) -> dict | None:
         service = self.services.get(service_id) if service_id else None

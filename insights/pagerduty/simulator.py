@@ -79,6 +79,8 @@ class Api:
             (re.compile(r"^/tags$"), self.list_tags),
             (re.compile(r"^/tags/(?P<id>[^/]+)/(?P<entity_type>users|teams|escalation_policies)$"), self.tagged),
             (re.compile(r"^/(?P<entity_type>users|teams|escalation_policies)/(?P<id>[^/]+)/tags$"), self.tags_of),
+            (re.compile(r"^/schedules/(?P<id>[^/]+)$"), self.get_schedule),
+            (re.compile(r"^/standards/scores/(?P<resource_type>[^/]+)$"), self.standard_scores),
         ]
 
     def handle(self, path: str, query: dict[str, list[str]]) -> dict:
@@ -169,6 +171,28 @@ class Api:
         if "urgencies[]" in query:
             incidents = [i for i in incidents if i.get("urgency") in query["urgencies[]"]]
         return self.page("incidents", incidents, query)
+
+    def get_schedule(self, query, id):
+        """A schedule with its final layer's coverage of the asked range (the state's 7-day figure)."""
+        coverage = self.state.schedule_coverage.get(id)
+        targeted = {t["id"] for p in self.policies.values() for r in p.get("escalation_rules", [])
+                    for t in r.get("targets", []) if t.get("type", "").startswith("schedule")}
+        if coverage is None and id not in targeted:
+            raise ApiError(404, 2100, "Not Found")
+        final = {"name": "Final Schedule", "rendered_schedule_entries": [],
+                 "rendered_coverage_percentage": 100.0 if coverage is None else coverage}
+        return {"schedule": {"id": id, "type": "schedule", "summary": id, "name": id, "time_zone": "UTC",
+                             "schedule_layers": [], "final_schedule": final}}
+
+    def standard_scores(self, query, resource_type):
+        if resource_type != "technical_services":
+            raise ApiError(400, 2001, "Invalid Input Provided", ["resource_type must be technical_services"])
+        ids = query.get("ids", []) or query.get("ids[]", [])
+        if len(ids) > 100:
+            raise ApiError(400, 2001, "Invalid Input Provided", ["ids: maximum of 100 items"])
+        return {"resources": [{"resource_id": i, "resource_type": "technical_service",
+                               "score": self.state.standards.get(i, {"passing": 0, "total": 0}), "standards": []}
+                              for i in ids if i in self.services]}
 
     def list_tags(self, query):
         tags = [{"id": tag_id(label), "type": "tag", "label": label, "summary": label} for label in self.tag_labels]

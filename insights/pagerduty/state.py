@@ -21,6 +21,10 @@ class PagerDutyState:
     teams: list[dict] = field(default_factory=list)
     # "escalation_policies/PXXXXXX" or "teams/PXXXXXX" -> tag labels
     tags: dict[str, list[str]] = field(default_factory=dict)
+    # Optional collections: schedule id -> final schedule's coverage % over the next 7 days;
+    # service id -> Service Standards score {"passing": n, "total": n}.
+    schedule_coverage: dict[str, float] = field(default_factory=dict)
+    standards: dict[str, dict] = field(default_factory=dict)
     api_url: str = ""
     collected_at: str = ""
     requests: dict[str, int] = field(default_factory=dict)

@@ -76,3 +76,40 @@ def test_open_incidents_past_the_cap_are_split_by_service_batches(demo_state):
         client = fast_client(sim.url)
         state = collect(client, CollectOptions(tags=False))
     assert len(state.incidents) == 10_800 and len({i["id"] for i in state.incidents}) == 10_800
+
+
+def test_optional_schedule_coverage_and_standards(simulator, demo_catalog, demo_now):
+    from insights.facts.registry import compute_facts
+
+    client = fast_client(simulator.url)
+    state = collect(client, CollectOptions(schedule_coverage=True, standards=True))
+    assert state.schedule_coverage["PSCHIDX"] == 57.1 and "PSCHPAY" in state.schedule_coverage
+    assert state.standards["PCHKOUT"] == {"passing": 5, "total": 8}
+    assert client.counts["GET /standards/scores/{resource_type}"] == 1
+    facts = compute_facts(demo_catalog.entities, state, demo_now)
+    assert facts.loc["component:default/indexer", "pagerduty.schedule_coverage_7d"] == 57.1
+    assert facts.loc["component:default/checkout", "pagerduty.standards_score"] == 62.5
+    without = collect(fast_client(simulator.url))
+    assert compute_facts(demo_catalog.entities, without, demo_now).loc[
+        "component:default/indexer", "pagerduty.schedule_coverage_7d"] is None
+
+
+def test_request_count_stays_within_a_tenth_of_the_lower_bound(tmp_path):
+    """Deterministic: the list pages a generated account takes, against the fewest pages of 100 that
+    carry its services, policies, teams, tags, wanted on-calls and open incidents."""
+    import math
+
+    from insights.catalog.sources import Source, crawl
+    from insights.pagerduty.generate import generate, write_catalog
+    from insights.pipeline import wanted_services
+
+    generated = generate(600, 3000, seed=3)
+    write_catalog(generated.catalog, tmp_path)
+    wanted = wanted_services(crawl([Source("folder", str(tmp_path))]))
+    with Simulator(generated.state, SimulatorSettings(token="test-token")) as sim:
+        client = fast_client(sim.url)
+        state = collect(client, dataclasses.replace(wanted, tags=False))
+    lists = [state.services, state.escalation_policies, state.teams, state.oncalls, state.incidents]
+    bound = sum(max(1, math.ceil(len(items) / 100)) for items in lists)
+    pages = sum(client.counts.values())
+    assert pages <= 1.1 * bound, (pages, bound, dict(client.counts))

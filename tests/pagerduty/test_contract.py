@@ -26,6 +26,8 @@ CALLS = [
     ("/teams", {"limit": 100}),
     ("/tags", {"limit": 100}),
     ("/escalation_policies/PEPPAY1/tags", {}),
+    ("/schedules/PSCHIDX", {"since": "2026-11-23T00:00:00Z", "until": "2026-11-30T00:00:00Z"}),
+    ("/standards/scores/technical_services", {"ids": ["PPAYAPI", "PCHKOUT"]}),
 ]
 
 
