@@ -5,6 +5,7 @@ Errors are mapped to messages and exit codes in one place, `main`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sys
@@ -91,8 +92,10 @@ def demo() -> None:
 @click.option("--fail-under", type=float, help="Exit 1 when the mean score is below this.")
 @click.option("--fail-on", multiple=True, help="Exit 1 when this check fails for any entity (repeatable).")
 @click.option("--fail-on-new-failures", is_flag=True, help="Exit 1 when a check fails that passed last run.")
+@click.option("--keep-runs", type=int, help="Keep only the newest N runs (default: store.keep_runs).")
+@click.option("--keep-days", type=int, help="Keep only runs of the last D days (default: store.keep_days).")
 def run(config_path, catalogs, db_url, out_dir, pagerduty_url, pagerduty_snapshot, fail_under, fail_on,
-        fail_on_new_failures) -> None:
+        fail_on_new_failures, keep_runs, keep_days) -> None:
     """Crawl the catalog, collect PagerDuty, evaluate checks and scorecards, store the run, write reports.
 
     The PagerDuty token is read from PAGERDUTY_TOKEN.
@@ -104,6 +107,7 @@ def run(config_path, catalogs, db_url, out_dir, pagerduty_url, pagerduty_snapsho
     from insights.pipeline import RunOptions, credential_for, database_url, execute
 
     config = _config(config_path)
+    config = dataclasses.replace(config, keep_runs=keep_runs or config.keep_runs, keep_days=keep_days or config.keep_days)
     url = database_url(db_url, config)
     outcome = execute(RunOptions(
         config=config, sources=tuple(source_from_argument(c) for c in catalogs), db_url=url,
@@ -120,7 +124,7 @@ def run(config_path, catalogs, db_url, out_dir, pagerduty_url, pagerduty_snapsho
 @click.option("--run", "run_id", type=int, help="Run to render (default: the latest successful run).")
 @click.option("--db", "db_url", help="Database URL.")
 @click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False))
-@click.option("--format", "formats", multiple=True, type=click.Choice(["md", "html", "json"]),
+@click.option("--format", "formats", multiple=True, type=click.Choice(["md", "html", "json", "csv", "junit"]),
               help="Formats to write (default: all).")
 def report(run_id, db_url, out_dir, formats) -> None:
     """Render the reports of a stored run again.
@@ -147,6 +151,32 @@ def validate(config_path) -> None:
     """
     config = _config(config_path)
     click.echo(f"{config.path}: OK ({len(config.checks)} checks, {len(config.scorecards)} scorecards)")
+
+
+@cli.command()
+@click.argument("entity_ref", required=False)
+@click.option("--team", help="A team (owner group name) instead of one entity.")
+@click.option("--runs", default=10, show_default=True, help="How many of the latest runs.")
+@click.option("--db", "db_url", help="Database URL.")
+def history(entity_ref, team, runs, db_url) -> None:
+    """Score, level and failing checks over the last runs, for one entity or one team.
+
+    \b
+    Example:  insights history component:default/checkout --runs 30
+              insights history --team payments
+    """
+    from insights.pipeline import database_url
+    from insights.store import Store
+    from insights.store.history import entity_history, team_history
+
+    if bool(entity_ref) == bool(team):
+        raise click.UsageError("name one entity (ENTITY_REF) or one --team")
+    store = Store(database_url(db_url))
+    frame = entity_history(store, entity_ref.lower(), runs) if entity_ref else team_history(store, team, runs)
+    if not len(frame):
+        raise click.UsageError(f"no stored run mentions {entity_ref or 'team ' + team}")
+    frame["started_at"] = frame["started_at"].map(lambda v: f"{v:%Y-%m-%d %H:%M}")
+    click.echo(frame.to_string(index=False))
 
 
 @cli.command()

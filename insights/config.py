@@ -45,6 +45,8 @@ class Config:
     allowed_hosts: tuple[str, ...] = ()
     pagerduty: PagerDutySettings = field(default_factory=PagerDutySettings)
     store_url: str | None = None
+    keep_runs: int | None = None
+    keep_days: int | None = None
     checks: tuple[Check, ...] = ()
     scorecards: tuple[Scorecard, ...] = ()
     gates: Gates = field(default_factory=Gates)
@@ -131,7 +133,7 @@ def load_config(path: Path) -> Config:
             reader.problem(data, f"unknown key `{key}`{did_you_mean(str(key), TOP_KEYS)}", key)
     catalog = reader.section(data, "catalog", {"sources", "max_file_bytes", "allowed_hosts"})
     pagerduty = reader.section(data, "pagerduty", set(PagerDutySettings.__dataclass_fields__))
-    store = reader.section(data, "store", {"url"})
+    store = reader.section(data, "store", {"url", "keep_runs", "keep_days"})
     gates = reader.section(data, "gates", {"fail_under", "fail_on"})
     waivers = reader.section(data, "waivers", {"max_days"})
     # `builtin` (the default) names the checks shipped with insights; other entries are paths.
@@ -158,6 +160,7 @@ def load_config(path: Path) -> Config:
     return Config(
         path=path, sources=reader.sources(catalog), max_file_bytes=int(catalog.get("max_file_bytes", 1_000_000)),
         allowed_hosts=tuple(catalog.get("allowed_hosts") or ()),
-        pagerduty=PagerDutySettings(**pagerduty), store_url=store.get("url"), checks=tuple(checks),
+        pagerduty=PagerDutySettings(**pagerduty), store_url=store.get("url"),
+        keep_runs=store.get("keep_runs"), keep_days=store.get("keep_days"), checks=tuple(checks),
         scorecards=scorecards, gates=Gates(gates.get("fail_under"), tuple(gates.get("fail_on") or ())),
         waiver_max_days=int(waivers.get("max_days", 180)), hash=digest.hexdigest()[:16])

@@ -19,8 +19,9 @@ from insights.pagerduty.auth import CLIENT_ID_ENV, CLIENT_SECRET_ENV, TOKEN_ENV,
 from insights.pagerduty.client import ClientSettings, PagerDutyClient
 from insights.pagerduty.collect import CollectOptions, collect
 from insights.pagerduty.state import PagerDutyState, load_snapshot, parse_time
-from insights.report import write_reports
-from insights.store import Store
+from insights.report import FORMATS, write_reports
+from insights.store import RunBundle, Store
+from insights.store.maintenance import apply_retention, fail_interrupted_runs, run_lock
 
 log = logging.getLogger(__name__)
 DEFAULT_DB = "sqlite:///insights.db"
@@ -35,7 +36,7 @@ class RunOptions:
     pagerduty_url: str | None = None
     snapshot: Path | None = None
     credential: object | None = field(default=None, repr=False)  # TokenCredential or OAuthCredential
-    formats: tuple[str, ...] = ("md", "html", "json")
+    formats: tuple[str, ...] = FORMATS
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,17 @@ def execute(options: RunOptions) -> RunOutcome:
                           "--pagerduty-snapshot FILE")
     store = Store(database_url(options.db_url, options.config))
     store.ensure_schema()
-    run_id = store.begin_run(config_hash=options.config.hash, sources=[s.label for s in sources])
+    with run_lock(store):
+        fail_interrupted_runs(store)
+        run_id = store.begin_run(config_hash=options.config.hash, sources=[s.label for s in sources])
+        bundle = _run(options, store, run_id, sources)
+        apply_retention(store, options.config.keep_runs, options.config.keep_days)
+    reports = write_reports(store, run_id, options.out_dir, options.formats)
+    return RunOutcome(run_id, reports, summarise(bundle))
+
+
+def _run(options: RunOptions, store: Store, run_id: int, sources) -> RunBundle:
+    """Crawl, collect, evaluate and store one run; a failure is recorded on the run before it is raised."""
     try:
         log.info("run %d: crawling %d catalog source(s)", run_id, len(sources))
         catalog = crawl(list(sources), CrawlSettings(max_file_bytes=options.config.max_file_bytes,
@@ -94,14 +105,13 @@ def execute(options: RunOptions) -> RunOutcome:
         now = parse_time(state.collected_at) if options.snapshot else datetime.now(timezone.utc)
         bundle = evaluate_run(options.config, catalog, state, now or datetime.now(timezone.utc))
         store.save_run(run_id, bundle)
+        return bundle
     except InsightsError as error:
         store.fail_run(run_id, str(error))
         raise
     except BaseException as error:
         store.fail_run(run_id, f"interrupted by {type(error).__name__}")
         raise
-    reports = write_reports(store, run_id, options.out_dir, options.formats)
-    return RunOutcome(run_id, reports, summarise(bundle))
 
 
 def summarise(bundle) -> dict:

@@ -29,6 +29,12 @@ def require(condition: bool, reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
+def need():
+    """`need(condition, reason)`: skip here, fail in CI (for prerequisites such as a browser)."""
+    return require
+
+
+@pytest.fixture(scope="session")
 def shared() -> Path:
     require(SHARED.is_dir(), f"reference data not found at {SHARED} (../shared beside the repository)")
     return SHARED

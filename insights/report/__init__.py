@@ -9,7 +9,9 @@ from insights.errors import InsightsError
 from insights.report import html, machine, markdown, teams
 from insights.report.view import load_view
 
-FORMATS = ("md", "html", "json")
+FORMATS = ("md", "html", "json", "csv", "junit")
+FILE_NAMES = {"md": "report.md", "html": "report.html", "json": "report.json", "csv": "report.csv",
+              "junit": "junit.xml"}
 
 
 def write_reports(store, run_id: int | None, out_dir: Path, formats=FORMATS) -> dict[str, Path]:
@@ -19,8 +21,12 @@ def write_reports(store, run_id: int | None, out_dir: Path, formats=FORMATS) -> 
         out_dir.mkdir(parents=True, exist_ok=True)
         written = {}
         for fmt in formats:
-            path = out_dir / f"report.{fmt}"
-            if fmt == "md":
+            path = out_dir / FILE_NAMES[fmt]
+            if fmt == "csv":
+                path.write_text(machine.render_csv(view))
+            elif fmt == "junit":
+                path.write_text(machine.render_junit(view))
+            elif fmt == "md":
                 path.write_text(markdown.render(view))
             elif fmt == "html":
                 path.write_text(html.render(view))

@@ -20,10 +20,8 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 def render(view: RunView) -> str:
-    by_ref = view.entities.set_index("ref")
-    failing = view.failures_of(view.entities["ref"])
-    entities = [{"ref": ref, "team": by_ref.at[ref, "team"], "description": by_ref.at[ref, "description"],
-                 "checks": _records(rows)} for ref, rows in failing.groupby("entity_ref")]
+    entities = [{"ref": e["ref"], "team": e["team"], "description": e["description"], "checks": view.todo(e["ref"])}
+                for e in _records(view.entities.sort_values("ref")) if view.todo(e["ref"])]
     organisation = view.organisation.assign(detail=view.organisation["detail"].map(
         lambda d: json.loads(d) if isinstance(d, str) else {}))
     scores = view.scores

@@ -3,28 +3,26 @@
 from __future__ import annotations
 
 import json
+from xml.etree import ElementTree
 
 import pandas as pd
 
 from insights.report.view import RunView
+from insights.report.view import records as _records
 
 SCHEMA = "insights.report/1"
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+def _without(rows: list[dict], key: str) -> list[dict]:
+    return [{k: v for k, v in row.items() if k != key} for row in rows]
 
 
 def to_json(view: RunView, facts: pd.DataFrame | None = None) -> dict:
-    results = view.results.groupby("entity_ref")
-    scores = view.scores.groupby("entity_ref")
-    entities = []
-    for entity in _records(view.entities):
-        ref = entity["ref"]
-        checks = _records(results.get_group(ref).drop(columns="entity_ref")) if ref in results.groups else []
-        cards = _records(scores.get_group(ref).drop(columns="entity_ref")) if ref in scores.groups else []
-        entity_facts = facts.loc[ref].to_dict() if facts is not None and ref in facts.index else {}
-        entities.append({**entity, "facts": entity_facts, "checks": checks, "scorecards": cards})
+    facts_by_entity = facts.to_dict("index") if facts is not None else {}
+    entities = [{**entity, "facts": facts_by_entity.get(entity["ref"], {}),
+                 "checks": _without(view.results_by_entity.get(entity["ref"], []), "entity_ref"),
+                 "scorecards": _without(view.scores_by_entity.get(entity["ref"], []), "entity_ref")}
+                for entity in _records(view.entities)]
     run = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in view.run.items()}
     for key in ("sources", "pagerduty_requests"):
         run[key] = json.loads(run[key]) if isinstance(run.get(key), str) else run.get(key)
@@ -37,3 +35,28 @@ def to_json(view: RunView, facts: pd.DataFrame | None = None) -> dict:
 
 def render_json(view: RunView, facts: pd.DataFrame | None = None) -> str:
     return json.dumps(to_json(view, facts), indent=1, default=str, sort_keys=False)
+
+
+def render_csv(view: RunView) -> str:
+    """One row per entity and check, for spreadsheets."""
+    teams = view.entities.set_index("ref")[["kind", "team"]]
+    frame = view.results.join(teams, on="entity_ref")
+    return frame[["entity_ref", "kind", "team", "check_id", "outcome", "reason", "fix"]].to_csv(index=False)
+
+
+def render_junit(view: RunView) -> str:
+    """JUnit XML: a test suite per check, a test case per entity; failures carry the reason and the fix,
+    unknown and not-applicable results are skipped with their reason."""
+    root = ElementTree.Element("testsuites", name=f"insights run {view.run['id']}")
+    for check_id, rows in view.results.groupby("check_id", sort=True):
+        outcomes = rows["outcome"]
+        suite = ElementTree.SubElement(root, "testsuite", name=check_id, tests=str(len(rows)),
+                                       failures=str(int((outcomes == "fail").sum())),
+                                       skipped=str(int(outcomes.isin(("unknown", "not-applicable")).sum())))
+        for row in rows.itertuples():
+            case = ElementTree.SubElement(suite, "testcase", classname=check_id, name=row.entity_ref)
+            if row.outcome == "fail":
+                ElementTree.SubElement(case, "failure", message=row.reason).text = row.fix or row.reason
+            elif row.outcome in ("unknown", "not-applicable"):
+                ElementTree.SubElement(case, "skipped", message=f"{row.outcome}: {row.reason}")
+    return ElementTree.tostring(root, encoding="unicode", xml_declaration=True)

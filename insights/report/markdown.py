@@ -58,19 +58,20 @@ def _organisation(view: RunView) -> str:
 
 def _failures(view: RunView) -> list[str]:
     """Failing checks with their reasons; unknown ones are counted, with their most common cause."""
-    failing = view.results[view.results["outcome"].isin(("fail", "unknown"))]
-    teams = view.entities.set_index("ref")["team"]
     blocks = []
-    for team, rows in failing.groupby(failing["entity_ref"].map(teams)):
+    for team, entities in view.entities.sort_values("ref").groupby("team"):
         lines = [f"### {team}\n"]
-        for ref, entity_rows in rows.groupby("entity_ref"):
+        for ref in entities["ref"]:
+            todo = view.todo(ref)
+            if not todo:
+                continue
             lines.append(f"- `{ref}`")
-            fails = entity_rows[entity_rows["outcome"] == "fail"]
-            unknown = entity_rows[entity_rows["outcome"] == "unknown"]
-            lines += [f"  - **{r.check_id}** fails: {r.reason}" for r in fails.itertuples()]
-            if len(unknown):
-                cause = unknown["reason"].str.split(": ", n=1).str[-1].mode().iat[0]
-                lines.append(f"  - {len(unknown)} checks unknown ({cause})")
+            unknown = [r["reason"].split(": ", 1)[-1] for r in todo if r["outcome"] == "unknown"]
+            lines += [f"  - **{r['check_id']}** fails: {r['reason']}" for r in todo if r["outcome"] == "fail"]
+            if unknown:
+                lines.append(f"  - {len(unknown)} checks unknown ({max(set(unknown), key=unknown.count)})")
+        if len(lines) == 1:
+            continue
         blocks.append("\n".join(lines) + "\n")
     return blocks
 

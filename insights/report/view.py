@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 
@@ -27,6 +28,19 @@ class RunView:
     previous_run_id: int | None
     changes: dict
     trend: pd.DataFrame
+
+    @functools.cached_property
+    def results_by_entity(self) -> dict[str, list[dict]]:
+        """Every entity's check results as plain records, grouped once for all renderers."""
+        return _group(self.results, "entity_ref")
+
+    @functools.cached_property
+    def scores_by_entity(self) -> dict[str, list[dict]]:
+        return _group(self.scores, "entity_ref")
+
+    def todo(self, ref: str) -> list[dict]:
+        """The entity's failing and unknown checks."""
+        return [r for r in self.results_by_entity.get(ref, []) if r["outcome"] in FAILING]
 
     @property
     def applicable(self) -> pd.DataFrame:
@@ -69,6 +83,17 @@ class RunView:
 
     def failures_of(self, refs) -> pd.DataFrame:
         return self.results[self.results["entity_ref"].isin(refs) & self.results["outcome"].isin(FAILING)]
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _group(frame: pd.DataFrame, key: str) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for row in records(frame):
+        grouped.setdefault(row[key], []).append(row)
+    return grouped
 
 
 def _changes(store: Store, run_id: int, previous: int | None, results, entities) -> dict:

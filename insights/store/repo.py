@@ -25,6 +25,7 @@ from sqlalchemy.pool import NullPool
 from insights import __version__
 from insights.errors import StoreError
 from insights.store import tables as t
+from insights.store.delta import DELTA_TABLES, changed
 
 
 def mask_url(url: str) -> str:
@@ -32,7 +33,11 @@ def mask_url(url: str) -> str:
 
 
 def _json(value) -> str | None:
-    return None if value is None else json.dumps(value, default=str, sort_keys=True)
+    if value is None or value is True or value is False:
+        return None if value is None else ("true" if value else "false")
+    if type(value) is int:
+        return str(value)
+    return json.dumps(value, default=str, sort_keys=True)
 
 
 @dataclass
@@ -52,6 +57,24 @@ class RunBundle:
     pagerduty_requests: dict = field(default_factory=dict)
 
 
+def bulk_insert(connection, table, frame: pd.DataFrame) -> None:
+    """Many rows at once: COPY on PostgreSQL, the driver's executemany elsewhere. Missing values are NULL."""
+    if not len(frame):
+        return
+    columns = [c.name for c in table.columns if c.name in frame.columns]
+    values = frame[columns].astype(object)
+    rows = list(values.where(values.notna(), None).itertuples(index=False, name=None))
+    if connection.dialect.name == "postgresql":
+        statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marker = {"qmark": "?", "numeric": ":1"}.get(connection.dialect.paramstyle, "%s")
+    statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+    connection.exec_driver_sql(statement, rows)
+
+
 class Store:
     def __init__(self, url: str):
         self.url = url
@@ -63,6 +86,10 @@ class Store:
         except ImportError as error:
             raise StoreError(f"database URL {mask_url(url)} needs a driver that is not installed ({error.name}); "
                              "for PostgreSQL: pip install 'insights[postgres]'") from error
+
+    @property
+    def safe_url(self) -> str:
+        return mask_url(self.url)
 
     def _fail(self, action: str, error: Exception) -> StoreError:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
@@ -132,15 +159,21 @@ class Store:
             pass  # the database itself is what failed; the original error is what the user needs
 
     def save_run(self, run_id: int, bundle: RunBundle) -> None:
+        previous = self.latest_run_id(before=run_id)
         try:
             with self.engine.begin() as connection:
                 for table, rows in self._rows(run_id, bundle):
-                    if rows:
+                    if table.name in DELTA_TABLES:
+                        _, keys, values = DELTA_TABLES[table.name]
+                        before = self._as_of(connection, table.name, previous) if previous else None
+                        rows = changed(rows, before, keys, values).assign(run_id=run_id)
+                        bulk_insert(connection, table, rows)
+                    elif rows:
                         connection.execute(insert(table), rows)
                 connection.execute(update(t.runs).where(t.runs.c.id == run_id).values(
                     status="succeeded", finished_at=datetime.now(timezone.utc), entity_count=len(bundle.entities),
                     pagerduty_url=bundle.pagerduty_url, pagerduty_collected_at=bundle.pagerduty_collected_at,
-                    pagerduty_requests=_json(bundle.pagerduty_requests)))
+                    pagerduty_requests=_json(bundle.pagerduty_requests), fact_ids=_json(list(bundle.facts.columns))))
         except SQLAlchemyError as error:
             failure = self._fail("store the run", error)
             self.fail_run(run_id, str(failure))
@@ -152,16 +185,16 @@ class Store:
         yield t.entities, [{"run_id": run_id, **{c: getattr(e, c) for c in entity_columns}}
                            for e in {e.ref: e for e in bundle.entities}.values()]
         facts = bundle.facts
-        yield t.fact_values, [{"run_id": run_id, "entity_ref": ref, "fact_id": fact, "value": _json(value)}
-                              for fact in facts.columns for ref, value in zip(facts.index, facts[fact])]
+        yield t.fact_values, pd.DataFrame(
+            [(ref, fact, _json(value)) for fact in facts.columns for ref, value in zip(facts.index, facts[fact])],
+            columns=["entity_ref", "fact_id", "value"])
         yield t.checks, [{"run_id": run_id, "check_id": c.id, "name": c.name, "description": c.description,
                           "weight": c.weight, "defined_at": c.where} for c in bundle.checks]
-        yield t.check_results, [{"run_id": run_id, **row} for row in bundle.results.to_dict("records")]
+        yield t.check_results, bundle.results[["entity_ref", "check_id", "outcome", "reason", "fix"]]
         yield t.scorecards, [{"run_id": run_id, "scorecard_id": s.id, "name": s.name,
                               "levels": _json([{"name": l.name, "checks": list(l.checks)} for l in s.levels])}
                              for s in bundle.scorecards]
-        scores = bundle.scores.astype(object).where(bundle.scores.notna(), None)
-        yield t.scorecard_results, [{"run_id": run_id, **row} for row in scores.to_dict("records")]
+        yield t.scorecard_results, bundle.scores.astype(object).where(bundle.scores.notna(), None)
         yield t.findings, [{"run_id": run_id, "code": f.code, "severity": f.severity, "message": f.message,
                             "source": f.source, "path": f.path, "line": f.line, "entity_ref": f.entity_ref}
                            for f in bundle.findings]
@@ -197,24 +230,48 @@ class Store:
         return frame.iloc[0].to_dict()
 
     def table(self, table, run_id: int) -> pd.DataFrame:
-        """One table's rows for a run, without the run_id column."""
+        """One table's rows for a run (the full picture "as of" the run), without the run_id column."""
+        if table.name in DELTA_TABLES:
+            try:
+                with self.engine.connect() as connection:
+                    return self._as_of(connection, table.name, run_id)
+            except SQLAlchemyError as error:
+                raise self._fail("read", error) from error
         return self._read(select(table).where(table.c.run_id == run_id)).drop(columns=["run_id"])
+
+    def _as_of(self, connection, name: str, run_id: int) -> pd.DataFrame:
+        """Each key's newest row at or before the run, for the entities, checks and scorecards of the run.
+        The newest row is picked here rather than by a SQL join, whose plan some engines get badly wrong."""
+        table, keys, values = DELTA_TABLES[name]
+        rows = pd.read_sql(select(table).where(table.c.run_id <= run_id), connection)
+        rows = rows.sort_values("run_id", kind="stable").drop_duplicates(keys, keep="last")
+        present = pd.read_sql(select(t.entities.c.ref).where(t.entities.c.run_id == run_id), connection)["ref"]
+        rows = rows[rows["entity_ref"].isin(set(present))]
+        if name == "check_results":
+            rows = rows[rows["check_id"].isin(set(connection.execute(
+                select(t.checks.c.check_id).where(t.checks.c.run_id == run_id)).scalars()))]
+        if name == "scorecard_results":
+            rows = rows[rows["scorecard_id"].isin(set(connection.execute(
+                select(t.scorecards.c.scorecard_id).where(t.scorecards.c.run_id == run_id)).scalars()))]
+            rows = rows.astype({"passed": int, "failed": int, "unknown": int})
+        if name == "fact_values":
+            fact_ids = connection.execute(select(t.runs.c.fact_ids).where(t.runs.c.id == run_id)).scalar()
+            if fact_ids:
+                rows = rows[rows["fact_id"].isin(json.loads(fact_ids))]
+        return rows[keys + values].reset_index(drop=True)
 
     def facts(self, run_id: int) -> pd.DataFrame:
         long = self.table(t.fact_values, run_id)
         if not len(long):
             return pd.DataFrame()
-        long["value"] = [json.loads(v) if isinstance(v, str) else None for v in long["value"]]
-        return long.pivot(index="entity_ref", columns="fact_id", values="value")
-
-    def delete_runs(self, run_ids: list[int]) -> None:
-        with self.engine.begin() as connection:
-            for table in (t.fact_values, t.check_results, t.scorecard_results, t.findings, t.entities, t.checks,
-                          t.scorecards, t.organisation_results):
-                connection.execute(delete(table).where(table.c.run_id.in_(run_ids)))
-            connection.execute(delete(t.runs).where(t.runs.c.id.in_(run_ids)))
+        long["value"] = pd.Series([json.loads(v) if isinstance(v, str) else None for v in long["value"]],
+                                  index=long.index, dtype=object)
+        wide = long.pivot(index="entity_ref", columns="fact_id", values="value").astype(object)
+        return wide.where(wide.notna(), None)  # SQL NULL, the unknown value, reads back as None
 
     def table_for_runs(self, table, run_ids: list[int]) -> pd.DataFrame:
         if not run_ids:
             return pd.DataFrame(columns=[c.name for c in table.columns])
+        if table.name in DELTA_TABLES:
+            return pd.concat([self.table(table, r).assign(run_id=r) for r in run_ids], ignore_index=True)
         return self._read(select(table).where(table.c.run_id.in_(run_ids)))

@@ -20,6 +20,7 @@ runs = Table(
     Column("pagerduty_requests", Text),  # JSON {endpoint: count}
     Column("entity_count", Integer),
     Column("error", Text),
+    Column("fact_ids", Text),  # JSON list: the facts this run computed (fact_values holds changes only)
     Index("ix_runs_status_id", "status", "id"),
 )
 
@@ -55,7 +56,7 @@ fact_values = Table(
     Column("entity_ref", String(255), nullable=False),
     Column("fact_id", String(127), nullable=False),
     Column("value", Text),  # JSON; NULL = unknown
-    Index("ix_fact_values_run_entity_fact", "run_id", "entity_ref", "fact_id", unique=True),
+    Index("ix_fact_values_entity_fact_run", "entity_ref", "fact_id", "run_id", unique=True),
 )
 
 checks = Table(
@@ -77,8 +78,7 @@ check_results = Table(
     Column("outcome", String(16), nullable=False),  # pass, fail, unknown, not-applicable, waived
     Column("reason", Text),
     Column("fix", Text),
-    Index("ix_check_results_run_entity_check", "run_id", "entity_ref", "check_id", unique=True),
-    Index("ix_check_results_entity_run", "entity_ref", "run_id"),
+    Index("ix_check_results_entity_check_run", "entity_ref", "check_id", "run_id", unique=True),
 )
 
 scorecards = Table(
@@ -100,8 +100,7 @@ scorecard_results = Table(
     Column("passed", Integer, nullable=False),
     Column("failed", Integer, nullable=False),
     Column("unknown", Integer, nullable=False),
-    Index("ix_scorecard_results_run_entity", "run_id", "entity_ref", "scorecard_id", unique=True),
-    Index("ix_scorecard_results_entity_run", "entity_ref", "run_id"),
+    Index("ix_scorecard_results_entity_card_run", "entity_ref", "scorecard_id", "run_id", unique=True),
 )
 
 findings = Table(

@@ -87,3 +87,18 @@ def test_every_fact_is_described_with_a_known_type():
     for fact_id, spec in FACTS.items():
         assert spec.type in ("boolean", "integer", "number", "string", "datetime", "list"), fact_id
         assert spec.description and spec.source
+
+
+def test_a_policy_with_no_rules_and_a_disabled_service(demo_catalog, demo_state, demo_now):
+    import dataclasses
+
+    policies = [dict(p, escalation_rules=[]) if p["id"] == "PEPCHK1" else p for p in demo_state.escalation_policies]
+    services = [dict(s, escalation_policy=dict(s["escalation_policy"], escalation_rules=[]))
+                if s["id"] == "PCHKOUT" else s for s in demo_state.services]
+    state = dataclasses.replace(demo_state, escalation_policies=policies, services=services)
+    facts = compute_facts(demo_catalog.entities, state, demo_now)
+    checkout = facts.loc["component:default/checkout"]
+    assert checkout["pagerduty.escalation_levels"] == 0
+    assert checkout["pagerduty.escalation_unique_levels"] == 0
+    assert checkout["pagerduty.first_level_has_schedule"] is False
+    assert facts.loc["component:default/artifact-store", "pagerduty.service_status"] == "disabled"

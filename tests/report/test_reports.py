@@ -88,3 +88,24 @@ def test_team_file_holds_only_that_teams_entities_with_fixes(store, demo_catalog
     assert "## checkout" in payments and "Add a second level" in payments
     assert "indexer" not in payments
     assert teams.file_name("(no owner)") == "no-owner"
+
+
+def test_csv_and_junit_carry_every_entity_and_check(store, demo_catalog, demo_state, demo_now):
+    import csv as csvlib
+    import io
+    from xml.etree import ElementTree
+
+    run_id = store_run(store, demo_catalog, demo_state, demo_now)
+    view = load_view(store, run_id)
+    rows = list(csvlib.DictReader(io.StringIO(machine.render_csv(view))))
+    assert len(rows) == len(view.results)
+    checkout = next(r for r in rows if r["entity_ref"] == "component:default/checkout"
+                    and r["check_id"] == "escalation-two-levels")
+    assert (checkout["team"], checkout["outcome"]) == ("payments", "fail") and "PEPCHK1" in checkout["fix"]
+    root = ElementTree.fromstring(machine.render_junit(view))
+    suite = root.find("testsuite[@name='escalation-two-levels']")
+    assert int(suite.get("tests")) == len(view.entities)
+    failure = suite.find("testcase[@name='component:default/checkout']/failure")
+    assert failure.get("message") == "pagerduty.escalation_unique_levels is 1, expected >= 2"
+    assert "Add a second level" in failure.text
+    assert sum(int(s.get("failures")) for s in root) == view.summary()["failed"]

@@ -1,0 +1,116 @@
+"""Store one run of N entities (51 facts, C checks) in SQLite and PostgreSQL; then M nightly runs where a
+share of facts changes, to measure bytes per entity per run against storing everything every run.
+
+    python benchmarks/store_bench.py --entities 10000 --checks 30
+    python benchmarks/store_bench.py --entities 10000 --nights 30 --change 0.02 --engine sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import random
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import sqlalchemy
+
+sys.path.insert(0, str(Path(__file__).parent))
+from evaluate_bench import checks_for  # noqa: E402
+
+from insights.catalog.parse import parse_file  # noqa: E402
+from insights.config import load_config  # noqa: E402
+from insights.evaluation import evaluate_run  # noqa: E402
+from insights.pagerduty.generate import generate  # noqa: E402
+from insights.pagerduty.state import parse_time  # noqa: E402
+from insights.resources import default_config  # noqa: E402
+from insights.store import Store  # noqa: E402
+
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def bundle_of(entities: int, checks: int):
+    generated = generate(services=max(1, entities // 5), entities=entities, seed=1)
+    catalog = [e for i, text in enumerate(generated.catalog)
+               for e in parse_file(text, source="bench", repository="bench", path=f"{i}.yaml")[0]]
+    config = dataclasses.replace(load_config(default_config()), checks=tuple(checks_for(checks)), scorecards=())
+    from insights.catalog.model import Catalog
+
+    return evaluate_run(config, Catalog(tuple(catalog), ()), generated.state, parse_time(generated.state.collected_at))
+
+
+def database(engine: str, folder: Path):
+    if engine == "sqlite":
+        path = folder / "bench.db"
+        return f"sqlite:///{path}", lambda: path.stat().st_size, lambda: None
+    admin = sqlalchemy.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    name = f"insights_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = POSTGRES.rsplit("/", 1)[0] + "/" + name
+
+    def size():
+        with admin.connect() as connection:
+            return connection.exec_driver_sql(f"SELECT pg_database_size('{name}')").scalar()
+
+    def drop():
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+    return url, size, drop
+
+
+def mutate(bundle, share: float, rng: random.Random):
+    """A copy of the run where `share` of the fact values changed."""
+    facts = bundle.facts.copy()
+    cells = int(share * facts.size)
+    for _ in range(cells):
+        row, column = rng.randrange(len(facts)), rng.randrange(len(facts.columns))
+        facts.iat[row, column] = f"changed-{rng.random():.6f}"
+    return dataclasses.replace(bundle, facts=facts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--entities", type=int, default=10_000)
+    parser.add_argument("--checks", type=int, default=30)
+    parser.add_argument("--nights", type=int, default=0)
+    parser.add_argument("--change", type=float, default=0.02)
+    parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
+    args = parser.parse_args()
+    bundle = bundle_of(args.entities, args.checks)
+    print(f"store: {len(bundle.facts)} entities x {len(bundle.facts.columns)} facts, {args.checks} checks "
+          f"({len(bundle.results)} results)")
+    for engine in (["sqlite", "postgresql"] if args.engine == "both" else [args.engine]):
+        with tempfile.TemporaryDirectory() as tmp:
+            url, size, drop = database(engine, Path(tmp))
+            try:
+                store = Store(url)
+                store.ensure_schema()
+                base = size()
+                started = time.perf_counter()
+                store.save_run(store.begin_run(config_hash="b", sources=[]), bundle)
+                full = (size() - base) / len(bundle.facts)
+                print(f"{engine}: first run stored in {time.perf_counter() - started:.2f} s; "
+                      f"{full:,.0f} bytes per entity (what every run costs when everything is stored)")
+                rng, current, timings = random.Random(7), bundle, []
+                for _ in range(args.nights):
+                    current = mutate(current, args.change, rng)
+                    started = time.perf_counter()
+                    store.save_run(store.begin_run(config_hash="b", sources=[]), current)
+                    timings.append(time.perf_counter() - started)
+                if args.nights:
+                    runs = args.nights + 1
+                    per = (size() - base) / runs / len(bundle.facts)
+                    print(f"{engine}: {runs} runs, {args.change:.0%} of facts changing: {per:,.0f} bytes per entity "
+                          f"per run on average (changes only, {full / per:.1f}x less); later runs stored in "
+                          f"{sum(timings) / len(timings):.2f} s each")
+            finally:
+                drop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""The HTML report in a real headless browser (Debian's chromium): it loads without console errors,
+its tables are there after the page's script ran, sorting works, and a screenshot can be taken."""
+
+import shutil
+import subprocess
+
+import pytest
+
+from insights.config import load_config
+from insights.evaluation import evaluate_run
+from insights.report import write_reports
+from insights.resources import default_config
+from insights.store import Store
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--enable-logging=stderr", "--v=0"]
+
+
+def browse(tmp_path, *args, url):
+    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args, url],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_html_report_in_a_real_browser(tmp_path, demo_catalog, demo_state, demo_now, need):
+    need(CHROMIUM is not None, "Debian's chromium is not installed (apt-get install chromium)")
+    store = Store(f"sqlite:///{tmp_path / 'insights.db'}")
+    store.ensure_schema()
+    bundle = evaluate_run(load_config(default_config()), demo_catalog, demo_state, demo_now)
+    run_id = store.begin_run(config_hash="x", sources=["demo"])
+    store.save_run(run_id, bundle)
+    page = write_reports(store, run_id, tmp_path / "reports", ("html",))["html"]
+    # Sort the teams table by its first column once the page has loaded, then dump the DOM.
+    (tmp_path / "probe.html").write_text(
+        f'<iframe id="f" src="{page.as_uri()}" width="1200" height="800"></iframe><script>'
+        'document.getElementById("f").onload = function () {'
+        ' var d = this.contentDocument; d.querySelector("#teams th").click();'
+        ' document.title = "sorted:" + d.querySelector("#teams th").className; };</script>')
+    dom = browse(tmp_path, "--dump-dom", "--virtual-time-budget=3000", "--allow-file-access-from-files",
+                 url=(tmp_path / "probe.html").as_uri())
+    assert "sorted:sorted-asc" in dom.stdout, dom.stderr[-2000:]
+    direct = browse(tmp_path, "--dump-dom", url=page.as_uri())
+    assert 'id="teams"' in direct.stdout and 'id="checks"' in direct.stdout and "legacy-cron" in direct.stdout
+    errors = [line for line in direct.stderr.splitlines() if "CONSOLE" in line and ("Error" in line or "Uncaught" in line)]
+    assert errors == []
+    shot = browse(tmp_path, f"--screenshot={tmp_path / 'report.png'}", "--window-size=1300,2000", url=page.as_uri())
+    assert (tmp_path / "report.png").stat().st_size > 10_000, shot.stderr[-2000:]
