@@ -114,12 +114,17 @@ class Api:
                 shaped[key] = [reference(x, key) for x in service.get(key, [])]
         return shaped
 
+    @staticmethod
+    def of_teams(items: list[dict], query: dict) -> list[dict]:
+        """The `team_ids[]` filter of the list endpoints."""
+        if "team_ids[]" not in query:
+            return items
+        wanted = set(query["team_ids[]"])
+        return [item for item in items if wanted & {t["id"] for t in item.get("teams", [])}]
+
     def list_services(self, query):
         include = query.get("include[]", [])
-        services = self.sorted_services
-        if "team_ids[]" in query:
-            wanted = set(query["team_ids[]"])
-            services = [s for s in services if wanted & {t["id"] for t in s.get("teams", [])}]
+        services = self.of_teams(self.sorted_services, query)
         if "query" in query:
             services = [s for s in services if query["query"][0].lower() in s.get("name", "").lower()]
         return self.page("services", services, query, lambda s: self._service(s, include))
@@ -138,10 +143,7 @@ class Api:
 
     def list_policies(self, query):
         include = query.get("include[]", [])
-        policies = self.sorted_policies
-        if "team_ids[]" in query:
-            wanted = set(query["team_ids[]"])
-            policies = [p for p in policies if wanted & {t["id"] for t in p.get("teams", [])}]
+        policies = self.of_teams(self.sorted_policies, query)
         return self.page("escalation_policies", policies, query, lambda p: self._policy(p, include))
 
     def get_policy(self, query, id):
