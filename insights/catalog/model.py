@@ -54,6 +54,3 @@ class Catalog:
     entities: tuple[Entity, ...]
     findings: tuple[Finding, ...]
     sources: tuple[str, ...] = ()
-
-    def entity(self, ref: str) -> Entity | None:
-        return next((e for e in self.entities if e.ref == ref), None)

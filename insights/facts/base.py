@@ -9,9 +9,6 @@ import pandas as pd
 
 from insights.pagerduty.index import PagerDutyIndex
 
-TYPES = ("boolean", "integer", "number", "string", "datetime", "list")
-
-
 @dataclass(frozen=True)
 class Fact:
     id: str

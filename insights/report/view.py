@@ -81,10 +81,6 @@ class RunView:
         return self.scores.assign(level=self.scores["level"].fillna("none")).groupby(
             ["scorecard_id", "level"]).size().unstack(fill_value=0)
 
-    def failures_of(self, refs) -> pd.DataFrame:
-        return self.results[self.results["entity_ref"].isin(refs) & self.results["outcome"].isin(FAILING)]
-
-
 def records(frame: pd.DataFrame) -> list[dict]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
