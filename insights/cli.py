@@ -6,6 +6,7 @@ Errors are mapped to messages and exit codes in one place, `main`.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
 import sys
@@ -30,6 +31,8 @@ def _config(path: str | None):
 
 
 def _print_summary(outcome) -> None:
+    if click.get_current_context().obj["quiet"]:
+        return
     s = outcome.summary
     click.echo(f"Run {outcome.run_id}: {s['entities']} entities scanned, {s['findings']} catalog findings")
     click.echo(f"Checks: {s['passed']} passed, {s['failed']} failed, {s['unknown']} unknown, {s['waived']} waived")
@@ -53,17 +56,39 @@ def _gates(outcome, db_url, fail_under, fail_on, fail_on_new_failures) -> None:
         sys.exit(EXIT_GATE_FAILED)
 
 
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object per line, for log shippers."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps({"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname.lower(),
+                           "logger": record.name, "message": record.getMessage()})
+
+
 @click.group()
 @click.version_option(__version__, prog_name="insights")
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]), help="How much to log on stderr.")
-def cli(log_level: str) -> None:
+@click.option("--log-format", default="text", show_default=True, type=click.Choice(["text", "json"]),
+              help="json: one JSON object per log line, for log shippers.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors and gate failures (no progress, no summary).")
+@click.pass_context
+def cli(context, log_level: str, log_format: str, quiet: bool) -> None:
     """Tech Insights scorecards for a Backstage catalog wired to PagerDuty.
 
     \b
     Try it:  insights demo
     """
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonLogFormatter() if log_format == "json" else
+                         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=log_level.upper(), handlers=[handler], force=True)
+    context.obj = {"quiet": quiet}
+
+
+def _progress():
+    from insights.progress import Progress
+
+    return Progress(quiet=click.get_current_context().obj["quiet"])
 
 
 @cli.command()
@@ -77,7 +102,7 @@ def demo() -> None:
     """
     from insights.demo import run_demo
 
-    outcome = run_demo(Path.cwd().resolve())
+    outcome = run_demo(Path.cwd().resolve(), progress=_progress())
     _print_summary(outcome)
 
 
@@ -113,7 +138,7 @@ def run(config_path, catalogs, db_url, out_dir, pagerduty_url, pagerduty_snapsho
         config=config, sources=tuple(source_from_argument(c) for c in catalogs), db_url=url,
         out_dir=Path(out_dir), pagerduty_url=pagerduty_url,
         snapshot=Path(pagerduty_snapshot) if pagerduty_snapshot else None,
-        credential=None if pagerduty_snapshot else credential_for(config)))
+        credential=None if pagerduty_snapshot else credential_for(config), progress=_progress()))
     _print_summary(outcome)
     gates = config.gates
     _gates(outcome, url, fail_under if fail_under is not None else gates.fail_under,

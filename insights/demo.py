@@ -12,10 +12,11 @@ from insights.pagerduty.auth import TokenCredential
 from insights.pagerduty.simulator import Simulator, SimulatorSettings
 from insights.pagerduty.state import load_snapshot, shift_times
 from insights.pipeline import RunOptions, RunOutcome, execute
+from insights.progress import SILENT, Progress
 from insights.resources import default_config, demo_data
 
 
-def run_demo(workdir: Path, config_path: Path | None = None) -> RunOutcome:
+def run_demo(workdir: Path, config_path: Path | None = None, progress: Progress = SILENT) -> RunOutcome:
     data = demo_data()
     # The bundled data was captured at a fixed moment; moving it to now keeps on-call shifts and
     # incident ages meaningful whenever the demo runs.
@@ -26,4 +27,4 @@ def run_demo(workdir: Path, config_path: Path | None = None) -> RunOutcome:
     with Simulator(state, settings) as simulator:
         return execute(RunOptions(config=config, sources=sources, db_url=f"sqlite:///{workdir / 'insights.db'}",
                                   out_dir=workdir / "reports", pagerduty_url=simulator.url,
-                                  credential=TokenCredential(settings.token)))
+                                  credential=TokenCredential(settings.token), progress=progress))

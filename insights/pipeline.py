@@ -19,6 +19,7 @@ from insights.pagerduty.auth import CLIENT_ID_ENV, CLIENT_SECRET_ENV, TOKEN_ENV,
 from insights.pagerduty.client import ClientSettings, PagerDutyClient
 from insights.pagerduty.collect import CollectOptions, collect
 from insights.pagerduty.state import PagerDutyState, load_snapshot, parse_time
+from insights.progress import SILENT, Progress
 from insights.report import FORMATS, write_reports
 from insights.store import RunBundle, Store
 from insights.store.maintenance import apply_retention, fail_interrupted_runs, run_lock
@@ -37,6 +38,7 @@ class RunOptions:
     snapshot: Path | None = None
     credential: object | None = field(default=None, repr=False)  # TokenCredential or OAuthCredential
     formats: tuple[str, ...] = FORMATS
+    progress: Progress = SILENT
 
 
 @dataclass(frozen=True)
@@ -65,10 +67,16 @@ def wanted_services(catalog) -> CollectOptions:
 def pagerduty_state(options: RunOptions, wanted: CollectOptions | None = None) -> PagerDutyState:
     if options.snapshot:
         return load_snapshot(options.snapshot)
+    with options.progress.stage("collect", "requests") as advance:
+        return _collect(options, wanted, advance)
+
+
+def _collect(options: RunOptions, wanted: CollectOptions | None, advance) -> PagerDutyState:
     settings = options.config.pagerduty
     client = PagerDutyClient(options.credential, ClientSettings(
         base_url=options.pagerduty_url or settings.url, requests_per_minute=settings.requests_per_minute,
         concurrency=settings.concurrency))
+    client.on_request = advance
     return collect(client, dataclasses.replace(wanted or CollectOptions(), tags=settings.tags,
                                                schedule_coverage=settings.schedule_coverage,
                                                standards=settings.standards))
@@ -97,8 +105,9 @@ def _run(options: RunOptions, store: Store, run_id: int, sources) -> RunBundle:
     """Crawl, collect, evaluate and store one run; a failure is recorded on the run before it is raised."""
     try:
         log.info("run %d: crawling %d catalog source(s)", run_id, len(sources))
-        catalog = crawl(list(sources), CrawlSettings(max_file_bytes=options.config.max_file_bytes,
-                                                     allowed_hosts=options.config.allowed_hosts))
+        with options.progress.stage("crawl", "files") as advance:
+            catalog = crawl(list(sources), CrawlSettings(max_file_bytes=options.config.max_file_bytes,
+                                                         allowed_hosts=options.config.allowed_hosts), advance)
         log.info("run %d: %d entities, %d findings; collecting PagerDuty", run_id, len(catalog.entities),
                  len(catalog.findings))
         state = pagerduty_state(options, wanted_services(catalog))

@@ -124,3 +124,18 @@ def test_init_writes_a_config_that_validates_and_refuses_to_overwrite(tmp_path):
     assert again.returncode == 2
     assert again.stderr.strip() == (f"error: starter/scorecards.yaml already exists (8 of the files would be "
                                     "replaced); pass --force to overwrite")
+
+
+def test_progress_lines_quiet_and_json_logs(tmp_path, demo_state):
+    save_snapshot(demo_state, tmp_path / "snap.json")
+    plain = insights("run", "--catalog", str(CATALOG / "data"), "--pagerduty-snapshot", "snap.json", cwd=tmp_path)
+    assert plain.returncode == 0
+    assert "crawl: started" in plain.stderr and "crawl: 1 files in " in plain.stderr  # no terminal: plain lines
+    quiet = insights("--quiet", "run", "--catalog", str(CATALOG / "data"), "--pagerduty-snapshot", "snap.json",
+                     cwd=tmp_path)
+    assert quiet.returncode == 0 and quiet.stdout == "" and "crawl" not in quiet.stderr
+    logged = insights("--log-level", "info", "--log-format", "json", "--quiet", "run", "--catalog",
+                      str(CATALOG / "data"), "--pagerduty-snapshot", "snap.json", cwd=tmp_path)
+    lines = [json.loads(line) for line in logged.stderr.splitlines() if line.startswith("{")]
+    assert any(line["logger"] == "insights.pipeline" and "crawling" in line["message"] for line in lines)
+    assert all(set(line) == {"time", "level", "logger", "message"} for line in lines)

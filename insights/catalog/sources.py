@@ -92,7 +92,8 @@ def read_repository_list(source: Source) -> list[Source]:
     return repositories
 
 
-def crawl(sources: list[Source], settings: CrawlSettings | None = None) -> Catalog:
+def crawl(sources: list[Source], settings: CrawlSettings | None = None, advance=lambda n=1: None) -> Catalog:
+    """Every entity and finding of the sources; `advance()` is called once per file or page read."""
     settings = settings or CrawlSettings()
     entities: list[Entity] = []
     findings: list[Finding] = []
@@ -105,11 +106,13 @@ def crawl(sources: list[Source], settings: CrawlSettings | None = None) -> Catal
                                               query_filter=source.filter, label=source.label)
             entities += found
             findings += problems
+            advance()
             continue
         root, files = _files_of(source, settings)
         crawler = _RootCrawl(source, root, settings)
         for path in files:
             crawler.read(path)
+            advance()
         entities += crawler.entities
         findings += crawler.findings
     findings += duplicate_findings(entities)

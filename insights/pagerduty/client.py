@@ -68,6 +68,7 @@ class PagerDutyClient:
         self.credential = TokenCredential(credential) if isinstance(credential, str) else credential
         self.budget = RateBudget(self.settings.requests_per_minute)
         self.counts: Counter[str] = Counter()
+        self.on_request = lambda: None  # progress: called once per request sent
         self._lock = threading.Lock()
         self.session = requests.Session()
         self.session.headers.update({"Accept": ACCEPT, "User-Agent": "insights (Tech Insights scorecards)"})
@@ -82,6 +83,7 @@ class PagerDutyClient:
             self.budget.wait()
             with self._lock:
                 self.counts[endpoint] += 1
+            self.on_request()
             try:
                 response = self.session.get(self.base_url + path, params=params, timeout=self.settings.timeout,
                                             headers={"Authorization": self.credential.header()})

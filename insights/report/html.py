@@ -4,6 +4,7 @@ catalog or from PagerDuty is rendered as text."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -13,6 +14,10 @@ from insights.report.view import RunView
 _environment = Environment(loader=PackageLoader("insights.report", "templates"),
                            autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
 _environment.filters["when"] = lambda value: f"{value:%Y-%m-%d %H:%M} UTC" if hasattr(value, "strftime") else value
+
+
+# Chart.js (MIT, see vendor/chart.js-LICENSE.md), inlined so the report needs no network to view.
+CHART_JS = (Path(__file__).parent / "vendor" / "chart.umd.min.js").read_text()
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -40,4 +45,15 @@ def render(view: RunView) -> str:
         orphans=_records(organisation[organisation["kind"] == "orphan-service"]),
         shared=_records(organisation[organisation["kind"] == "shared-service"]),
         findings=_records(view.findings.sort_values(["severity", "path"])), entities=entities,
-        trend=_records(view.trend))
+        trend=_records(view.trend), chart_js=CHART_JS, charts=_chart_data(view, cards))
+
+
+def _chart_data(view: RunView, cards: list[dict]) -> dict:
+    """What the page's charts draw, as JSON (Jinja's tojson escapes it for a <script> block)."""
+    trend = view.trend
+    return {
+        "trend": {"labels": [f"run {r}" for r in trend["run_id"]], "mean_score": list(trend["mean_score"]),
+                  "pass_rate": list(trend["pass_rate"])},
+        "levels": [{"name": c["name"], "labels": [n for n, _, _ in c["distribution"]],
+                    "counts": [count for _, count, _ in c["distribution"]]} for c in cards],
+    }

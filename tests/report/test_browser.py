@@ -36,10 +36,12 @@ def test_html_report_in_a_real_browser(tmp_path, demo_catalog, demo_state, demo_
         f'<iframe id="f" src="{page.as_uri()}" width="1200" height="800"></iframe><script>'
         'document.getElementById("f").onload = function () {'
         ' var d = this.contentDocument; d.querySelector("#teams th").click();'
-        ' document.title = "sorted:" + d.querySelector("#teams th").className; };</script>')
+        ' document.title = "sorted:" + d.querySelector("#teams th").className'
+        ' + " charts:" + (this.contentWindow.insightsChartsReady === true)'
+        ' + " canvases:" + d.querySelectorAll("canvas").length; };</script>')
     dom = browse(tmp_path, "--dump-dom", "--virtual-time-budget=3000", "--allow-file-access-from-files",
                  url=(tmp_path / "probe.html").as_uri())
-    assert "sorted:sorted-asc" in dom.stdout, dom.stderr[-2000:]
+    assert "sorted:sorted-asc charts:true canvases:2" in dom.stdout, dom.stderr[-2000:]
     direct = browse(tmp_path, "--dump-dom", url=page.as_uri())
     assert 'id="teams"' in direct.stdout and 'id="checks"' in direct.stdout and "legacy-cron" in direct.stdout
     errors = [line for line in direct.stderr.splitlines() if "CONSOLE" in line and ("Error" in line or "Uncaught" in line)]
