@@ -39,10 +39,22 @@ class Scorecard:
         return [c for level in self.levels for c in level.checks]
 
 
+def outcome_table(results: pd.DataFrame, refs: pd.Index) -> pd.DataFrame | None:
+    """Entities x checks. `evaluate` lays results out check by check in the fact table's entity order,
+    so the table is a reshape; any other layout is pivoted."""
+    if not len(results):
+        return None
+    checks = pd.unique(results["check_id"])
+    if len(results) == len(checks) * len(refs) and (results["entity_ref"].to_numpy()[: len(refs)] == refs.to_numpy()).all():
+        matrix = results["outcome"].to_numpy(dtype=object).reshape(len(checks), len(refs)).T
+        return pd.DataFrame(matrix, index=refs, columns=checks)
+    return results.pivot(index="entity_ref", columns="check_id", values="outcome")
+
+
 def score(scorecards: list[Scorecard], results: pd.DataFrame, facts: pd.DataFrame,
           check_weights: dict[str, float]) -> pd.DataFrame:
     frames = []
-    outcomes = results.pivot(index="entity_ref", columns="check_id", values="outcome") if len(results) else None
+    outcomes = outcome_table(results, facts.index)
     for card in scorecards:
         refs = facts.index[applies_mask(card.applies_to, facts)]
         if outcomes is None or not len(refs):

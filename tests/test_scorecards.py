@@ -39,3 +39,20 @@ def test_nothing_known_gives_no_score():
     frame = results([("a", "x", "unknown"), ("a", "y", "unknown"), ("a", "z", "unknown")])
     row = score([CARD], frame, FACTS.loc[["a"]], {}).iloc[0]
     assert pd.isna(row["level"]) and pd.isna(row["score"])
+
+
+def test_reshaped_and_pivoted_outcomes_give_the_same_scores(demo_catalog, demo_state, demo_now):
+    from insights.config import load_config
+    from insights.facts.registry import compute_facts
+    from insights.resources import default_config
+    from insights.rules.evaluate import evaluate
+
+    config = load_config(default_config())
+    facts = compute_facts(demo_catalog.entities, demo_state, demo_now)
+    results = evaluate(list(config.checks), facts)
+    weights = {c.id: c.weight for c in config.checks}
+    in_order = score(list(config.scorecards), results, facts, weights)
+    shuffled = score(list(config.scorecards), results.sample(frac=1, random_state=3), facts, weights)
+    key = ["scorecard_id", "entity_ref"]
+    assert in_order.sort_values(key).reset_index(drop=True).equals(shuffled.sort_values(key).reset_index(drop=True))
+    assert len(in_order) == 36

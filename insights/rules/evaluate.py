@@ -67,8 +67,10 @@ def condition_values(condition: Condition, facts: pd.DataFrame) -> pd.arrays.Boo
     elif op in ("equal", "notEqual"):
         if fact_type in ("integer", "number") and not isinstance(other, pd.Series):
             result = _numeric(column).to_numpy(dtype=float) == float(other)
-        else:
+        elif isinstance(other, pd.Series):
             result = _elementwise(column, other, lambda a, b: a == b)
+        else:
+            result = np.array(column.to_numpy(dtype=object) == other, dtype=bool)  # numpy's loop, not Python's
         result = result if op == "equal" else ~result
     elif op in ("in", "notIn"):
         result = _elementwise(column, other, lambda a, b: a in b)
