@@ -18,19 +18,19 @@ FACTS = [
 ]
 
 
+def _summary(items: list[dict], now) -> tuple[int, int, float | None]:
+    ages = [a for a in (age_hours(i.get("created_at"), now) for i in items) if a is not None]
+    return len(items), sum(i.get("urgency") == "high" for i in items), round(max(ages), 1) if ages else None
+
+
 def compute(facts: pd.DataFrame, context) -> pd.DataFrame:
     incidents, now = context.pagerduty.incidents, context.now
+    # Once per service, not once per entity: many entities can share a service.
+    summaries = {service_id: _summary(items, now) for service_id, items in incidents.items()}
     service_ids = facts["pagerduty.service_id"].where(facts["pagerduty.service_found"].eq(True), None)
-    open_ = each(service_ids, lambda i: incidents.get(i, []) if i else None)
-
-    def oldest(items):
-        ages = [age_hours(i.get("created_at"), now) for i in items]
-        ages = [a for a in ages if a is not None]
-        return round(max(ages), 1) if ages else None
-
+    found = each(service_ids, lambda i: summaries.get(i, (0, 0, None)) if i else None)
     return pd.DataFrame({
-        "pagerduty.open_incidents": each(open_, lambda items: None if items is None else len(items)),
-        "pagerduty.open_high_urgency_incidents": each(open_, 
-            lambda items: None if items is None else sum(i.get("urgency") == "high" for i in items)),
-        "pagerduty.oldest_open_incident_age_hours": each(open_, lambda items: oldest(items) if items else None),
+        "pagerduty.open_incidents": each(found, lambda s: None if s is None else s[0]),
+        "pagerduty.open_high_urgency_incidents": each(found, lambda s: None if s is None else s[1]),
+        "pagerduty.oldest_open_incident_age_hours": each(found, lambda s: None if s is None else s[2]),
     }, index=facts.index)
