@@ -139,3 +139,22 @@ def test_progress_lines_quiet_and_json_logs(tmp_path, demo_state):
     lines = [json.loads(line) for line in logged.stderr.splitlines() if line.startswith("{")]
     assert any(line["logger"] == "insights.pipeline" and "crawling" in line["message"] for line in lines)
     assert all(set(line) == {"time", "level", "logger", "message"} for line in lines)
+
+
+def test_history_and_rerendering_a_past_run(tmp_path, demo_state):
+    save_snapshot(demo_state, tmp_path / "snap.json")
+    for _ in range(2):
+        assert insights("run", "--catalog", str(CATALOG / "payments"), "--pagerduty-snapshot", "snap.json",
+                        cwd=tmp_path).returncode == 0
+    history = insights("history", "component:default/checkout", cwd=tmp_path)
+    assert history.returncode == 0
+    rows = [line.split() for line in history.stdout.splitlines()[1:]]
+    assert sorted({row[0] for row in rows}) == ["1", "2"]
+    assert any("pagerduty-readiness" in row and "Bronze" in row for row in rows)
+    team = insights("history", "--team", "payments", cwd=tmp_path)
+    assert team.returncode == 0 and "catalog-consistency" in team.stdout
+    again = insights("report", "--run", "1", "--out", "old", "--format", "md", cwd=tmp_path)
+    assert again.returncode == 0
+    assert (tmp_path / "old" / "report.md").read_text().startswith("# Tech Insights report: run 1")
+    neither = insights("history", cwd=tmp_path)
+    assert neither.returncode == 2 and "name one entity (ENTITY_REF) or one --team" in neither.stderr

@@ -99,14 +99,13 @@ def collect(client: PagerDutyClient, options: CollectOptions | None = None) -> P
         incidents_f = pool.submit(wanted_or_all, client, "/incidents", "incidents", OPEN, "service_ids[]",
                                   service_ids, len(services))
         team_ids = {t["id"] for s in relevant for t in s.get("teams", [])}
-        tags = _tags(client, pool, tag_list_f.result(), [p for p in policies if p["id"] in set(policy_ids)],
+        wanted_policies, wanted_services = set(policy_ids), set(service_ids)
+        tags = _tags(client, pool, tag_list_f.result(), [p for p in policies if p["id"] in wanted_policies],
                      [t for t in teams if t["id"] in team_ids]) if tag_list_f else {}
         coverage = _coverage(client, pool, policies, set(policy_ids)) if options.schedule_coverage else {}
         standards = _standards(client, service_ids) if options.standards else {}
-        oncalls = oncalls_f.result()
-        wanted_policies = set(policy_ids)
-        oncalls = [o for o in oncalls if o["escalation_policy"]["id"] in wanted_policies]
-        incidents = [i for i in incidents_f.result() if i["service"]["id"] in set(service_ids)]
+        oncalls = [o for o in oncalls_f.result() if o["escalation_policy"]["id"] in wanted_policies]
+        incidents = [i for i in incidents_f.result() if i["service"]["id"] in wanted_services]
     log.info("collected %d services, %d escalation policies, %d on-calls, %d open incidents in %d requests",
              len(services), len(policies), len(oncalls), len(incidents), sum(client.counts.values()))
     return PagerDutyState(services=services, escalation_policies=policies, oncalls=oncalls, incidents=incidents,

@@ -10,6 +10,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from insights.report.view import RunView
+from insights.report.view import records as _records
 
 _environment = Environment(loader=PackageLoader("insights.report", "templates"),
                            autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
@@ -18,10 +19,6 @@ _environment.filters["when"] = lambda value: f"{value:%Y-%m-%d %H:%M} UTC" if ha
 
 # Chart.js (MIT, see vendor/chart.js-LICENSE.md), inlined so the report needs no network to view.
 CHART_JS = (Path(__file__).parent / "vendor" / "chart.umd.min.js").read_text()
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
 def render(view: RunView) -> str:

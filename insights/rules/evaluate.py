@@ -180,7 +180,8 @@ def _reasons(outcome: np.ndarray, leaves: list[Leaf], shown: Columns) -> np.ndar
             blamed_count += blamed
         first_unknown = unknown & ~known & (reasons == "")
         for fact in (f for f in (c.fact, c.value_fact) if f and first_unknown.any()):
-            missing = first_unknown & (shown(fact).to_numpy() == "unknown")
+            column = shown.facts[fact] if fact in shown.facts else pd.Series(None, index=shown.facts.index)
+            missing = first_unknown & column.isna().to_numpy()
             why = FACTS[fact].unknown_means if fact in FACTS else ""
             reasons = np.where(missing, f"{fact} is unknown" + (f": {why}" if why else ""), reasons)
             first_unknown &= ~missing

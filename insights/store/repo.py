@@ -28,7 +28,8 @@ from insights.store import tables as t
 from insights.store.delta import DELTA_TABLES, changed
 
 
-def mask_url(url: str) -> str:
+def mask_password(url: str) -> str:
+    """A database URL as shown to people: the user stays, the password does not."""
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
@@ -81,19 +82,19 @@ class Store:
         try:
             self.engine: Engine = create_engine(url, poolclass=NullPool)
         except (ArgumentError, ValueError) as error:
-            raise StoreError(f"database URL {mask_url(url)} is not valid: {error}; "
+            raise StoreError(f"database URL {mask_password(url)} is not valid: {error}; "
                              "expected e.g. sqlite:///insights.db or postgresql+psycopg://user@host/db") from error
         except ImportError as error:
-            raise StoreError(f"database URL {mask_url(url)} needs a driver that is not installed ({error.name}); "
+            raise StoreError(f"database URL {mask_password(url)} needs a driver that is not installed ({error.name}); "
                              "for PostgreSQL: pip install 'insights[postgres]'") from error
 
     @property
     def safe_url(self) -> str:
-        return mask_url(self.url)
+        return mask_password(self.url)
 
     def _fail(self, action: str, error: Exception) -> StoreError:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        return StoreError(f"database {mask_url(self.url)}: cannot {action}: {mask_url(reason)}")
+        return StoreError(f"database {mask_password(self.url)}: cannot {action}: {mask_password(reason)}")
 
     # --- schema -------------------------------------------------------------------------------------
     def _alembic(self, connection) -> AlembicConfig:
@@ -130,13 +131,13 @@ class Store:
             if not existing:
                 self.upgrade()
                 return
-            raise StoreError(f"database {mask_url(self.url)} has tables but no insights schema version; "
+            raise StoreError(f"database {mask_password(self.url)} has tables but no insights schema version; "
                              "point --db at an empty database or one made by insights")
         known = {s.revision for s in ScriptDirectory.from_config(self._alembic(None)).walk_revisions()}
         if current not in known:
-            raise StoreError(f"database {mask_url(self.url)} was written by a newer version of insights "
+            raise StoreError(f"database {mask_password(self.url)} was written by a newer version of insights "
                              f"(schema {current}); upgrade insights to read or write it")
-        raise StoreError(f"database {mask_url(self.url)} has an older schema ({current}, this version needs "
+        raise StoreError(f"database {mask_password(self.url)} has an older schema ({current}, this version needs "
                          f"{head}); run `insights db upgrade --db URL` first")
 
     # --- writing ------------------------------------------------------------------------------------
@@ -226,7 +227,7 @@ class Store:
     def run(self, run_id: int) -> dict:
         frame = self._read(select(t.runs).where(t.runs.c.id == run_id))
         if not len(frame):
-            raise StoreError(f"database {mask_url(self.url)} has no run {run_id}; `insights history` lists runs")
+            raise StoreError(f"database {mask_password(self.url)} has no run {run_id}; `insights history` lists runs")
         return frame.iloc[0].to_dict()
 
     def table(self, table, run_id: int) -> pd.DataFrame:

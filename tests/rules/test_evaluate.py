@@ -138,3 +138,13 @@ def _exists_booleans(rule):
         c = rule.condition
         return leaf(c.fact, c.operator, bool(c.value % 2)) if c.operator == "exists" else rule
     return Rule(rule.op, tuple(_exists_booleans(child) for child in rule.children))
+
+
+def test_a_string_value_unknown_is_not_taken_for_a_missing_fact(table):
+    """The reason names the fact that is missing, even when the other one holds the text "unknown"."""
+    table = table.assign(**{"pagerduty.service_status": ["unknown"] * 3,
+                            "pagerduty.service_name": [None] * 3})
+    rule = leaf("pagerduty.service_status", "equal", value_fact="pagerduty.service_name")
+    result = evaluate_check(Check("c", "c", rule), table).set_index("entity_ref")
+    assert result.loc["a", "outcome"] == "unknown"
+    assert result.loc["a", "reason"].startswith("pagerduty.service_name is unknown")
