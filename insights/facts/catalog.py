@@ -7,7 +7,7 @@ import re
 import pandas as pd
 
 from insights.catalog.refs import display_name
-from insights.facts.base import Fact, each
+from insights.facts.base import Fact, each, each_distinct
 
 SOURCE = "catalog"
 FACTS = [
@@ -30,8 +30,11 @@ FACTS = [
 REPOSITORY_ANNOTATIONS = ("backstage.io/source-location", "github.com/project-slug", "gitlab.com/project-slug")
 
 
-def _has_link(links: list[dict], word: str) -> bool:
-    pattern = re.compile(word, re.IGNORECASE)
+RUNBOOK, DASHBOARD, REPOSITORY = (re.compile(words, re.IGNORECASE) for words in
+                                  ("runbook|playbook", "dashboard|grafana|datadog", "repo|github|gitlab|source"))
+
+
+def _has_link(links: list[dict], pattern: re.Pattern) -> bool:
     return any(pattern.search(" ".join(str(link.get(k, "")) for k in ("title", "type", "icon", "url")))
                for link in links)
 
@@ -43,14 +46,14 @@ def compute(_facts: pd.DataFrame, context) -> pd.DataFrame:
         "catalog.type": e["type"],
         "catalog.lifecycle": e["lifecycle"],
         "catalog.name": e["name"],
-        "catalog.owner": each(e["owner"], display_name),
-        "catalog.system": each(e["system"], display_name),
+        "catalog.owner": each_distinct(e["owner"], display_name),
+        "catalog.system": each_distinct(e["system"], display_name),
         "catalog.has_owner": e["owner"].notna(),
         "catalog.has_description": e["description"].notna(),
         "catalog.tags": e["tags"],
-        "catalog.has_runbook_link": each(e["links"], lambda links: _has_link(links, "runbook|playbook")),
-        "catalog.has_dashboard_link": each(e["links"], lambda links: _has_link(links, "dashboard|grafana|datadog")),
+        "catalog.has_runbook_link": each(e["links"], lambda links: _has_link(links, RUNBOOK)),
+        "catalog.has_dashboard_link": each(e["links"], lambda links: _has_link(links, DASHBOARD)),
         "catalog.has_repository_link": [
-            any(k in annotations for k in REPOSITORY_ANNOTATIONS) or _has_link(links, "repo|github|gitlab|source")
+            any(k in annotations for k in REPOSITORY_ANNOTATIONS) or _has_link(links, REPOSITORY)
             for annotations, links in zip(e["annotations"], e["links"])],
     }, index=e.index)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from insights.facts.base import Fact, each
+from insights.facts.base import Fact, per_key
 
 SOURCE = "PagerDuty escalation policies"
 UNKNOWN_MEANS = "no PagerDuty service resolved"
@@ -40,19 +40,21 @@ def _first_level_schedule(policy: dict) -> bool:
     return bool(rules) and any(kind == "schedule" for kind, _ in _targets(rules[0]))
 
 
+def _describe(policy: dict | None) -> dict | None:
+    if not policy:
+        return None
+    return {
+        "pagerduty.escalation_policy_id": policy.get("id"),
+        "pagerduty.escalation_policy_name": policy.get("name") or policy.get("summary"),
+        "pagerduty.escalation_policy_url": policy.get("html_url"),
+        "pagerduty.escalation_levels": len(policy.get("escalation_rules", [])),
+        "pagerduty.escalation_unique_levels": _unique_levels(policy),
+        "pagerduty.escalation_loops": int(policy.get("num_loops") or 0),
+        "pagerduty.first_level_has_schedule": _first_level_schedule(policy),
+    }
+
+
 def compute(facts: pd.DataFrame, context) -> pd.DataFrame:
-    index = context.pagerduty
-    policy = each(facts["pagerduty.service_id"], index.policy_of)
-
-    def of(function):
-        return each(policy, lambda p: function(p) if p else None)
-
-    return pd.DataFrame({
-        "pagerduty.escalation_policy_id": of(lambda p: p.get("id")),
-        "pagerduty.escalation_policy_name": of(lambda p: p.get("name") or p.get("summary")),
-        "pagerduty.escalation_policy_url": of(lambda p: p.get("html_url")),
-        "pagerduty.escalation_levels": of(lambda p: len(p.get("escalation_rules", []))),
-        "pagerduty.escalation_unique_levels": of(_unique_levels),
-        "pagerduty.escalation_loops": of(lambda p: int(p.get("num_loops") or 0)),
-        "pagerduty.first_level_has_schedule": of(_first_level_schedule),
-    }, index=facts.index)
+    # Once per service, not once per entity: many entities can share a service.
+    return per_key(facts["pagerduty.service_id"], lambda i: _describe(context.pagerduty.policy_of(i)),
+                   [fact.id for fact in FACTS])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from insights.facts.base import Fact, each
+from insights.facts.base import Fact, per_key
 from insights.pagerduty.state import age_hours
 
 SOURCE = "PagerDuty incidents"
@@ -18,19 +18,15 @@ FACTS = [
 ]
 
 
-def _summary(items: list[dict], now) -> tuple[int, int, float | None]:
+def _summary(items: list[dict], now) -> dict:
     ages = [a for a in (age_hours(i.get("created_at"), now) for i in items) if a is not None]
-    return len(items), sum(i.get("urgency") == "high" for i in items), round(max(ages), 1) if ages else None
+    return {"pagerduty.open_incidents": len(items),
+            "pagerduty.open_high_urgency_incidents": sum(i.get("urgency") == "high" for i in items),
+            "pagerduty.oldest_open_incident_age_hours": round(max(ages), 1) if ages else None}
 
 
 def compute(facts: pd.DataFrame, context) -> pd.DataFrame:
     incidents, now = context.pagerduty.incidents, context.now
     # Once per service, not once per entity: many entities can share a service.
-    summaries = {service_id: _summary(items, now) for service_id, items in incidents.items()}
     service_ids = facts["pagerduty.service_id"].where(facts["pagerduty.service_found"].eq(True), None)
-    found = each(service_ids, lambda i: summaries.get(i, (0, 0, None)) if i else None)
-    return pd.DataFrame({
-        "pagerduty.open_incidents": each(found, lambda s: None if s is None else s[0]),
-        "pagerduty.open_high_urgency_incidents": each(found, lambda s: None if s is None else s[1]),
-        "pagerduty.oldest_open_incident_age_hours": each(found, lambda s: None if s is None else s[2]),
-    }, index=facts.index)
+    return per_key(service_ids, lambda i: _summary(incidents.get(i, []), now), [fact.id for fact in FACTS])

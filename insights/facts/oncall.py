@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from insights.facts.base import Fact, each
+from insights.facts.base import Fact, per_key
 from insights.pagerduty.state import within
 
 SOURCE = "PagerDuty on-calls"
@@ -22,29 +22,24 @@ FACTS = [
 ]
 
 
-def compute(facts: pd.DataFrame, context) -> pd.DataFrame:
-    oncalls, now = context.pagerduty.oncalls, context.now
+def _describe(policy_id: str, context) -> dict:
+    levels, now = context.pagerduty.oncalls.get(policy_id, {}), context.now
 
-    def people(policy_id, level_filter):
-        levels = oncalls.get(policy_id, {})
-        return {o["user"]["id"] for level, records in levels.items() if level_filter(level)
-                for o in records if o.get("user") and within(o.get("start"), o.get("end"), now)}
+    def people(level_filter) -> int:
+        return len({o["user"]["id"] for level, records in levels.items() if level_filter(level)
+                    for o in records if o.get("user") and within(o.get("start"), o.get("end"), now)})
 
-    policy_ids = facts["pagerduty.escalation_policy_id"]
-    level1 = each(policy_ids, lambda p: len(people(p, lambda level: level == 1)) if p else None)
-    later = each(policy_ids, lambda p: len(people(p, lambda level: level > 1)) if p else None)
+    level1, later = people(lambda level: level == 1), people(lambda level: level > 1)
+    policy = context.pagerduty.policies.get(policy_id) or {}
+    rules = policy.get("escalation_rules") or [{}]
     coverage = context.pagerduty.schedule_coverage
+    covered = [coverage[t["id"]] for t in rules[0].get("targets", []) if t.get("id") in coverage]
+    return {"pagerduty.oncall_level1_count": level1, "pagerduty.has_oncall": level1 > 0,
+            "pagerduty.oncall_gap_level1": level1 == 0 and later > 0,
+            "pagerduty.schedule_coverage_7d": min(covered) if covered else None}
 
-    def level1_coverage(policy_id):
-        policy = context.pagerduty.policies.get(policy_id) or {}
-        rules = policy.get("escalation_rules") or [{}]
-        values = [coverage[t["id"]] for t in rules[0].get("targets", []) if t.get("id") in coverage]
-        return min(values) if values else None
 
-    return pd.DataFrame({
-        "pagerduty.schedule_coverage_7d": each(policy_ids, level1_coverage),
-        "pagerduty.oncall_level1_count": level1,
-        "pagerduty.has_oncall": each(level1, lambda n: None if n is None else n > 0),
-        "pagerduty.oncall_gap_level1": pd.Series([None if a is None else (a == 0 and b > 0)
-                                                  for a, b in zip(level1, later)], index=facts.index, dtype=object),
-    }, index=facts.index)
+def compute(facts: pd.DataFrame, context) -> pd.DataFrame:
+    # Once per policy, not once per entity: many services can share a policy.
+    return per_key(facts["pagerduty.escalation_policy_id"], lambda p: _describe(p, context),
+                   [fact.id for fact in FACTS])

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from operator import attrgetter
 
 import pandas as pd
 
+from insights.allocation import inputs_frozen
 from insights.catalog.model import Entity
 from insights.facts import annotations, catalog, consistency, escalation, incidents, oncall, service
 from insights.facts.base import Fact, FactContext
@@ -18,19 +20,21 @@ FAMILIES = (catalog, annotations, service, escalation, oncall, incidents, consis
 FACTS: dict[str, Fact] = {
     fact.id: fact if fact.unknown_means else replace(fact, unknown_means=getattr(family, "UNKNOWN_MEANS", ""))
     for family in FAMILIES for fact in family.FACTS}
+NUMERIC = ("integer", "number")
 ENTITY_COLUMNS = ["ref", "kind", "namespace", "name", "title", "description", "owner", "system", "lifecycle",
                   "type", "tags", "annotations", "links"]
 
 
 def entity_frame(entities: list[Entity] | tuple[Entity, ...]) -> pd.DataFrame:
     unique = list({e.ref: e for e in reversed(list(entities))}.values())[::-1]  # the first definition wins
-    columns = {column: [getattr(e, column) for e in unique] for column in ENTITY_COLUMNS}
-    columns["tags"] = [list(t) for t in columns["tags"]]
-    columns["links"] = [list(links) for links in columns["links"]]
+    rows = zip(*map(attrgetter(*ENTITY_COLUMNS), unique)) if unique else [[]] * len(ENTITY_COLUMNS)
+    columns = dict(zip(ENTITY_COLUMNS, map(list, rows)))
+    columns["tags"] = list(map(list, columns["tags"]))
     frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in columns.items()}, columns=ENTITY_COLUMNS)
     return frame.set_index(pd.Index(columns["ref"], dtype=object), drop=False)
 
 
+@inputs_frozen
 def compute_facts(entities, state: PagerDutyState, now: datetime) -> pd.DataFrame:
     """Every fact for every entity: DataFrame indexed by ref, one column per fact id (object dtype)."""
     frame = entity_frame(entities)
@@ -40,4 +44,6 @@ def compute_facts(entities, state: PagerDutyState, now: datetime) -> pd.DataFram
         computed = family.compute(facts, context)
         for column in computed:
             facts[column] = computed[column].astype(object)
-    return facts.astype(object).where(facts.notna(), None)
+    # Catalogue order; NaN from numeric work means unknown like None, and is stored as None.
+    return pd.DataFrame({fact: facts[fact].where(facts[fact].notna(), None) if FACTS[fact].type in NUMERIC
+                         else facts[fact] for fact in FACTS if fact in facts}, index=frame.index, dtype=object)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from insights.facts.base import Fact, each
+from insights.facts.base import Fact, per_key
 
 SOURCE = "PagerDuty services"
 UNKNOWN_MEANS = "no well-formed PagerDuty annotation to look up"
@@ -30,36 +31,43 @@ def _percent(score: dict | None) -> float | None:
     return round(100 * score.get("passing", 0) / score["total"], 1)
 
 
+DESCRIBED = ["pagerduty.service_status", "pagerduty.service_name", "pagerduty.service_url",
+             "pagerduty.service_has_description", "pagerduty.service_teams", "pagerduty.standards_score"]
+
+
+def _describe(service: dict | None, standards: dict | None) -> dict:
+    described = {"pagerduty.standards_score": _percent(standards)}
+    if service:
+        described.update({
+            "pagerduty.service_status": service.get("status"),
+            "pagerduty.service_name": service.get("name"),
+            "pagerduty.service_url": service.get("html_url"),
+            "pagerduty.service_has_description": bool((service.get("description") or "").strip()),
+            "pagerduty.service_teams": [t.get("summary") or t.get("name") for t in service.get("teams", [])],
+        })
+    return described
+
+
 def compute(facts: pd.DataFrame, context) -> pd.DataFrame:
     index = context.pagerduty
     ids = facts["pagerduty.service_id"]
-    service = each(ids, lambda i: index.services.get(i) if i else None)
-    found = pd.Series([None if i is None else s is not None for i, s in zip(ids, service)], index=facts.index,
-                      dtype=object)
+    exists = ids.isin(index.services.keys()).to_numpy()
+    found = pd.Series(np.where(ids.isna(), None, exists), index=facts.index, dtype=object)
     # An integration key that matches no service is a resolution that found nothing.
     keys_unmatched = facts["pagerduty.integration_key_present"].astype(bool) & ids.isna() & \
         facts["pagerduty.annotation_valid"].eq(True)
     found[keys_unmatched] = False
 
-    def field(name, default=None):
-        return each(service, lambda s: s.get(name, default) if s else None)
-
     users: dict[str, list[str]] = {}
-    for ref, service_id in ids.items():
-        if service_id in index.services:
-            users.setdefault(service_id, []).append(ref)
-    shared_with = pd.Series([sorted(set(users.get(i, [])) - {ref}) if i in index.services else None
-                             for ref, i in ids.items()], index=facts.index, dtype=object)
-    return pd.DataFrame({
+    for ref, service_id in zip(ids.index[exists], ids[exists]):
+        users.setdefault(service_id, []).append(ref)
+    shared_with = pd.Series([sorted(set(users[i]) - {ref}) if ok else None
+                             for ref, i, ok in zip(ids.index, ids, exists)], index=facts.index, dtype=object)
+    described = per_key(ids, lambda i: _describe(index.services.get(i), index.standards.get(i)),
+                        DESCRIBED)
+    return described.assign(**{
         "pagerduty.service_found": found,
-        "pagerduty.service_status": field("status"),
-        "pagerduty.service_name": field("name"),
-        "pagerduty.service_url": field("html_url"),
-        "pagerduty.service_has_description": each(service, lambda s: bool((s.get("description") or "").strip())
-                                                         if s else None),
-        "pagerduty.service_teams": each(service, lambda s: [t.get("summary") or t.get("name") for t in s.get("teams", [])]
-                                               if s else None),
-        "pagerduty.service_shared": each(shared_with, lambda w: None if w is None else len(w) > 0),
+        "pagerduty.service_shared": pd.Series([None if w is None else bool(w) for w in shared_with],
+                                              index=facts.index, dtype=object),
         "pagerduty.service_shared_with": shared_with,
-        "pagerduty.standards_score": each(ids, lambda i: _percent(index.standards.get(i)) if i else None),
-    }, index=facts.index)
+    })

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from insights.allocation import inputs_frozen
 from insights.facts.registry import FACTS
-from insights.rules.model import FAIL, NOT_APPLICABLE, PASS, UNKNOWN, WAIVED, Check, Condition, Rule
+from insights.rules.model import FAIL, NOT_APPLICABLE, OUTCOMES, PASS, UNKNOWN, WAIVED, Check, Condition, Rule
 
 APPLIES_TO_FACTS = {"kind": "catalog.kind", "type": "catalog.type", "lifecycle": "catalog.lifecycle",
                     "owner": "catalog.owner", "system": "catalog.system", "tags": "catalog.tags"}
@@ -22,6 +23,8 @@ RESULT_COLUMNS = ["entity_ref", "check_id", "outcome", "reason", "fix"]
 OPERATOR_WORDS = {"equal": "=", "notEqual": "!=", "lessThan": "<", "lessThanInclusive": "<=", "greaterThan": ">",
                   "greaterThanInclusive": ">=", "in": "one of", "notIn": "not one of", "contains": "to contain",
                   "doesNotContain": "not to contain", "matches": "to match"}
+CODE = {outcome: code for code, outcome in enumerate(OUTCOMES)}
+OUTCOME_TEXT = np.array(OUTCOMES, dtype=object)
 PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z0-9_]+)+)\}")
 
 
@@ -50,15 +53,17 @@ COMPARE = {"lessThan": np.less, "lessThanInclusive": np.less_equal,
            "greaterThan": np.greater, "greaterThanInclusive": np.greater_equal}
 
 
-def condition_values(condition: Condition, facts: pd.DataFrame) -> pd.arrays.BooleanArray:
-    column = facts[condition.fact] if condition.fact in facts else pd.Series(None, index=facts.index, dtype=object)
-    known = column.notna().to_numpy()
+def condition_values(condition: Condition, facts: pd.DataFrame, columns: Columns | None = None
+                     ) -> pd.arrays.BooleanArray:
+    columns = columns or Columns(facts)
+    column = columns.column(condition.fact)
+    known = columns.known(condition.fact)
     if condition.operator == "exists":
         return pd.array(known == bool(condition.value), dtype="boolean")
     other = condition.value
     if condition.value_fact:
-        other = facts[condition.value_fact] if condition.value_fact in facts else pd.Series(None, index=facts.index)
-        known = known & other.notna().to_numpy()
+        other = columns.column(condition.value_fact)
+        known = known & columns.known(condition.value_fact)
     op, fact_type = condition.operator, FACTS[condition.fact].type if condition.fact in FACTS else "string"
     if op in COMPARE:
         right = _numeric(other).to_numpy(dtype=float) if isinstance(other, pd.Series) else float(other)
@@ -86,14 +91,14 @@ def condition_values(condition: Condition, facts: pd.DataFrame) -> pd.arrays.Boo
     return pd.arrays.BooleanArray(np.asarray(result, dtype=bool), ~known)
 
 
-def rule_values(rule: Rule, facts: pd.DataFrame, leaves: list[Leaf], wanted: bool = True) -> pd.arrays.BooleanArray:
+def rule_values(rule: Rule, columns: Columns, leaves: list[Leaf], wanted: bool = True) -> pd.arrays.BooleanArray:
     if rule.op == "condition":
-        values = condition_values(rule.condition, facts)
+        values = condition_values(rule.condition, columns.facts, columns)
         leaves.append(Leaf(rule.condition, values, wanted))
         return values
     if rule.op == "not":
-        return ~rule_values(rule.children[0], facts, leaves, not wanted)
-    parts = [rule_values(child, facts, leaves, wanted) for child in rule.children]
+        return ~rule_values(rule.children[0], columns, leaves, not wanted)
+    parts = [rule_values(child, columns, leaves, wanted) for child in rule.children]
     result = parts[0]
     for part in parts[1:]:
         result = (result & part) if rule.op == "all" else (result | part)
@@ -102,6 +107,13 @@ def rule_values(rule: Rule, facts: pd.DataFrame, leaves: list[Leaf], wanted: boo
 
 def applies_mask(applies_to: dict, facts: pd.DataFrame, columns: Columns | None = None) -> np.ndarray:
     columns = columns or Columns(facts)
+    key = repr(sorted(applies_to.items()))
+    if key not in columns.applies_cache:
+        columns.applies_cache[key] = _applies(applies_to, facts, columns)
+    return columns.applies_cache[key]
+
+
+def _applies(applies_to: dict, facts: pd.DataFrame, columns: Columns) -> np.ndarray:
     mask = np.ones(len(facts), dtype=bool)
     for key, wanted in applies_to.items():
         wanted = {str(w).lower() for w in (wanted if isinstance(wanted, list) else [wanted])}
@@ -119,18 +131,43 @@ def _show(value) -> str:
     return "unknown" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
+SAFE_TO_FACTORISE = {"string", "boolean", "integer", "floating", "empty"}  # where equal values print alike
+
+
 class Columns:
-    """Derived forms of fact columns, computed once and shared by every check of an evaluation:
-    the text shown in reasons and fixes, and the lower-cased values `applies_to` matches against."""
+    """Derived forms of fact columns, computed once and shared by every check of an evaluation.
+
+    Reasons and fixes show fact values as text; each column is factorised so that every distinct value is
+    rendered once and rows point at their text by code (the last text, for code -1, is "unknown").
+    """
 
     def __init__(self, facts: pd.DataFrame):
-        self.facts, self.shown_cache, self.lowered_cache = facts, {}, {}
+        self.facts, self.coded_cache, self.lowered_cache, self.known_cache, self.applies_cache = facts, {}, {}, {}, {}
 
-    def __call__(self, fact_id: str) -> pd.Series:
-        if fact_id not in self.shown_cache:
-            column = self.facts[fact_id] if fact_id in self.facts else [None] * len(self.facts)
-            self.shown_cache[fact_id] = pd.Series([_show(v) for v in column], index=self.facts.index, dtype=object)
-        return self.shown_cache[fact_id]
+    def column(self, fact_id: str) -> pd.Series:
+        return self.facts[fact_id] if fact_id in self.facts else pd.Series(None, index=self.facts.index, dtype=object)
+
+    def known(self, fact_id: str) -> np.ndarray:
+        """Where the fact's value is known (not None)."""
+        if fact_id not in self.known_cache:
+            self.known_cache[fact_id] = self.column(fact_id).notna().to_numpy()
+        return self.known_cache[fact_id]
+
+    def coded(self, fact_id: str) -> tuple[np.ndarray, np.ndarray]:
+        """(codes per row, texts per distinct value)."""
+        if fact_id not in self.coded_cache:
+            values = self.column(fact_id).to_numpy(dtype=object)
+            if pd.api.types.infer_dtype(values, skipna=True) in SAFE_TO_FACTORISE:
+                codes, uniques = pd.factorize(values)
+            else:  # lists are unhashable, and True == 1 must not share a text with 1: key by type and content
+                codes, _ = pd.factorize(np.fromiter(
+                    (None if v is None else (v.__class__, tuple(v) if isinstance(v, list) else v) for v in values),
+                    dtype=object, count=len(values)))
+                known = np.flatnonzero(codes >= 0)
+                uniques = values[known[np.unique(codes[known], return_index=True)[1]]]
+            texts = np.fromiter(map(_show, uniques), dtype=object, count=len(uniques))
+            self.coded_cache[fact_id] = (codes, np.append(texts, "unknown"))
+        return self.coded_cache[fact_id]
 
     def lowered(self, fact_id: str) -> pd.Series:
         if fact_id not in self.lowered_cache:
@@ -140,79 +177,100 @@ class Columns:
         return self.lowered_cache[fact_id]
 
 
-def fill(template: str, shown: Columns, rows: np.ndarray) -> pd.Series:
-    """The template with `{fact.id}` placeholders replaced by each selected row's values."""
+def fill(template: str, columns: Columns, rows: np.ndarray) -> np.ndarray:
+    """The template with `{fact.id}` placeholders replaced by each selected row's values.
+
+    Rows whose placeholder values are all alike share one rendered text.
+    """
     parts = PLACEHOLDER.split(template.strip())
-    text = pd.Series(parts[0], index=range(len(rows)), dtype=object)
-    for index, part in enumerate(parts[1:]):
-        if index % 2 == 0:  # a placeholder's fact id
-            if part in FACTS or part in shown.facts:
-                text = text + shown(part).to_numpy()[rows]
-            else:
-                text = text + "{" + part + "}"
-        else:
-            text = text + part
-    return text
+    placed = [part for part in parts[1::2] if part in FACTS or part in columns.facts]
+    pattern = "".join("{}" if i % 2 and part in placed else "{{" + part + "}}" if i % 2 else
+                      part.replace("{", "{{").replace("}", "}}") for i, part in enumerate(parts))
+    if not placed:
+        return np.full(len(rows), pattern.format(), dtype=object)
+    coded = [columns.coded(fact) for fact in dict.fromkeys(placed)]
+    if any(len(texts) > len(columns.facts) for _, texts in coded):  # a value unique to every row: no sharing
+        combination, first = np.arange(len(rows)), rows
+    else:
+        combination = np.zeros(len(rows), dtype=np.int64)
+        for codes, texts in coded:  # -1 (unknown) is the last text
+            combination = pd.factorize(combination * len(texts) + codes[rows] % len(texts))[0]
+        first = rows[np.unique(combination, return_index=True)[1]]  # a row per combination, in code order
+    values = [texts[codes[first]] for codes, texts in map(columns.coded, placed)]
+    return np.fromiter(map(pattern.format, *values), dtype=object, count=len(first))[combination]
 
 
-def _join(current: np.ndarray, mask: np.ndarray, part) -> np.ndarray:
-    """Append `part` ("; "-separated) where `mask` holds."""
-    joined = np.where(current == "", part, current + "; " + part) if isinstance(part, str) else \
-        np.where(current == "", part, current.astype(object) + "; " + part)
-    return np.where(mask, joined, current)
+def _append(reasons: np.ndarray, rows: np.ndarray, texts: np.ndarray) -> None:
+    """Append `texts` ("; "-separated) to the reasons of `rows`."""
+    current = reasons[rows]
+    empty = current == ""
+    reasons[rows[empty]] = texts[empty]
+    if not empty.all():
+        reasons[rows[~empty]] = current[~empty] + "; " + texts[~empty]
 
 
-def _reasons(outcome: np.ndarray, leaves: list[Leaf], shown: Columns) -> np.ndarray:
+def _reasons(outcome: np.ndarray, leaves: list[Leaf], columns: Columns) -> np.ndarray:
     reasons = np.full(len(outcome), "", dtype=object)
-    failing, unknown = outcome == FAIL, outcome == UNKNOWN
+    failing, unknown = outcome == CODE[FAIL], outcome == CODE[UNKNOWN]
     blamed_count = np.zeros(len(outcome), dtype=int)
     for leaf in leaves:
         c = leaf.condition
         values = leaf.values
         known = ~values.isna()
         result = values.fillna(False).to_numpy(dtype=bool)
-        blamed = failing & known & (result != leaf.wanted) & (blamed_count < 3)
-        if blamed.any():
+        blamed = np.flatnonzero(failing & known & (result != leaf.wanted) & (blamed_count < 3))
+        if len(blamed):
             expected = f"{OPERATOR_WORDS.get(c.operator, c.operator)} {c.value_fact or _show(c.value)}"
             suffix = f", expected {expected}" if leaf.wanted else f", must not be {expected}"
-            text = (f"{c.fact} is " + shown(c.fact).to_numpy().astype(object) + suffix)
-            reasons = _join(reasons, blamed, text)
-            blamed_count += blamed
+            codes, texts = columns.coded(c.fact)
+            _append(reasons, blamed, (f"{c.fact} is " + texts + suffix)[codes[blamed]])
+            blamed_count[blamed] += 1
         first_unknown = unknown & ~known & (reasons == "")
         for fact in (f for f in (c.fact, c.value_fact) if f and first_unknown.any()):
-            column = shown.facts[fact] if fact in shown.facts else pd.Series(None, index=shown.facts.index)
-            missing = first_unknown & column.isna().to_numpy()
+            missing = first_unknown & ~columns.known(fact)
             why = FACTS[fact].unknown_means if fact in FACTS else ""
-            reasons = np.where(missing, f"{fact} is unknown" + (f": {why}" if why else ""), reasons)
+            reasons[missing] = f"{fact} is unknown" + (f": {why}" if why else "")
             first_unknown &= ~missing
     return reasons
 
 
-def evaluate_check(check: Check, facts: pd.DataFrame, waivers: dict | None = None,
-                   shown: Columns | None = None) -> pd.DataFrame:
-    shown = shown or Columns(facts)
+def _check_columns(check: Check, facts: pd.DataFrame, waivers: dict | None, columns: Columns) -> tuple:
+    """(outcome codes, reasons, fixes), one item per row of `facts`; OUTCOME_TEXT turns codes into words."""
     leaves: list[Leaf] = []
-    values = rule_values(check.rule, facts, leaves)
-    outcome = np.where(values.isna(), UNKNOWN, np.where(values.fillna(False).to_numpy(dtype=bool), PASS, FAIL))
-    outcome = outcome.astype(object)
-    outcome[~applies_mask(check.applies_to, facts, shown)] = NOT_APPLICABLE
+    values = rule_values(check.rule, columns, leaves)
+    outcome = np.where(values.fillna(False).to_numpy(dtype=bool), CODE[PASS], CODE[FAIL]).astype(np.int8)
+    outcome[values.isna()] = CODE[UNKNOWN]
+    outcome[~applies_mask(check.applies_to, facts, columns)] = CODE[NOT_APPLICABLE]
     refs = facts.index.to_numpy()
-    reasons = _reasons(outcome, leaves, shown)
-    for position in np.flatnonzero((outcome == FAIL) | (outcome == UNKNOWN)) if waivers else ():
+    reasons = _reasons(outcome, leaves, columns)
+    open_ = (outcome == CODE[FAIL]) | (outcome == CODE[UNKNOWN])
+    for position in np.flatnonzero(open_) if waivers else ():
         waiver = waivers.get((refs[position], check.id))
         if waiver:
-            outcome[position], reasons[position] = WAIVED, f"waived until {waiver.until}: {waiver.reason}"
+            outcome[position], reasons[position] = CODE[WAIVED], f"waived until {waiver.until}: {waiver.reason}"
+            open_[position] = False
     fixes = np.full(len(facts), "", dtype=object)
-    to_fix = np.flatnonzero((outcome == FAIL) | (outcome == UNKNOWN))
+    to_fix = np.flatnonzero(open_)
     if check.remediation and len(to_fix):
-        fixes[to_fix] = fill(check.remediation, shown, to_fix).to_numpy()
-    reasons[outcome == NOT_APPLICABLE] = "does not match applies_to"
-    return pd.DataFrame({"entity_ref": refs, "check_id": check.id, "outcome": outcome, "reason": reasons,
-                         "fix": fixes}, columns=RESULT_COLUMNS)
+        fixes[to_fix] = fill(check.remediation, columns, to_fix)
+    reasons[outcome == CODE[NOT_APPLICABLE]] = "does not match applies_to"
+    return outcome, reasons, fixes
 
 
+def evaluate_check(check: Check, facts: pd.DataFrame, waivers: dict | None = None) -> pd.DataFrame:
+    outcome, reasons, fixes = _check_columns(check, facts, waivers, Columns(facts))
+    return pd.DataFrame({"entity_ref": facts.index.to_numpy(), "check_id": check.id, "outcome": OUTCOME_TEXT[outcome],
+                         "reason": reasons, "fix": fixes}, columns=RESULT_COLUMNS)
+
+
+@inputs_frozen
 def evaluate(checks: list[Check], facts: pd.DataFrame, waivers: dict | None = None) -> pd.DataFrame:
-    """Long table: one row per entity and check."""
-    shown = Columns(facts)
-    frames = [evaluate_check(check, facts, waivers, shown) for check in checks]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=RESULT_COLUMNS)
+    """Long table: one row per entity and check, check by check."""
+    if not checks:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    columns = Columns(facts)
+    parts = list(zip(*(_check_columns(check, facts, waivers, columns) for check in checks)))
+    return pd.DataFrame({"entity_ref": np.tile(facts.index.to_numpy(dtype=object), len(checks)),
+                         "check_id": np.repeat(np.array([c.id for c in checks], dtype=object), len(facts)),
+                         "outcome": OUTCOME_TEXT[np.concatenate(parts[0])], "reason": np.concatenate(parts[1]),
+                         "fix": np.concatenate(parts[2])}, columns=RESULT_COLUMNS)
