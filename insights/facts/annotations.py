@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from insights.catalog.validate import INTEGRATION_KEY, INTEGRATION_KEY_FORMAT, PLACEHOLDER, SERVICE_ID, \
     SERVICE_ID_FORMAT
-from insights.facts.base import Fact, each, unknown_unless
+from insights.facts.base import Fact, each, each_distinct, unknown_unless
 
 SOURCE = "catalog annotations"
 UNKNOWN_MEANS = "the annotation is not set"
@@ -40,19 +41,19 @@ def compute(_facts: pd.DataFrame, context) -> pd.DataFrame:
     service_ids = each(e["annotations"], lambda a: _value(a, SERVICE_ID))
     keys = each(e["annotations"], lambda a: _value(a, INTEGRATION_KEY))
     id_present, key_present = service_ids.notna(), keys.notna()
-    id_ok = each(service_ids, lambda v: bool(v and SERVICE_ID_FORMAT.match(v))).astype(bool)
-    key_ok = each(keys, lambda v: bool(v and INTEGRATION_KEY_FORMAT.match(v))).astype(bool)
-    key_service = each(keys, lambda v: index.by_integration_key.get(v) if v else None)
+    id_ok = each_distinct(service_ids, lambda v: bool(v and SERVICE_ID_FORMAT.match(v))).fillna(False).astype(bool)
+    key_ok = each_distinct(keys, lambda v: bool(v and INTEGRATION_KEY_FORMAT.match(v))).fillna(False).astype(bool)
+    key_service = each_distinct(keys, index.by_integration_key.get)
     resolved = service_ids.where(id_ok, key_service.where(key_ok, None))
-    resolved_by = pd.Series(None, index=e.index, dtype=object)
-    resolved_by[key_ok & key_service.notna()] = "integration-key"
-    resolved_by[id_ok] = "service-id"
+    resolved_by = pd.Series(np.where(id_ok, "service-id", np.where(key_ok & key_service.notna(), "integration-key",
+                                                                    None)), index=e.index, dtype=object)
     either = id_present | key_present
     return pd.DataFrame({
         "pagerduty.annotation_present": either,
         "pagerduty.service_id_present": id_present,
         "pagerduty.service_id_well_formed": unknown_unless(id_present, id_ok),
-        "pagerduty.service_id_placeholder": each(service_ids, lambda v: bool(v and PLACEHOLDER.search(v))),
+        "pagerduty.service_id_placeholder": each_distinct(service_ids, lambda v: bool(PLACEHOLDER.search(v)))
+                                             .fillna(False),
         "pagerduty.integration_key_present": key_present,
         "pagerduty.annotation_valid": unknown_unless(either, (id_ok | ~id_present) & (key_ok | ~key_present)),
         "pagerduty.annotations_agree": unknown_unless(id_present & key_present, service_ids == key_service),

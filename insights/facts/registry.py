@@ -20,9 +20,8 @@ FAMILIES = (catalog, annotations, service, escalation, oncall, incidents, consis
 FACTS: dict[str, Fact] = {
     fact.id: fact if fact.unknown_means else replace(fact, unknown_means=getattr(family, "UNKNOWN_MEANS", ""))
     for family in FAMILIES for fact in family.FACTS}
-NUMERIC = ("integer", "number")
-ENTITY_COLUMNS = ["ref", "kind", "namespace", "name", "title", "description", "owner", "system", "lifecycle",
-                  "type", "tags", "annotations", "links"]
+ENTITY_COLUMNS = ["ref", "kind", "name", "description", "owner", "system", "lifecycle", "type", "tags", "annotations",
+                  "links"]
 
 
 def entity_frame(entities: list[Entity] | tuple[Entity, ...]) -> pd.DataFrame:
@@ -44,6 +43,6 @@ def compute_facts(entities, state: PagerDutyState, now: datetime) -> pd.DataFram
         computed = family.compute(facts, context)
         for column in computed:
             facts[column] = computed[column].astype(object)
-    # Catalogue order; NaN from numeric work means unknown like None, and is stored as None.
-    return pd.DataFrame({fact: facts[fact].where(facts[fact].notna(), None) if FACTS[fact].type in NUMERIC
-                         else facts[fact] for fact in FACTS if fact in facts}, index=frame.index, dtype=object)
+    # Catalogue order; NaN (from numeric work, or pandas filling a masked assignment) is unknown: None.
+    return pd.DataFrame({fact: facts[fact].where(facts[fact].notna(), None) for fact in FACTS if fact in facts},
+                        index=frame.index, dtype=object)

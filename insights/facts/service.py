@@ -59,9 +59,9 @@ def compute(facts: pd.DataFrame, context) -> pd.DataFrame:
     found[keys_unmatched] = False
 
     users: dict[str, list[str]] = {}
-    for ref, service_id in zip(ids.index[exists], ids[exists]):
+    for ref, service_id in sorted(zip(ids.index[exists], ids[exists])):
         users.setdefault(service_id, []).append(ref)
-    shared_with = pd.Series([sorted(set(users[i]) - {ref}) if ok else None
+    shared_with = pd.Series([None if not ok else [] if len(users[i]) == 1 else [r for r in users[i] if r != ref]
                              for ref, i, ok in zip(ids.index, ids, exists)], index=facts.index, dtype=object)
     described = per_key(ids, lambda i: _describe(index.services.get(i), index.standards.get(i)),
                         DESCRIBED)

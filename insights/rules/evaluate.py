@@ -157,7 +157,8 @@ class Columns:
         """(codes per row, texts per distinct value)."""
         if fact_id not in self.coded_cache:
             values = self.column(fact_id).to_numpy(dtype=object)
-            if pd.api.types.infer_dtype(values, skipna=True) in SAFE_TO_FACTORISE:
+            kind = pd.api.types.infer_dtype(values, skipna=True)
+            if kind in SAFE_TO_FACTORISE:
                 codes, uniques = pd.factorize(values)
             else:  # lists are unhashable, and True == 1 must not share a text with 1: key by type and content
                 codes, _ = pd.factorize(np.fromiter(
@@ -165,7 +166,8 @@ class Columns:
                     dtype=object, count=len(values)))
                 known = np.flatnonzero(codes >= 0)
                 uniques = values[known[np.unique(codes[known], return_index=True)[1]]]
-            texts = np.fromiter(map(_show, uniques), dtype=object, count=len(uniques))
+            texts = uniques.astype(object) if kind == "string" else \
+                np.fromiter(map(_show, uniques), dtype=object, count=len(uniques))  # text shows as itself
             self.coded_cache[fact_id] = (codes, np.append(texts, "unknown"))
         return self.coded_cache[fact_id]
 

@@ -102,3 +102,38 @@ def test_a_policy_with_no_rules_and_a_disabled_service(demo_catalog, demo_state,
     assert checkout["pagerduty.escalation_unique_levels"] == 0
     assert checkout["pagerduty.first_level_has_schedule"] is False
     assert facts.loc["component:default/artifact-store", "pagerduty.service_status"] == "disabled"
+
+
+def test_unknown_is_none_never_nan(demo_catalog, demo_state, demo_now):
+    import math
+
+    for state in (demo_state, PagerDutyState()):
+        facts = compute_facts(demo_catalog.entities, state, demo_now)
+        assert (facts.dtypes == object).all()
+        nan = [(ref, c) for c in facts.columns for ref, v in facts[c].items() if isinstance(v, float) and math.isnan(v)]
+        assert nan == []
+        assert facts["pagerduty.resolved_by"].isin(["service-id", "integration-key", None]).all()
+
+
+def test_entities_on_one_service_share_its_facts_but_not_their_own():
+    """Service-level facts are computed once per service and spread; per-entity facts stay per entity."""
+    from insights.catalog.parse import parse_file
+    from insights.pagerduty.generate import generate
+    from insights.pagerduty.state import parse_time
+
+    generated = generate(services=20, entities=120, seed=7)
+    entities = [e for i, text in enumerate(generated.catalog)
+                for e in parse_file(text, source="t", repository="t", path=f"{i}.yaml")[0]]
+    facts = compute_facts(entities, generated.state, parse_time(generated.state.collected_at))
+    found = facts[facts["pagerduty.service_found"].eq(True)]
+    shared = found.groupby("pagerduty.service_id").filter(lambda g: len(g) > 1)
+    assert len(shared) > 0
+    service_level = ["pagerduty.service_name", "pagerduty.escalation_levels", "pagerduty.open_incidents",
+                     "pagerduty.has_oncall", "pagerduty.tags"]
+    for _, group in shared.groupby("pagerduty.service_id"):
+        for column in service_level:
+            assert len({repr(v) for v in group[column]}) == 1, column
+        for ref, others in group["pagerduty.service_shared_with"].items():
+            assert sorted(others) == sorted(set(group.index) - {ref})
+    names = found["catalog.name"]
+    assert names.is_unique  # name facts are the entity's own

@@ -148,3 +148,24 @@ def test_a_string_value_unknown_is_not_taken_for_a_missing_fact(table):
     result = evaluate_check(Check("c", "c", rule), table).set_index("entity_ref")
     assert result.loc["a", "outcome"] == "unknown"
     assert result.loc["a", "reason"].startswith("pagerduty.service_name is unknown")
+
+
+def test_fix_templates_keep_literal_braces_and_unknown_placeholders_and_fill_each_row(table):
+    from insights.rules.evaluate import Columns, fill
+    import numpy as np
+
+    template = "set {pagerduty.escalation_levels} on {catalog.kind} in {not.a_fact} with ${{ values.x }}"
+    texts = fill(template, Columns(table), np.arange(3))
+    assert list(texts) == [f"set {v} on {k} in {{not.a_fact}} with ${{{{ values.x }}}}"
+                           for v, k in [("1", "component"), ("2", "component"), ("unknown", "group")]]
+    assert list(fill("nothing to fill", Columns(table), np.array([0, 2]))) == ["nothing to fill"] * 2
+
+
+def test_shown_values_keep_their_type_when_equal():
+    """True == 1 in Python; the texts shown for a boolean and an integer must still differ."""
+    from insights.rules.evaluate import Columns
+
+    mixed = pd.DataFrame({"x.mixed": [True, 1, ["a"], None]}, index=list("abcd"), dtype=object)
+    columns = Columns(mixed)
+    codes, texts = columns.coded("x.mixed")
+    assert list(texts[codes]) == ["true", "1", "[a]", "unknown"]
