@@ -8,6 +8,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from insights.frames import map_distinct
 from insights.pagerduty.index import PagerDutyIndex
 
 @dataclass(frozen=True)
@@ -38,9 +39,7 @@ def each(series: pd.Series, function) -> pd.Series:
 
 def each_distinct(series: pd.Series, function) -> pd.Series:
     """`function` applied once per distinct value (owners, systems: few values, many rows); None stays None."""
-    codes, uniques = pd.factorize(series.to_numpy(dtype=object))
-    mapped = np.fromiter((function(v) for v in uniques), dtype=object, count=len(uniques))
-    return pd.Series(np.append(mapped, None)[codes], index=series.index, dtype=object)
+    return pd.Series(map_distinct(series, function), index=series.index, dtype=object)
 
 
 def per_key(keys: pd.Series, describe, names: list[str]) -> pd.DataFrame:

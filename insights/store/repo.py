@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+import numpy as np
 import pandas as pd
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -24,6 +25,7 @@ from sqlalchemy.pool import NullPool
 
 from insights import __version__
 from insights.errors import StoreError
+from insights.frames import map_distinct
 from insights.store import tables as t
 from insights.store.delta import DELTA_TABLES, changed
 
@@ -74,6 +76,17 @@ def bulk_insert(connection, table, frame: pd.DataFrame) -> None:
     marker = {"qmark": "?", "numeric": ":1"}.get(connection.dialect.paramstyle, "%s")
     statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
     connection.exec_driver_sql(statement, rows)
+
+
+def _fetch(connection, table, columns: list[str], run_id: int) -> pd.DataFrame:
+    """A table's rows at or before a run, through the driver's own cursor: for the bulk reads behind a run's
+    picture, where building SQLAlchemy row objects cost more than the query."""
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(f"SELECT {', '.join(columns)} FROM {table.name} WHERE run_id <= {int(run_id)}")
+        return pd.DataFrame(cursor.fetchall(), columns=columns)
+    finally:
+        cursor.close()
 
 
 class Store:
@@ -168,7 +181,7 @@ class Store:
                         _, keys, values = DELTA_TABLES[table.name]
                         before = self._as_of(connection, table.name, previous) if previous else None
                         rows = changed(rows, before, keys, values).assign(run_id=run_id)
-                        bulk_insert(connection, table, rows)
+                        bulk_insert(connection, table, rows.sort_values(keys, kind="stable"))  # index order
                     elif rows:
                         connection.execute(insert(table), rows)
                 connection.execute(update(t.runs).where(t.runs.c.id == run_id).values(
@@ -186,9 +199,11 @@ class Store:
         yield t.entities, [{"run_id": run_id, **{c: getattr(e, c) for c in entity_columns}}
                            for e in {e.ref: e for e in bundle.entities}.values()]
         facts = bundle.facts
-        yield t.fact_values, pd.DataFrame(
-            [(ref, fact, _json(value)) for fact in facts.columns for ref, value in zip(facts.index, facts[fact])],
-            columns=["entity_ref", "fact_id", "value"])
+        yield t.fact_values, pd.DataFrame({
+            "entity_ref": np.tile(facts.index.to_numpy(dtype=object), len(facts.columns)),
+            "fact_id": np.repeat(np.array(facts.columns, dtype=object), len(facts)),
+            "value": np.concatenate([map_distinct(facts[fact], _json) for fact in facts.columns])
+            if len(facts.columns) else np.array([], dtype=object)})
         yield t.checks, [{"run_id": run_id, "check_id": c.id, "name": c.name, "description": c.description,
                           "weight": c.weight, "defined_at": c.where} for c in bundle.checks]
         yield t.check_results, bundle.results[["entity_ref", "check_id", "outcome", "reason", "fix"]]
@@ -244,7 +259,7 @@ class Store:
         """Each key's newest row at or before the run, for the entities, checks and scorecards of the run.
         The newest row is picked here rather than by a SQL join, whose plan some engines get badly wrong."""
         table, keys, values = DELTA_TABLES[name]
-        rows = pd.read_sql(select(table).where(table.c.run_id <= run_id), connection)
+        rows = _fetch(connection, table, ["run_id"] + keys + values, run_id)
         rows = rows.sort_values("run_id", kind="stable").drop_duplicates(keys, keep="last")
         present = pd.read_sql(select(t.entities.c.ref).where(t.entities.c.run_id == run_id), connection)["ref"]
         rows = rows[rows["entity_ref"].isin(set(present))]

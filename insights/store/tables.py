@@ -29,6 +29,12 @@ def _run_id() -> Column:
     return Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False)
 
 
+def _bulk_run_id() -> Column:
+    """run_id of the tables with a row per entity and fact/check: no foreign key, whose per-row check cost
+    PostgreSQL more than the writing (the store sets run_id; retention deletes table by table)."""
+    return Column("run_id", Integer, nullable=False)
+
+
 entities = Table(
     "entities", metadata,
     _run_id(),
@@ -52,7 +58,7 @@ entities = Table(
 
 fact_values = Table(
     "fact_values", metadata,
-    _run_id(),
+    _bulk_run_id(),
     Column("entity_ref", String(255), nullable=False),
     Column("fact_id", String(127), nullable=False),
     Column("value", Text),  # JSON; NULL = unknown
@@ -72,7 +78,7 @@ checks = Table(
 
 check_results = Table(
     "check_results", metadata,
-    _run_id(),
+    _bulk_run_id(),
     Column("entity_ref", String(255), nullable=False),
     Column("check_id", String(127), nullable=False),
     Column("outcome", String(16), nullable=False),  # pass, fail, unknown, not-applicable, waived
@@ -92,7 +98,7 @@ scorecards = Table(
 
 scorecard_results = Table(
     "scorecard_results", metadata,
-    _run_id(),
+    _bulk_run_id(),
     Column("entity_ref", String(255), nullable=False),
     Column("scorecard_id", String(127), nullable=False),
     Column("level", String(63)),  # NULL: no level reached

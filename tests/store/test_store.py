@@ -64,6 +64,35 @@ def test_schema_matches_the_migrations(db_url):
         command.check(store._alembic(connection))
 
 
+def test_upgrading_keeps_stored_runs_and_migrations_go_both_ways(db_url, bundle):
+    from sqlalchemy import inspect
+
+    from insights.store import tables as t
+
+    store = Store(db_url)
+    with store.engine.begin() as connection:
+        command.upgrade(store._alembic(connection), "0002")
+    run_id = store.begin_run(config_hash="abc", sources=["demo"])
+    store.save_run(run_id, bundle)
+
+    def run_keys(table):
+        with store.engine.connect() as connection:
+            return [k["referred_table"] for k in inspect(connection).get_foreign_keys(table)]
+
+    assert run_keys("fact_values") == ["runs"]
+    store.upgrade()
+    assert store.schema_state()[0] == store.schema_state()[1]
+    assert run_keys("fact_values") == run_keys("check_results") == run_keys("scorecard_results") == []
+    assert run_keys("entities") == ["runs"]
+    assert len(store.table(t.check_results, run_id)) == len(bundle.results)
+    assert store.facts(run_id).loc["component:default/billing-worker", "pagerduty.open_incidents"] == 4
+    with store.engine.begin() as connection:
+        command.downgrade(store._alembic(connection), "0002")
+    assert run_keys("check_results") == ["runs"]
+    store.upgrade()
+    assert len(store.table(t.fact_values, run_id)) == len(bundle.facts) * len(bundle.facts.columns)
+
+
 def test_a_database_from_a_newer_tool_is_refused(sqlite_url):
     store = Store(sqlite_url)
     store.upgrade()
