@@ -3,6 +3,7 @@ share of facts changes, to measure bytes per entity per run against storing ever
 
     python benchmarks/store_bench.py --entities 10000 --checks 30
     python benchmarks/store_bench.py --entities 10000 --nights 30 --change 0.02 --engine sqlite
+    python benchmarks/store_bench.py --entities 10000 --checks 30 --engine mariadb
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from insights.resources import default_config  # noqa: E402
 from insights.store import Store  # noqa: E402
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+MARIADB = "mysql+pymysql://root@127.0.0.1:3306/test"
 
 
 def bundle_of(entities: int, checks: int):
@@ -46,6 +48,8 @@ def database(engine: str, folder: Path):
     if engine == "sqlite":
         path = folder / "bench.db"
         return f"sqlite:///{path}", lambda: path.stat().st_size, lambda: None
+    if engine == "mariadb":
+        return mariadb(f"insights_bench_{uuid.uuid4().hex[:8]}")
     admin = sqlalchemy.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
     name = f"insights_bench_{uuid.uuid4().hex[:8]}"
     with admin.connect() as connection:
@@ -61,6 +65,25 @@ def database(engine: str, folder: Path):
             connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
 
     return url, size, drop
+
+
+def mariadb(name: str):
+    admin = sqlalchemy.create_engine(MARIADB, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+
+    def size():
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"ANALYZE TABLE `{name}`.fact_values, `{name}`.check_results")
+            return int(connection.exec_driver_sql(
+                "SELECT SUM(data_length + index_length) FROM information_schema.TABLES "
+                f"WHERE table_schema = '{name}'").scalar() or 0)
+
+    def drop():
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE `{name}`")
+
+    return f"{MARIADB.rsplit('/', 1)[0]}/{name}?charset=utf8mb4", size, drop
 
 
 def mutate(bundle, share: float, rng: random.Random):
@@ -79,7 +102,8 @@ def main() -> None:
     parser.add_argument("--checks", type=int, default=30)
     parser.add_argument("--nights", type=int, default=0)
     parser.add_argument("--change", type=float, default=0.02)
-    parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--engine", choices=["sqlite", "postgresql", "mariadb", "both"], default="both",
+                        help="both = SQLite and PostgreSQL")
     args = parser.parse_args()
     bundle = bundle_of(args.entities, args.checks)
     print(f"store: {len(bundle.facts)} entities x {len(bundle.facts.columns)} facts, {args.checks} checks "

@@ -94,11 +94,36 @@ def postgres_url():
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+MARIADB_ADMIN = os.environ.get("INSIGHTS_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306/test")
+
+
+@pytest.fixture()
+def mariadb_url():
+    """A fresh database on the local MariaDB/MySQL server, dropped afterwards."""
+    sqlalchemy = pytest.importorskip("sqlalchemy")
+    try:
+        import pymysql  # noqa: F401
+    except ImportError:
+        require(False, "PyMySQL is not installed (pip install -e '.[test]')")
+    admin = sqlalchemy.create_engine(MARIADB_ADMIN, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            name = f"insights_test_{uuid.uuid4().hex[:10]}"
+            connection.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    except sqlalchemy.exc.OperationalError as error:
+        require(False, f"MariaDB is not reachable at {MARIADB_ADMIN}: {str(error.orig).strip()[:120]}")
+    base = MARIADB_ADMIN.rsplit("/", 1)[0]
+    yield f"{base}/{name}?charset=utf8mb4"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
 def db_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'insights.db'}"
-    return request.getfixturevalue("postgres_url")
+    return request.getfixturevalue(f"{request.param}_url")
 
 
 def utc(text: str) -> datetime:

@@ -30,6 +30,9 @@ from insights.store import tables as t
 from insights.store.delta import DELTA_TABLES, changed
 
 
+FULL = re.compile(r"disk is full|no space left|could not extend file|table .* is full", re.IGNORECASE)
+
+
 def mask_password(url: str) -> str:
     """A database URL as shown to people: the user stays, the password does not."""
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
@@ -99,7 +102,8 @@ class Store:
                              "expected e.g. sqlite:///insights.db or postgresql+psycopg://user@host/db") from error
         except ImportError as error:
             raise StoreError(f"database URL {mask_password(url)} needs a driver that is not installed ({error.name}); "
-                             "for PostgreSQL: pip install 'insights[postgres]'") from error
+                             "for PostgreSQL: pip install 'insights[postgres]'; for MySQL/MariaDB: "
+                             "pip install 'insights[mysql]'") from error
 
     @property
     def safe_url(self) -> str:
@@ -107,7 +111,8 @@ class Store:
 
     def _fail(self, action: str, error: Exception) -> StoreError:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        return StoreError(f"database {mask_password(self.url)}: cannot {action}: {mask_password(reason)}")
+        hint = "; free space where the database keeps its files and run again" if FULL.search(reason) else ""
+        return StoreError(f"database {mask_password(self.url)}: cannot {action}: {mask_password(reason)}{hint}")
 
     # --- schema -------------------------------------------------------------------------------------
     def _alembic(self, connection) -> AlembicConfig:

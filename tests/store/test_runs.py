@@ -112,10 +112,14 @@ def in_write(db_url: str, tmp_path: Path) -> bool:
                 return connection.execute("SELECT count(*) FROM runs WHERE status = 'running'").fetchone()[0] > 0
         except sqlite3.OperationalError:  # locked while it commits
             return False
+    if db_url.startswith("mysql"):
+        query = ("SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() "
+                 "AND (INFO LIKE 'INSERT INTO fact_values%' OR INFO LIKE 'INSERT INTO entities%')")
+    else:
+        query = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' "
+                 "AND (query ILIKE 'COPY %' OR query ILIKE 'INSERT INTO entities%') AND pid <> pg_backend_pid()")
     with create_engine(db_url).connect() as connection:
-        return bool(connection.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' "
-            "AND (query ILIKE 'COPY %' OR query ILIKE 'INSERT INTO entities%') AND pid <> pg_backend_pid()")).scalar())
+        return bool(connection.execute(text(query)).scalar())
 
 
 def test_sigkill_while_storing_leaves_no_partial_run(db_url, tmp_path):

@@ -24,6 +24,13 @@ REKEYED = [  # table, old run-first unique index, old entity index, new entity-f
 
 
 def upgrade() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name in ("mysql", "mariadb"):
+        # MySQL keeps a foreign key's column at the front of some index, and the run-first indexes dropped
+        # below are those: the bulk tables' keys on run_id go first (elsewhere revision 0003 drops them).
+        for table in (rekeyed[0] for rekeyed in REKEYED):
+            for key in sa.inspect(bind).get_foreign_keys(table):
+                op.drop_constraint(key["name"], table, type_="foreignkey")
     with op.batch_alter_table("runs") as batch:
         batch.add_column(sa.Column("fact_ids", sa.Text(), nullable=True))
     for table, old_unique, old_entity, new, columns in REKEYED:
