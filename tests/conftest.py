@@ -123,7 +123,7 @@ def mariadb_url():
 def db_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'insights.db'}"
-    return request.getfixturevalue(f"{request.param}_url")
+    return request.getfixturevalue({"postgresql": "postgres_url", "mariadb": "mariadb_url"}[request.param])
 
 
 def utc(text: str) -> datetime:
