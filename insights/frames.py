@@ -18,3 +18,12 @@ def map_distinct(values, function) -> np.ndarray:
     codes, uniques = pd.factorize(values)
     mapped = np.fromiter(map(function, uniques), dtype=object, count=len(uniques))
     return np.append(mapped, None)[codes]
+
+
+def combined_codes(columns: list[tuple[np.ndarray, int]]) -> np.ndarray:
+    """One small integer per distinct combination of several code columns, given as (codes, number of
+    distinct values) with codes from -1 (missing) up. Kept small by re-coding after each column."""
+    combined = np.zeros(len(columns[0][0]) if columns else 0, dtype=np.int64)
+    for codes, size in columns:
+        combined = pd.factorize(combined * (size + 1) + codes + 1)[0]
+    return combined

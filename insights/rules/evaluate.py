@@ -15,6 +15,7 @@ import pandas as pd
 
 from insights.allocation import inputs_frozen
 from insights.facts.registry import FACTS
+from insights.frames import PLAIN_KINDS, combined_codes
 from insights.rules.model import FAIL, NOT_APPLICABLE, OUTCOMES, PASS, UNKNOWN, WAIVED, Check, Condition, Rule
 
 APPLIES_TO_FACTS = {"kind": "catalog.kind", "type": "catalog.type", "lifecycle": "catalog.lifecycle",
@@ -131,9 +132,6 @@ def _show(value) -> str:
     return "unknown" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
-SAFE_TO_FACTORISE = {"string", "boolean", "integer", "floating", "empty"}  # where equal values print alike
-
-
 class Columns:
     """Derived forms of fact columns, computed once and shared by every check of an evaluation.
 
@@ -158,7 +156,7 @@ class Columns:
         if fact_id not in self.coded_cache:
             values = self.column(fact_id).to_numpy(dtype=object)
             kind = pd.api.types.infer_dtype(values, skipna=True)
-            if kind in SAFE_TO_FACTORISE:
+            if kind in PLAIN_KINDS:
                 codes, uniques = pd.factorize(values)
             else:  # lists are unhashable, and True == 1 must not share a text with 1: key by type and content
                 codes, _ = pd.factorize(np.fromiter(
@@ -194,9 +192,7 @@ def fill(template: str, columns: Columns, rows: np.ndarray) -> np.ndarray:
     if any(len(texts) > len(columns.facts) for _, texts in coded):  # a value unique to every row: no sharing
         combination, first = np.arange(len(rows)), rows
     else:
-        combination = np.zeros(len(rows), dtype=np.int64)
-        for codes, texts in coded:  # -1 (unknown) is the last text
-            combination = pd.factorize(combination * len(texts) + codes[rows] % len(texts))[0]
+        combination = combined_codes([(codes[rows], len(texts) - 1) for codes, texts in coded])
         first = rows[np.unique(combination, return_index=True)[1]]  # a row per combination, in code order
     values = [texts[codes[first]] for codes, texts in map(columns.coded, placed)]
     return np.fromiter(map(pattern.format, *values), dtype=object, count=len(first))[combination]

@@ -5,8 +5,10 @@ The three per-entity tables kept this way, with their keys and values:"""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from insights.frames import combined_codes
 from insights.store import tables as t
 
 DELTA_TABLES = {
@@ -17,16 +19,40 @@ DELTA_TABLES = {
 }
 
 
-def _comparable(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Values as text, with missing values as one marker, so that None, NaN and NULL compare equal."""
-    return frame[columns].astype(object).where(frame[columns].notna(), "\x00").astype(str)
+def key_codes(keys: list[str], *frames: pd.DataFrame) -> list[np.ndarray]:
+    """One integer per distinct combination of the key columns, comparable across `frames`: joins and
+    de-duplication on integers rather than on pairs of strings."""
+    factorised = [pd.factorize(np.concatenate([frame[key].to_numpy(dtype=object) for frame in frames]))
+                  for key in keys]
+    combined = combined_codes([(codes, len(uniques)) for codes, uniques in factorised])
+    return np.split(combined, np.cumsum([len(frame) for frame in frames])[:-1])
+
+
+def latest(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Each key's row with the highest run_id."""
+    if not len(rows):
+        return rows
+    codes = key_codes(keys, rows)[0]
+    order = np.lexsort((rows["run_id"].to_numpy(), codes))
+    last = np.append(codes[order][1:] != codes[order][:-1], True)
+    return rows.iloc[np.sort(order[last])]
+
+
+def _missing_as_marker(values: np.ndarray) -> np.ndarray:
+    """None, NaN and NULL as one marker, so that they compare equal to each other."""
+    return np.where(pd.isna(values), "\x00", values)
 
 
 def changed(new: pd.DataFrame, previous: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:
-    """The rows of `new` whose values differ from `previous` (or whose key is new there)."""
+    """The rows of `new` whose values differ from `previous` (or whose key is new there).
+    `previous` holds one row per key."""
     if previous is None or not len(previous):
         return new
-    merged = new.merge(previous[keys + values], on=keys, how="left", suffixes=("", "_before"), indicator=True)
-    before = merged[[f"{v}_before" for v in values]].set_axis(values, axis=1)
-    differs = (_comparable(merged, values) != _comparable(before, values)).any(axis=1)
-    return new[(differs | (merged["_merge"] == "left_only")).to_numpy()]
+    new_codes, previous_codes = key_codes(keys, new, previous)
+    position = pd.Index(previous_codes).get_indexer(new_codes)  # -1: a key the previous run did not have
+    differs = position < 0
+    for value in values:
+        before = previous[value].to_numpy(dtype=object)[np.where(differs, 0, position)]
+        now = new[value].to_numpy(dtype=object)
+        differs |= _missing_as_marker(now) != _missing_as_marker(before)
+    return new[differs]

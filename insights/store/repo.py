@@ -27,7 +27,7 @@ from insights import __version__
 from insights.errors import StoreError
 from insights.frames import map_distinct
 from insights.store import tables as t
-from insights.store.delta import DELTA_TABLES, changed
+from insights.store.delta import DELTA_TABLES, changed, latest
 
 
 FULL = re.compile(r"disk is full|no space left|could not extend file|table .* is full", re.IGNORECASE)
@@ -265,7 +265,7 @@ class Store:
         The newest row is picked here rather than by a SQL join, whose plan some engines get badly wrong."""
         table, keys, values = DELTA_TABLES[name]
         rows = _fetch(connection, table, ["run_id"] + keys + values, run_id)
-        rows = rows.sort_values("run_id", kind="stable").drop_duplicates(keys, keep="last")
+        rows = latest(rows, keys)
         present = pd.read_sql(select(t.entities.c.ref).where(t.entities.c.run_id == run_id), connection)["ref"]
         rows = rows[rows["entity_ref"].isin(set(present))]
         if name == "check_results":
