@@ -4,6 +4,7 @@ share of facts changes, to measure bytes per entity per run against storing ever
     python benchmarks/store_bench.py --entities 10000 --checks 30
     python benchmarks/store_bench.py --entities 10000 --nights 30 --change 0.02 --engine sqlite
     python benchmarks/store_bench.py --entities 10000 --checks 30 --engine mariadb
+    python benchmarks/store_bench.py --entities 10000 --nights 10 --keep-runs 5 --engine both
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from insights.pagerduty.generate import generate  # noqa: E402
 from insights.pagerduty.state import parse_time  # noqa: E402
 from insights.resources import default_config  # noqa: E402
 from insights.store import Store  # noqa: E402
+from insights.store.maintenance import apply_retention  # noqa: E402
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MARIADB = "mysql+pymysql://root@127.0.0.1:3306/test"
@@ -102,6 +104,7 @@ def main() -> None:
     parser.add_argument("--checks", type=int, default=30)
     parser.add_argument("--nights", type=int, default=0)
     parser.add_argument("--change", type=float, default=0.02)
+    parser.add_argument("--keep-runs", type=int, default=0, help="apply retention after each night")
     parser.add_argument("--engine", choices=["sqlite", "postgresql", "mariadb", "both"], default="both",
                         help="both = SQLite and PostgreSQL")
     args = parser.parse_args()
@@ -120,13 +123,21 @@ def main() -> None:
                 full = (size() - base) / len(bundle.facts)
                 print(f"{engine}: first run stored in {time.perf_counter() - started:.2f} s; "
                       f"{full:,.0f} bytes per entity (what every run costs when everything is stored)")
-                rng, current, timings = random.Random(7), bundle, []
+                rng, current, timings, retention = random.Random(7), bundle, [], []
                 for _ in range(args.nights):
                     current = mutate(current, args.change, rng)
                     started = time.perf_counter()
                     store.save_run(store.begin_run(config_hash="b", sources=[]), current)
                     timings.append(time.perf_counter() - started)
-                if args.nights:
+                    if args.keep_runs:
+                        started = time.perf_counter()
+                        apply_retention(store, keep_runs=args.keep_runs)
+                        retention.append(time.perf_counter() - started)
+                if retention:
+                    print(f"{engine}: retention keeping {args.keep_runs} runs: {sum(retention) / len(retention):.2f} s "
+                          f"per night on average, {max(retention):.2f} s at most; "
+                          f"{(size() - base) / len(bundle.facts):,.0f} bytes per entity in all at the end")
+                elif args.nights:
                     runs = args.nights + 1
                     per = (size() - base) / runs / len(bundle.facts)
                     print(f"{engine}: {runs} runs, {args.change:.0%} of facts changing: {per:,.0f} bytes per entity "

@@ -1,12 +1,16 @@
 """Storing what changed: a value row is written only when it differs from the entity's value in the
-previous successful run. Reading "as of" a run takes, for each key, the newest row at or before it.
+previous successful run. Reading "as of" a run takes, for each key, the newest row at or before it
+(picked here rather than by a SQL join, whose plan some engines get badly wrong).
 
 The three per-entity tables kept this way, with their keys and values:"""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
+from sqlalchemy import select
 
 from insights.frames import combined_codes
 from insights.store import tables as t
@@ -56,3 +60,53 @@ def changed(new: pd.DataFrame, previous: pd.DataFrame, keys: list[str], values: 
         now = new[value].to_numpy(dtype=object)
         differs |= _missing_as_marker(now) != _missing_as_marker(before)
     return new[differs]
+
+
+def history(connection, name: str, run_id: int, columns: list[str] | None = None) -> pd.DataFrame:
+    """A delta table's rows at or before a run, through the driver's own cursor: for bulk reads, where
+    building SQLAlchemy row objects cost more than the query."""
+    table, keys, values = DELTA_TABLES[name]
+    columns = columns or ["run_id"] + keys + values
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(f"SELECT {', '.join(columns)} FROM {table.name} WHERE run_id <= {int(run_id)}")
+        return pd.DataFrame(cursor.fetchall(), columns=columns)
+    finally:
+        cursor.close()
+
+
+def in_run(connection, name: str, run_id: int, rows: pd.DataFrame) -> np.ndarray:
+    """Which rows belong to the run's picture: its entities, and its checks, scorecards or facts."""
+    def ids(column, condition):
+        return set(connection.execute(select(column).where(condition)).scalars())
+
+    mask = rows["entity_ref"].isin(ids(t.entities.c.ref, t.entities.c.run_id == run_id)).to_numpy()
+    if name == "check_results":
+        mask = mask & rows["check_id"].isin(ids(t.checks.c.check_id, t.checks.c.run_id == run_id)).to_numpy()
+    if name == "scorecard_results":
+        cards = ids(t.scorecards.c.scorecard_id, t.scorecards.c.run_id == run_id)
+        mask = mask & rows["scorecard_id"].isin(cards).to_numpy()
+    if name == "fact_values":
+        fact_ids = connection.execute(select(t.runs.c.fact_ids).where(t.runs.c.id == run_id)).scalar()
+        if fact_ids:
+            mask = mask & rows["fact_id"].isin(json.loads(fact_ids)).to_numpy()
+    return mask
+
+
+def as_of(connection, name: str, run_id: int) -> pd.DataFrame:
+    """The run's full picture: each key's newest row at or before the run."""
+    _, keys, values = DELTA_TABLES[name]
+    rows = latest(history(connection, name, run_id), keys)
+    rows = rows[in_run(connection, name, run_id, rows)]
+    if name == "scorecard_results":
+        rows = rows.astype({"passed": int, "failed": int, "unknown": int})
+    return rows[keys + values].reset_index(drop=True)
+
+
+def unread_before(connection, name: str, run_id: int) -> pd.DataFrame:
+    """Rows written before a run that neither it nor any later run reads: a newer value for the key exists
+    at or before the run, or the key is not part of the run's picture (later runs stored those anew)."""
+    _, keys, _ = DELTA_TABLES[name]
+    rows = history(connection, name, run_id, ["run_id"] + keys)
+    read = rows.index.isin(latest(rows, keys).index) & in_run(connection, name, run_id, rows)
+    return rows[(rows["run_id"].to_numpy() < run_id) & ~read]

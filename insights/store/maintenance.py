@@ -7,11 +7,11 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import and_, bindparam, delete, select, text, update
 
 from insights.errors import StoreError
 from insights.store import tables as t
-from insights.store.delta import DELTA_TABLES
+from insights.store.delta import DELTA_TABLES, unread_before
 
 LOCK_KEY = 0x696E73  # "ins": the PostgreSQL advisory lock of insights runs
 BUSY = "another insights run is writing to database {url}; wait for it to finish (runs never interleave)"
@@ -54,8 +54,8 @@ def fail_interrupted_runs(store) -> int:
 
 
 def apply_retention(store, keep_runs: int | None = None, keep_days: int | None = None) -> list[int]:
-    """Delete runs older than the oldest one kept. The oldest kept run is first rewritten as a full
-    picture, so that later runs, which store only changes, still read back whole."""
+    """Delete runs older than the oldest one kept. Rows those runs wrote stay where a kept run still reads
+    them (the value did not change since); the rest of their rows go."""
     if not keep_runs and not keep_days:
         return []
     succeeded = store.runs(status="succeeded", limit=100_000)
@@ -73,12 +73,13 @@ def apply_retention(store, keep_runs: int | None = None, keep_days: int | None =
         doomed = [int(i) for i in connection.execute(select(t.runs.c.id).where(t.runs.c.id < oldest)).scalars()]
         if not doomed:
             return []
-        for name, (table, _, _) in DELTA_TABLES.items():
-            picture = store._as_of(connection, name, oldest)
-            connection.execute(delete(table).where(table.c.run_id <= oldest))
-            if len(picture):
-                rows = picture.astype(object).where(picture.notna(), None).assign(run_id=oldest)
-                connection.execute(insert(table), rows.to_dict("records"))
+        for name, (table, keys, _) in DELTA_TABLES.items():
+            unread = unread_before(connection, name, oldest)
+            if len(unread):
+                columns = ["run_id"] + keys
+                match = and_(*(table.c[c] == bindparam(f"_{c}") for c in columns))
+                connection.execute(delete(table).where(match),
+                                   unread[columns].rename(columns=lambda c: f"_{c}").to_dict("records"))
         for table in (t.findings, t.entities, t.checks, t.scorecards, t.organisation_results):
             connection.execute(delete(table).where(table.c.run_id.in_(doomed)))
         connection.execute(delete(t.runs).where(t.runs.c.id.in_(doomed)))

@@ -27,7 +27,7 @@ from insights import __version__
 from insights.errors import StoreError
 from insights.frames import map_distinct
 from insights.store import tables as t
-from insights.store.delta import DELTA_TABLES, changed, latest
+from insights.store.delta import DELTA_TABLES, as_of, changed
 
 
 FULL = re.compile(r"disk is full|no space left|could not extend file|table .* is full", re.IGNORECASE)
@@ -79,17 +79,6 @@ def bulk_insert(connection, table, frame: pd.DataFrame) -> None:
     marker = {"qmark": "?", "numeric": ":1"}.get(connection.dialect.paramstyle, "%s")
     statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
     connection.exec_driver_sql(statement, rows)
-
-
-def _fetch(connection, table, columns: list[str], run_id: int) -> pd.DataFrame:
-    """A table's rows at or before a run, through the driver's own cursor: for the bulk reads behind a run's
-    picture, where building SQLAlchemy row objects cost more than the query."""
-    cursor = connection.connection.driver_connection.cursor()
-    try:
-        cursor.execute(f"SELECT {', '.join(columns)} FROM {table.name} WHERE run_id <= {int(run_id)}")
-        return pd.DataFrame(cursor.fetchall(), columns=columns)
-    finally:
-        cursor.close()
 
 
 class Store:
@@ -184,7 +173,7 @@ class Store:
                 for table, rows in self._rows(run_id, bundle):
                     if table.name in DELTA_TABLES:
                         _, keys, values = DELTA_TABLES[table.name]
-                        before = self._as_of(connection, table.name, previous) if previous else None
+                        before = as_of(connection, table.name, previous) if previous else None
                         rows = changed(rows, before, keys, values).assign(run_id=run_id)
                         bulk_insert(connection, table, rows.sort_values(keys, kind="stable"))  # index order
                     elif rows:
@@ -255,31 +244,10 @@ class Store:
         if table.name in DELTA_TABLES:
             try:
                 with self.engine.connect() as connection:
-                    return self._as_of(connection, table.name, run_id)
+                    return as_of(connection, table.name, run_id)
             except SQLAlchemyError as error:
                 raise self._fail("read", error) from error
         return self._read(select(table).where(table.c.run_id == run_id)).drop(columns=["run_id"])
-
-    def _as_of(self, connection, name: str, run_id: int) -> pd.DataFrame:
-        """Each key's newest row at or before the run, for the entities, checks and scorecards of the run.
-        The newest row is picked here rather than by a SQL join, whose plan some engines get badly wrong."""
-        table, keys, values = DELTA_TABLES[name]
-        rows = _fetch(connection, table, ["run_id"] + keys + values, run_id)
-        rows = latest(rows, keys)
-        present = pd.read_sql(select(t.entities.c.ref).where(t.entities.c.run_id == run_id), connection)["ref"]
-        rows = rows[rows["entity_ref"].isin(set(present))]
-        if name == "check_results":
-            rows = rows[rows["check_id"].isin(set(connection.execute(
-                select(t.checks.c.check_id).where(t.checks.c.run_id == run_id)).scalars()))]
-        if name == "scorecard_results":
-            rows = rows[rows["scorecard_id"].isin(set(connection.execute(
-                select(t.scorecards.c.scorecard_id).where(t.scorecards.c.run_id == run_id)).scalars()))]
-            rows = rows.astype({"passed": int, "failed": int, "unknown": int})
-        if name == "fact_values":
-            fact_ids = connection.execute(select(t.runs.c.fact_ids).where(t.runs.c.id == run_id)).scalar()
-            if fact_ids:
-                rows = rows[rows["fact_id"].isin(json.loads(fact_ids))]
-        return rows[keys + values].reset_index(drop=True)
 
     def facts(self, run_id: int) -> pd.DataFrame:
         long = self.table(t.fact_values, run_id)

@@ -69,13 +69,31 @@ def test_only_changes_are_stored_and_every_run_reads_back_whole(two_runs):
 
 def test_retention_keeps_later_runs_whole(two_runs, demo_catalog, demo_state, demo_now):
     store, first, second, bundle = two_runs
+    count_before_first = count(store, t.fact_values, first)
     third = save(store, bundle)  # no change at all: nothing but the run and its entities is written
     assert count(store, t.fact_values, third) == 0
-    expected = store.facts(third)
+    pictures = {run: (store.facts(run), *(store.table(table, run) for table in
+                                          (t.check_results, t.scorecard_results))) for run in (second, third)}
     assert apply_retention(store, keep_runs=2) == [first]
     assert list(store.runs()["id"]) == [third, second]
-    assert store.facts(third).equals(expected)
+    for run, (facts, results, scores) in pictures.items():  # kept runs read back exactly as before
+        assert store.facts(run).equals(facts)
+        assert store.table(t.check_results, run).equals(results)
+        assert store.table(t.scorecard_results, run).equals(scores)
     assert store.facts(second).shape == bundle.facts.shape
+
+    def rows(table, **where):
+        query = select(func.count()).select_from(table)
+        for column, value in where.items():
+            query = query.where(table.c[column] == value)
+        with store.engine.connect() as connection:
+            return connection.execute(query).scalar()
+
+    # What the first run wrote stays only where a kept run still reads it.
+    assert rows(t.fact_values, entity_ref="component:default/ranking") == 0  # gone from later runs
+    assert rows(t.fact_values, entity_ref="component:default/payments-api",
+                fact_id="pagerduty.service_has_description") == 1  # the first value was superseded
+    assert 0 < rows(t.fact_values, run_id=first) < count_before_first
 
 
 def test_one_writer_at_a_time(db_url):
