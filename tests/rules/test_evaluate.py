@@ -169,3 +169,22 @@ def test_shown_values_keep_their_type_when_equal():
     columns = Columns(mixed)
     codes, texts = columns.coded("x.mixed")
     assert list(texts[codes]) == ["true", "1", "[a]", "unknown"]
+
+
+VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), st.sampled_from([0.0, 1.0, 1.5]),
+                   st.text("ab{}", max_size=3), st.lists(st.sampled_from(["x", "y"]), max_size=2))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(VALUES, VALUES), min_size=1, max_size=8), st.data())
+def test_fix_texts_agree_with_rendering_each_row_on_its_own(pairs, data):
+    """Texts shared between rows with equal values must still be each row's own text."""
+    import numpy as np
+
+    from insights.rules.evaluate import Columns, _show, fill
+
+    table = pd.DataFrame({"x.a": [a for a, _ in pairs], "x.b": [b for _, b in pairs]}, dtype=object)
+    rows = np.array(sorted(data.draw(st.sets(st.integers(0, len(pairs) - 1), min_size=1))))
+    texts = fill("a={x.a} b={x.b} a={x.a} {not.a_fact}", Columns(table), rows)
+    assert list(texts) == [f"a={_show(pairs[r][0])} b={_show(pairs[r][1])} a={_show(pairs[r][0])} {{not.a_fact}}"
+                           for r in rows]
