@@ -12,7 +12,6 @@ import dataclasses
 import resource
 import time
 
-from insights.catalog.parse import parse_file
 from insights.config import load_config
 from insights.facts.consistency import normalise
 from insights.facts.registry import compute_facts
@@ -37,8 +36,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     generated = generate(services=max(1, args.entities // 5), entities=args.entities, seed=1)
-    entities = [e for i, text in enumerate(generated.catalog)
-                for e in parse_file(text, source="bench", repository="bench", path=f"{i}.yaml")[0]]
+    entities = generated.entities()
     checks = checks_for(args.checks)
     card = dataclasses.replace(load_config(default_config()).scorecards[0])
     now = parse_time(generated.state.collected_at)

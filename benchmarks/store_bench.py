@@ -23,7 +23,6 @@ import sqlalchemy
 sys.path.insert(0, str(Path(__file__).parent))
 from evaluate_bench import checks_for  # noqa: E402
 
-from insights.catalog.parse import parse_file  # noqa: E402
 from insights.config import load_config  # noqa: E402
 from insights.evaluation import evaluate_run  # noqa: E402
 from insights.pagerduty.generate import generate  # noqa: E402
@@ -38,8 +37,7 @@ MARIADB = "mysql+pymysql://root@127.0.0.1:3306/test"
 
 def bundle_of(entities: int, checks: int):
     generated = generate(services=max(1, entities // 5), entities=entities, seed=1)
-    catalog = [e for i, text in enumerate(generated.catalog)
-               for e in parse_file(text, source="bench", repository="bench", path=f"{i}.yaml")[0]]
+    catalog = generated.entities()
     config = dataclasses.replace(load_config(default_config()), checks=tuple(checks_for(checks)), scorecards=())
     from insights.catalog.model import Catalog
 
@@ -47,45 +45,31 @@ def bundle_of(entities: int, checks: int):
 
 
 def database(engine: str, folder: Path):
+    """(URL, a function giving the database's size in bytes, a function dropping it)."""
     if engine == "sqlite":
         path = folder / "bench.db"
         return f"sqlite:///{path}", lambda: path.stat().st_size, lambda: None
-    if engine == "mariadb":
-        return mariadb(f"insights_bench_{uuid.uuid4().hex[:8]}")
-    admin = sqlalchemy.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
     name = f"insights_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = POSTGRES.rsplit("/", 1)[0] + "/" + name
+    if engine == "mariadb":
+        return server(MARIADB, name, "CREATE DATABASE `{name}` CHARACTER SET utf8mb4", "DROP DATABASE `{name}`",
+                      ["ANALYZE TABLE `{name}`.fact_values, `{name}`.check_results",
+                       "SELECT SUM(data_length + index_length) FROM information_schema.TABLES "
+                       "WHERE table_schema = '{name}'"], "?charset=utf8mb4")
+    return server(POSTGRES, name, 'CREATE DATABASE "{name}"', 'DROP DATABASE "{name}" WITH (FORCE)',
+                  ["SELECT pg_database_size('{name}')"])
 
-    def size():
+
+def server(admin_url: str, name: str, create: str, drop: str, size: list[str], options: str = ""):
+    """A new database on a server; `size` are statements, the last one giving the size."""
+    admin = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+
+    def run(*statements):
         with admin.connect() as connection:
-            return connection.exec_driver_sql(f"SELECT pg_database_size('{name}')").scalar()
+            results = [connection.exec_driver_sql(s.format(name=name)) for s in statements]
+            return results[-1].scalar() if results[-1].returns_rows else None
 
-    def drop():
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-
-    return url, size, drop
-
-
-def mariadb(name: str):
-    admin = sqlalchemy.create_engine(MARIADB, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-
-    def size():
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"ANALYZE TABLE `{name}`.fact_values, `{name}`.check_results")
-            return int(connection.exec_driver_sql(
-                "SELECT SUM(data_length + index_length) FROM information_schema.TABLES "
-                f"WHERE table_schema = '{name}'").scalar() or 0)
-
-    def drop():
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE `{name}`")
-
-    return f"{MARIADB.rsplit('/', 1)[0]}/{name}?charset=utf8mb4", size, drop
+    run(create)
+    return (f"{admin_url.rsplit('/', 1)[0]}/{name}{options}", lambda: int(run(*size) or 0), lambda: run(drop))
 
 
 def mutate(bundle, share: float, rng: random.Random):

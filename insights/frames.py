@@ -9,13 +9,25 @@ import pandas as pd
 PLAIN_KINDS = {"string", "boolean", "integer", "floating", "empty"}
 
 
+def distinct_codes(values) -> tuple[np.ndarray, np.ndarray, str]:
+    """(code per value, -1 for None; one value per code; pandas' kind of the values). Values of one plain
+    kind are coded as they are; others by type and content, so that lists can be coded and True, 1 and 1.0
+    get codes of their own."""
+    values = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in PLAIN_KINDS:
+        codes, uniques = pd.factorize(values)
+        return codes, uniques.astype(object), kind
+    codes, _ = pd.factorize(np.fromiter(
+        (None if v is None else (v.__class__, tuple(v) if isinstance(v, list) else v) for v in values),
+        dtype=object, count=len(values)))
+    known = np.flatnonzero(codes >= 0)
+    return codes, values[known[np.unique(codes[known], return_index=True)[1]]], kind
+
+
 def map_distinct(values, function) -> np.ndarray:
-    """`function(v)` for every value; None stays None. Called once per distinct value when the column holds
-    one plain kind (many rows share few values), once per value otherwise."""
-    values = np.asarray(values, dtype=object) if not isinstance(values, pd.Series) else values.to_numpy(dtype=object)
-    if pd.api.types.infer_dtype(values, skipna=True) not in PLAIN_KINDS:
-        return np.fromiter((None if v is None else function(v) for v in values), dtype=object, count=len(values))
-    codes, uniques = pd.factorize(values)
+    """`function(v)` for every value, called once per distinct value; None stays None."""
+    codes, uniques, _ = distinct_codes(values)
     mapped = np.fromiter(map(function, uniques), dtype=object, count=len(uniques))
     return np.append(mapped, None)[codes]
 

@@ -70,53 +70,40 @@ def sqlite_url(tmp_path) -> str:
 
 
 POSTGRES_ADMIN = os.environ.get("INSIGHTS_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+MARIADB_ADMIN = os.environ.get("INSIGHTS_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306/test")
+
+
+def server_database(admin_url: str, server: str, driver: str, create: str, drop: str, options: str = ""):
+    """A fresh database on a local server, its URL yielded, dropped afterwards. `create` and `drop` are
+    statements with `{name}` in them."""
+    sqlalchemy = pytest.importorskip("sqlalchemy")
+    try:
+        __import__(driver)
+    except ImportError:
+        require(False, f"{driver} is not installed (pip install -e '.[test]')")
+    admin = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"insights_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(create.format(name=name))
+    except sqlalchemy.exc.OperationalError as error:
+        require(False, f"{server} is not reachable at {admin_url}: {str(error.orig).strip()[:120]}")
+    yield f"{admin_url.rsplit('/', 1)[0]}/{name}{options}"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(drop.format(name=name))
+    admin.dispose()
 
 
 @pytest.fixture()
 def postgres_url():
-    """A fresh database on the local PostgreSQL server, dropped afterwards."""
-    sqlalchemy = pytest.importorskip("sqlalchemy")
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        require(False, "psycopg is not installed (pip install -e '.[test]')")
-    admin = sqlalchemy.create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            name = f"insights_test_{uuid.uuid4().hex[:10]}"
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sqlalchemy.exc.OperationalError as error:
-        require(False, f"PostgreSQL is not reachable at {POSTGRES_ADMIN}: {str(error.orig).strip()[:120]}")
-    base = POSTGRES_ADMIN.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
-
-
-MARIADB_ADMIN = os.environ.get("INSIGHTS_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306/test")
+    yield from server_database(POSTGRES_ADMIN, "PostgreSQL", "psycopg", 'CREATE DATABASE "{name}"',
+                               'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture()
 def mariadb_url():
-    """A fresh database on the local MariaDB/MySQL server, dropped afterwards."""
-    sqlalchemy = pytest.importorskip("sqlalchemy")
-    try:
-        import pymysql  # noqa: F401
-    except ImportError:
-        require(False, "PyMySQL is not installed (pip install -e '.[test]')")
-    admin = sqlalchemy.create_engine(MARIADB_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            name = f"insights_test_{uuid.uuid4().hex[:10]}"
-            connection.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-    except sqlalchemy.exc.OperationalError as error:
-        require(False, f"MariaDB is not reachable at {MARIADB_ADMIN}: {str(error.orig).strip()[:120]}")
-    base = MARIADB_ADMIN.rsplit("/", 1)[0]
-    yield f"{base}/{name}?charset=utf8mb4"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
-    admin.dispose()
+    yield from server_database(MARIADB_ADMIN, "MariaDB", "pymysql", "CREATE DATABASE `{name}` CHARACTER SET utf8mb4",
+                               "DROP DATABASE IF EXISTS `{name}`", "?charset=utf8mb4")
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "mariadb"])

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from insights.catalog.model import Entity
+from insights.catalog.parse import parse_file
 from insights.pagerduty.state import PagerDutyState
 
 API, WEB = "https://api.pagerduty.com", "https://generated.pagerduty.com"
@@ -21,6 +23,11 @@ API, WEB = "https://api.pagerduty.com", "https://generated.pagerduty.com"
 class Generated:
     state: PagerDutyState
     catalog: list[str]  # one YAML document per component
+
+    def entities(self) -> list[Entity]:
+        """The catalog's entities, parsed as a crawl of the written files would parse them."""
+        return [entity for i, text in enumerate(self.catalog)
+                for entity in parse_file(text, source="generated", repository="generated", path=f"{i}.yaml")[0]]
 
 
 def _id(prefix: str, number: int) -> str:

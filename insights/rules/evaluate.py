@@ -15,7 +15,7 @@ import pandas as pd
 
 from insights.allocation import inputs_frozen
 from insights.facts.registry import FACTS
-from insights.frames import PLAIN_KINDS, combined_codes
+from insights.frames import combined_codes, distinct_codes, map_distinct
 from insights.rules.model import FAIL, NOT_APPLICABLE, OUTCOMES, PASS, UNKNOWN, WAIVED, Check, Condition, Rule
 
 APPLIES_TO_FACTS = {"kind": "catalog.kind", "type": "catalog.type", "lifecycle": "catalog.lifecycle",
@@ -54,9 +54,7 @@ COMPARE = {"lessThan": np.less, "lessThanInclusive": np.less_equal,
            "greaterThan": np.greater, "greaterThanInclusive": np.greater_equal}
 
 
-def condition_values(condition: Condition, facts: pd.DataFrame, columns: Columns | None = None
-                     ) -> pd.arrays.BooleanArray:
-    columns = columns or Columns(facts)
+def condition_values(condition: Condition, columns: Columns) -> pd.arrays.BooleanArray:
     column = columns.column(condition.fact)
     known = columns.known(condition.fact)
     if condition.operator == "exists":
@@ -94,7 +92,7 @@ def condition_values(condition: Condition, facts: pd.DataFrame, columns: Columns
 
 def rule_values(rule: Rule, columns: Columns, leaves: list[Leaf], wanted: bool = True) -> pd.arrays.BooleanArray:
     if rule.op == "condition":
-        values = condition_values(rule.condition, columns.facts, columns)
+        values = condition_values(rule.condition, columns)
         leaves.append(Leaf(rule.condition, values, wanted))
         return values
     if rule.op == "not":
@@ -106,21 +104,18 @@ def rule_values(rule: Rule, columns: Columns, leaves: list[Leaf], wanted: bool =
     return result
 
 
-def applies_mask(applies_to: dict, facts: pd.DataFrame, columns: Columns | None = None) -> np.ndarray:
-    columns = columns or Columns(facts)
-    key = repr(sorted(applies_to.items()))
-    if key not in columns.applies_cache:
-        columns.applies_cache[key] = _applies(applies_to, facts, columns)
-    return columns.applies_cache[key]
+def applies_mask(applies_to: dict, facts: pd.DataFrame) -> np.ndarray:
+    return Columns(facts).applies(applies_to)
 
 
-def _applies(applies_to: dict, facts: pd.DataFrame, columns: Columns) -> np.ndarray:
-    mask = np.ones(len(facts), dtype=bool)
+def _applies(applies_to: dict, columns: Columns) -> np.ndarray:
+    mask = np.ones(len(columns.facts), dtype=bool)
     for key, wanted in applies_to.items():
         wanted = {str(w).lower() for w in (wanted if isinstance(wanted, list) else [wanted])}
         fact = APPLIES_TO_FACTS[key]
         if key == "tags":
-            mask &= np.array([bool(wanted & {t.lower() for t in (v or [])}) for v in facts[fact]], dtype=bool)
+            mask &= np.array([bool(wanted & {t.lower() for t in (v or [])}) for v in columns.column(fact)],
+                             dtype=bool)
         else:
             mask &= columns.lowered(fact).isin(wanted).to_numpy(dtype=bool)
     return mask
@@ -154,26 +149,23 @@ class Columns:
     def coded(self, fact_id: str) -> tuple[np.ndarray, np.ndarray]:
         """(codes per row, texts per distinct value)."""
         if fact_id not in self.coded_cache:
-            values = self.column(fact_id).to_numpy(dtype=object)
-            kind = pd.api.types.infer_dtype(values, skipna=True)
-            if kind in PLAIN_KINDS:
-                codes, uniques = pd.factorize(values)
-            else:  # lists are unhashable, and True == 1 must not share a text with 1: key by type and content
-                codes, _ = pd.factorize(np.fromiter(
-                    (None if v is None else (v.__class__, tuple(v) if isinstance(v, list) else v) for v in values),
-                    dtype=object, count=len(values)))
-                known = np.flatnonzero(codes >= 0)
-                uniques = values[known[np.unique(codes[known], return_index=True)[1]]]
-            texts = uniques.astype(object) if kind == "string" else \
+            codes, uniques, kind = distinct_codes(self.column(fact_id))
+            texts = uniques if kind == "string" else \
                 np.fromiter(map(_show, uniques), dtype=object, count=len(uniques))  # text shows as itself
             self.coded_cache[fact_id] = (codes, np.append(texts, "unknown"))
         return self.coded_cache[fact_id]
 
+    def applies(self, applies_to: dict) -> np.ndarray:
+        """Where the entities match a check's or scorecard's `applies_to`."""
+        key = repr(sorted(applies_to.items()))
+        if key not in self.applies_cache:
+            self.applies_cache[key] = _applies(applies_to, self)
+        return self.applies_cache[key]
+
     def lowered(self, fact_id: str) -> pd.Series:
         if fact_id not in self.lowered_cache:
-            self.lowered_cache[fact_id] = pd.Series(
-                [str(v).lower() if v is not None else None for v in self.facts[fact_id]], index=self.facts.index,
-                dtype=object)
+            self.lowered_cache[fact_id] = pd.Series(map_distinct(self.column(fact_id), lambda v: str(v).lower()),
+                                                    index=self.facts.index, dtype=object)
         return self.lowered_cache[fact_id]
 
 
@@ -232,14 +224,14 @@ def _reasons(outcome: np.ndarray, leaves: list[Leaf], columns: Columns) -> np.nd
     return reasons
 
 
-def _check_columns(check: Check, facts: pd.DataFrame, waivers: dict | None, columns: Columns) -> tuple:
-    """(outcome codes, reasons, fixes), one item per row of `facts`; OUTCOME_TEXT turns codes into words."""
+def _check_columns(check: Check, columns: Columns, waivers: dict | None) -> tuple:
+    """(outcome codes, reasons, fixes), one item per entity; OUTCOME_TEXT turns codes into words."""
     leaves: list[Leaf] = []
     values = rule_values(check.rule, columns, leaves)
     outcome = np.where(values.fillna(False).to_numpy(dtype=bool), CODE[PASS], CODE[FAIL]).astype(np.int8)
     outcome[values.isna()] = CODE[UNKNOWN]
-    outcome[~applies_mask(check.applies_to, facts, columns)] = CODE[NOT_APPLICABLE]
-    refs = facts.index.to_numpy()
+    outcome[~columns.applies(check.applies_to)] = CODE[NOT_APPLICABLE]
+    refs = columns.facts.index.to_numpy()
     reasons = _reasons(outcome, leaves, columns)
     open_ = (outcome == CODE[FAIL]) | (outcome == CODE[UNKNOWN])
     for position in np.flatnonzero(open_) if waivers else ():
@@ -247,7 +239,7 @@ def _check_columns(check: Check, facts: pd.DataFrame, waivers: dict | None, colu
         if waiver:
             outcome[position], reasons[position] = CODE[WAIVED], f"waived until {waiver.until}: {waiver.reason}"
             open_[position] = False
-    fixes = np.full(len(facts), "", dtype=object)
+    fixes = np.full(len(refs), "", dtype=object)
     to_fix = np.flatnonzero(open_)
     if check.remediation and len(to_fix):
         fixes[to_fix] = fill(check.remediation, columns, to_fix)
@@ -256,9 +248,7 @@ def _check_columns(check: Check, facts: pd.DataFrame, waivers: dict | None, colu
 
 
 def evaluate_check(check: Check, facts: pd.DataFrame, waivers: dict | None = None) -> pd.DataFrame:
-    outcome, reasons, fixes = _check_columns(check, facts, waivers, Columns(facts))
-    return pd.DataFrame({"entity_ref": facts.index.to_numpy(), "check_id": check.id, "outcome": OUTCOME_TEXT[outcome],
-                         "reason": reasons, "fix": fixes}, columns=RESULT_COLUMNS)
+    return evaluate([check], facts, waivers)
 
 
 @inputs_frozen
@@ -267,7 +257,7 @@ def evaluate(checks: list[Check], facts: pd.DataFrame, waivers: dict | None = No
     if not checks:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     columns = Columns(facts)
-    parts = list(zip(*(_check_columns(check, facts, waivers, columns) for check in checks)))
+    parts = list(zip(*(_check_columns(check, columns, waivers) for check in checks)))
     return pd.DataFrame({"entity_ref": np.tile(facts.index.to_numpy(dtype=object), len(checks)),
                          "check_id": np.repeat(np.array([c.id for c in checks], dtype=object), len(facts)),
                          "outcome": OUTCOME_TEXT[np.concatenate(parts[0])], "reason": np.concatenate(parts[1]),

@@ -117,14 +117,11 @@ def test_unknown_is_none_never_nan(demo_catalog, demo_state, demo_now):
 
 def test_entities_on_one_service_share_its_facts_but_not_their_own():
     """Service-level facts are computed once per service and spread; per-entity facts stay per entity."""
-    from insights.catalog.parse import parse_file
     from insights.pagerduty.generate import generate
     from insights.pagerduty.state import parse_time
 
     generated = generate(services=20, entities=120, seed=7)
-    entities = [e for i, text in enumerate(generated.catalog)
-                for e in parse_file(text, source="t", repository="t", path=f"{i}.yaml")[0]]
-    facts = compute_facts(entities, generated.state, parse_time(generated.state.collected_at))
+    facts = compute_facts(generated.entities(), generated.state, parse_time(generated.state.collected_at))
     found = facts[facts["pagerduty.service_found"].eq(True)]
     shared = found.groupby("pagerduty.service_id").filter(lambda g: len(g) > 1)
     assert len(shared) > 0
