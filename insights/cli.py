@@ -42,13 +42,10 @@ def _print_summary(outcome) -> None:
         click.echo(f"Report ({fmt}): {path}")
 
 
-def _gates(outcome, db_url, fail_under, fail_on, fail_on_new_failures) -> None:
+def _gates(outcome, fail_under, fail_on, fail_on_new_failures) -> None:
     from insights.gates import gate_failures
-    from insights.report.view import load_view
-    from insights.store import Store
 
-    view = load_view(Store(db_url), outcome.run_id)
-    problems = gate_failures(view, fail_under=fail_under, fail_on=tuple(fail_on),
+    problems = gate_failures(outcome.view, fail_under=fail_under, fail_on=tuple(fail_on),
                              fail_on_new_failures=fail_on_new_failures)
     if problems:
         for problem in problems:
@@ -141,7 +138,7 @@ def run(config_path, catalogs, db_url, out_dir, pagerduty_url, pagerduty_snapsho
         credential=None if pagerduty_snapshot else credential_for(config), progress=_progress()))
     _print_summary(outcome)
     gates = config.gates
-    _gates(outcome, url, fail_under if fail_under is not None else gates.fail_under,
+    _gates(outcome, fail_under if fail_under is not None else gates.fail_under,
            fail_on or gates.fail_on, fail_on_new_failures)
 
 
@@ -159,9 +156,11 @@ def report(run_id, db_url, out_dir, formats) -> None:
     """
     from insights.pipeline import database_url
     from insights.report import FORMATS, write_reports
+    from insights.report.view import load_view
     from insights.store import Store
 
-    written = write_reports(Store(database_url(db_url)), run_id, Path(out_dir), formats or FORMATS)
+    store = Store(database_url(db_url))
+    written = write_reports(store, load_view(store, run_id), Path(out_dir), formats or FORMATS)
     for fmt, path in written.items():
         click.echo(f"Report ({fmt}): {path}")
 

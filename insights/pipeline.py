@@ -21,6 +21,7 @@ from insights.pagerduty.collect import CollectOptions, collect
 from insights.pagerduty.state import PagerDutyState, load_snapshot, parse_time
 from insights.progress import SILENT, Progress
 from insights.report import FORMATS, write_reports
+from insights.report.view import RunView, load_view
 from insights.store import RunBundle, Store
 from insights.store.maintenance import apply_retention, fail_interrupted_runs, run_lock
 
@@ -46,6 +47,7 @@ class RunOutcome:
     run_id: int
     reports: dict[str, Path]
     summary: dict
+    view: RunView  # the stored run as the reports show it, for the CI gates
 
 
 def database_url(option: str | None, config: Config | None = None) -> str:
@@ -97,8 +99,9 @@ def execute(options: RunOptions) -> RunOutcome:
         run_id = store.begin_run(config_hash=options.config.hash, sources=[s.label for s in sources])
         bundle = _run(options, store, run_id, sources)
         apply_retention(store, options.config.keep_runs, options.config.keep_days)
-    reports = write_reports(store, run_id, options.out_dir, options.formats)
-    return RunOutcome(run_id, reports, summarise(bundle))
+    view = load_view(store, run_id)
+    reports = write_reports(store, view, options.out_dir, options.formats)
+    return RunOutcome(run_id, reports, summarise(bundle), view)
 
 
 def _run(options: RunOptions, store: Store, run_id: int, sources) -> RunBundle:

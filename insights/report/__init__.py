@@ -7,15 +7,15 @@ from pathlib import Path
 
 from insights.errors import InsightsError
 from insights.report import html, machine, markdown, teams
-from insights.report.view import load_view
+from insights.report.view import RunView
 
 FORMATS = ("md", "html", "json", "csv", "junit")
 FILE_NAMES = {"md": "report.md", "html": "report.html", "json": "report.json", "csv": "report.csv",
               "junit": "junit.xml"}
 
 
-def write_reports(store, run_id: int | None, out_dir: Path, formats=FORMATS) -> dict[str, Path]:
-    view = load_view(store, run_id)
+def write_reports(store, view: RunView, out_dir: Path, formats=FORMATS) -> dict[str, Path]:
+    """Every format of the run `view` shows (see `load_view`); the JSON report adds the run's facts."""
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -92,27 +92,21 @@ def _group(frame: pd.DataFrame, key: str) -> dict[str, list[dict]]:
     return grouped
 
 
-def _changes(store: Store, run_id: int, previous: int | None, results, entities) -> dict:
+def _changes(previous: int | None, results, before, entities, old_entities) -> dict:
     if previous is None:
         return {"previous_run_id": None, "newly_failing": [], "newly_passing": [], "new_entities": [],
                 "removed_entities": []}
-    before = store.table(t.check_results, previous)
     merged = results.merge(before, on=["entity_ref", "check_id"], how="left", suffixes=("", "_before"))
     newly_failing = merged[(merged["outcome"] == "fail") & (merged["outcome_before"] != "fail")]
     newly_passing = merged[(merged["outcome"] == "pass") & (merged["outcome_before"] == "fail")]
-    old_refs = set(store.table(t.entities, previous)["ref"])
-    new_refs = set(entities["ref"])
+    old_refs, new_refs = set(old_entities["ref"]), set(entities["ref"])
     return {"previous_run_id": previous,
             "newly_failing": newly_failing[["entity_ref", "check_id", "reason"]].to_dict("records"),
             "newly_passing": newly_passing[["entity_ref", "check_id"]].to_dict("records"),
             "new_entities": sorted(new_refs - old_refs), "removed_entities": sorted(old_refs - new_refs)}
 
 
-def _trend(store: Store, run_id: int, runs: int) -> pd.DataFrame:
-    history = store.runs(status="succeeded", limit=500)
-    ids = [int(i) for i in history["id"] if int(i) <= run_id][:runs]
-    scores = store.table_for_runs(t.scorecard_results, ids)
-    results = store.table_for_runs(t.check_results, ids)
+def _trend(history: pd.DataFrame, scores: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
     if not len(scores):
         return pd.DataFrame(columns=["run_id", "started_at", "mean_score", "pass_rate"])
     applicable = results[results["outcome"].isin(("pass", "fail"))]
@@ -135,15 +129,27 @@ def load_view(store: Store, run_id: int | None = None, trend_runs: int = 14) -> 
         from insights.errors import StoreError
 
         raise StoreError(f"run {run_id} {run['status']}: {run.get('error') or 'no results'}; pick another --run")
-    entities = store.table(t.entities, run_id)
-    entities["team"] = entities["owner"].map(lambda o: display_name(o) if isinstance(o, str) else "(no owner)")
-    results = store.table(t.check_results, run_id).fillna({"reason": "", "fix": ""})
-    scorecards = store.table(t.scorecards, run_id)
+    history = store.runs(status="succeeded", limit=500)
+    trend_ids = [int(i) for i in history["id"] if int(i) <= run_id][:trend_runs]
     previous = store.latest_run_id(before=run_id)
+    run_ids = list(dict.fromkeys([run_id] + ([previous] if previous else []) + trend_ids))
+    # Each delta table is read once for every run the view shows.
+    all_results = store.table_for_runs(t.check_results, run_ids).fillna({"reason": "", "fix": ""})
+    all_scores = store.table_for_runs(t.scorecard_results, run_ids)
+    all_entities = store.table_for_runs(t.entities, run_ids)
+
+    def of(frame, run):
+        return frame[frame["run_id"] == run].drop(columns=["run_id"]).reset_index(drop=True)
+
+    entities = of(all_entities, run_id)
+    entities["team"] = entities["owner"].map(lambda o: display_name(o) if isinstance(o, str) else "(no owner)")
+    results = of(all_results, run_id)
+    in_trend = all_results["run_id"].isin(trend_ids)
     return RunView(
         run=run, entities=entities, results=results, checks=store.table(t.checks, run_id),
         scorecards=[{"id": r.scorecard_id, "name": r.name, "levels": json.loads(r.levels)}
-                    for r in scorecards.itertuples()],
-        scores=store.table(t.scorecard_results, run_id), findings=store.table(t.findings, run_id),
+                    for r in store.table(t.scorecards, run_id).itertuples()],
+        scores=of(all_scores, run_id), findings=store.table(t.findings, run_id),
         organisation=store.table(t.organisation_results, run_id), previous_run_id=previous,
-        changes=_changes(store, run_id, previous, results, entities), trend=_trend(store, run_id, trend_runs))
+        changes=_changes(previous, results, of(all_results, previous), entities, of(all_entities, previous)),
+        trend=_trend(history, all_scores[all_scores["run_id"].isin(trend_ids)], all_results[in_trend]))

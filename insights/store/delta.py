@@ -95,8 +95,19 @@ def in_run(connection, name: str, run_id: int, rows: pd.DataFrame) -> np.ndarray
 
 def as_of(connection, name: str, run_id: int) -> pd.DataFrame:
     """The run's full picture: each key's newest row at or before the run."""
+    return _picture(connection, name, run_id, history(connection, name, run_id))
+
+
+def as_of_runs(connection, name: str, run_ids: list[int]) -> pd.DataFrame:
+    """Several runs' pictures from one read of the table, with a run_id column."""
+    rows = history(connection, name, max(run_ids))
+    return pd.concat([_picture(connection, name, run_id, rows[rows["run_id"] <= run_id]).assign(run_id=run_id)
+                      for run_id in run_ids], ignore_index=True)
+
+
+def _picture(connection, name: str, run_id: int, rows: pd.DataFrame) -> pd.DataFrame:
     _, keys, values = DELTA_TABLES[name]
-    rows = latest(history(connection, name, run_id), keys)
+    rows = latest(rows, keys)
     rows = rows[in_run(connection, name, run_id, rows)]
     if name == "scorecard_results":
         rows = rows.astype({"passed": int, "failed": int, "unknown": int})

@@ -27,7 +27,7 @@ from insights import __version__
 from insights.errors import StoreError
 from insights.frames import map_distinct
 from insights.store import tables as t
-from insights.store.delta import DELTA_TABLES, as_of, changed
+from insights.store.delta import DELTA_TABLES, as_of, as_of_runs, changed
 
 
 FULL = re.compile(r"disk is full|no space left|could not extend file|table .* is full", re.IGNORECASE)
@@ -241,13 +241,7 @@ class Store:
 
     def table(self, table, run_id: int) -> pd.DataFrame:
         """One table's rows for a run (the full picture "as of" the run), without the run_id column."""
-        if table.name in DELTA_TABLES:
-            try:
-                with self.engine.connect() as connection:
-                    return as_of(connection, table.name, run_id)
-            except SQLAlchemyError as error:
-                raise self._fail("read", error) from error
-        return self._read(select(table).where(table.c.run_id == run_id)).drop(columns=["run_id"])
+        return self.table_for_runs(table, [run_id]).drop(columns=["run_id"])
 
     def facts(self, run_id: int) -> pd.DataFrame:
         long = self.table(t.fact_values, run_id)
@@ -259,8 +253,13 @@ class Store:
         return wide.where(wide.notna(), None)  # SQL NULL, the unknown value, reads back as None
 
     def table_for_runs(self, table, run_ids: list[int]) -> pd.DataFrame:
+        """One table's rows for several runs (each run's full picture), with a run_id column."""
         if not run_ids:
             return pd.DataFrame(columns=[c.name for c in table.columns])
         if table.name in DELTA_TABLES:
-            return pd.concat([self.table(table, r).assign(run_id=r) for r in run_ids], ignore_index=True)
+            try:
+                with self.engine.connect() as connection:
+                    return as_of_runs(connection, table.name, run_ids)
+            except SQLAlchemyError as error:
+                raise self._fail("read", error) from error
         return self._read(select(table).where(table.c.run_id.in_(run_ids)))

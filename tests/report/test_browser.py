@@ -9,6 +9,7 @@ import pytest
 from insights.config import load_config
 from insights.evaluation import evaluate_run
 from insights.report import write_reports
+from insights.report.view import load_view
 from insights.resources import default_config
 from insights.store import Store
 
@@ -30,7 +31,7 @@ def test_html_report_in_a_real_browser(tmp_path, demo_catalog, demo_state, demo_
     bundle = evaluate_run(load_config(default_config()), demo_catalog, demo_state, demo_now)
     run_id = store.begin_run(config_hash="x", sources=["demo"])
     store.save_run(run_id, bundle)
-    page = write_reports(store, run_id, tmp_path / "reports", ("html",))["html"]
+    page = write_reports(store, load_view(store, run_id), tmp_path / "reports", ("html",))["html"]
     # Sort the teams table by its first column once the page has loaded, then dump the DOM.
     (tmp_path / "probe.html").write_text(
         f'<iframe id="f" src="{page.as_uri()}" width="1200" height="800"></iframe><script>'

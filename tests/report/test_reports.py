@@ -69,6 +69,10 @@ def test_second_run_reports_what_changed(store, demo_catalog, demo_state, demo_n
     assert any(x["entity_ref"] == "component:default/newcomer" and x["check_id"] == "pagerduty-annotation"
                for x in changes["newly_failing"])
     assert "newly passing: `component:default/metrics-gateway` pagerduty-service-described" in markdown.render(view)
+    assert list(view.trend["run_id"]) == [first, second]
+    assert view.trend["pass_rate"].between(0, 100).all() and view.trend["mean_score"].notna().all()
+    assert len(view.results) == len(view.checks) * len(view.entities)  # the run's own picture, not the trend's
+    assert list(load_view(store, first).trend["run_id"]) == [first]  # later runs stay out of an earlier trend
 
 
 def test_json_report_has_a_versioned_schema_and_every_entity(store, demo_catalog, demo_state, demo_now):
@@ -84,7 +88,7 @@ def test_json_report_has_a_versioned_schema_and_every_entity(store, demo_catalog
 
 def test_team_file_holds_only_that_teams_entities_with_fixes(store, demo_catalog, demo_state, demo_now, tmp_path):
     run_id = store_run(store, demo_catalog, demo_state, demo_now)
-    written = write_reports(store, run_id, tmp_path)
+    written = write_reports(store, load_view(store, run_id), tmp_path)
     payments = (written["teams"] / "payments.md").read_text()
     assert "## checkout" in payments and "Add a second level" in payments
     assert "indexer" not in payments
