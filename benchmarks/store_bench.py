@@ -5,6 +5,7 @@ share of facts changes, to measure bytes per entity per run against storing ever
     python benchmarks/store_bench.py --entities 10000 --nights 30 --change 0.02 --engine sqlite
     python benchmarks/store_bench.py --entities 10000 --checks 30 --engine mariadb
     python benchmarks/store_bench.py --entities 10000 --nights 10 --keep-runs 5 --engine both
+    python benchmarks/store_bench.py --entities 10000 --nights 5 --engine sqlite   (also times the report view)
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from insights.evaluation import evaluate_run  # noqa: E402
 from insights.pagerduty.generate import generate  # noqa: E402
 from insights.pagerduty.state import parse_time  # noqa: E402
 from insights.resources import default_config  # noqa: E402
+from insights.report.view import load_view  # noqa: E402
 from insights.store import Store  # noqa: E402
 from insights.store.maintenance import apply_retention  # noqa: E402
 
@@ -117,6 +119,11 @@ def main() -> None:
                         started = time.perf_counter()
                         apply_retention(store, keep_runs=args.keep_runs)
                         retention.append(time.perf_counter() - started)
+                if args.nights:
+                    started = time.perf_counter()
+                    load_view(store, trend_runs=args.nights + 1)
+                    print(f"{engine}: the latest run's report view (results, changes, trend over "
+                          f"{args.nights + 1} runs) read in {time.perf_counter() - started:.2f} s")
                 if retention:
                     print(f"{engine}: retention keeping {args.keep_runs} runs: {sum(retention) / len(retention):.2f} s "
                           f"per night on average, {max(retention):.2f} s at most; "
