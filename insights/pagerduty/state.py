@@ -25,6 +25,10 @@ class PagerDutyState:
     # service id -> Service Standards score {"passing": n, "total": n}.
     schedule_coverage: dict[str, float] = field(default_factory=dict)
     standards: dict[str, dict] = field(default_factory=dict)
+    # Ids the catalog names that the key cannot see (GET /services/{id} answered 403): unknown, not missing.
+    not_visible: list[str] = field(default_factory=list)
+    # Collections that could not be read (an optional one answered 403, say) -> why; their facts are unknown.
+    unavailable: dict[str, str] = field(default_factory=dict)
     api_url: str = ""
     collected_at: str = ""
     requests: dict[str, int] = field(default_factory=dict)
