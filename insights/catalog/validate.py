@@ -18,7 +18,9 @@ NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 NAMESPACE = re.compile(r"^[a-z0-9]+(?:-+[a-z0-9]+)*$")
 KIND = re.compile(r"^[a-zA-Z][a-z0-9A-Z]*$")
 TAG = re.compile(r"^[a-z0-9:+#]+(\-[a-z0-9:+#]+)*$")
-SERVICE_ID_FORMAT = re.compile(r"^P[A-Z0-9]{6}$")
+# PagerDuty ids are upper-case letters and digits: the classic 7-character `P…` form and the longer forms
+# (14 characters starting with Q, as in the API reference's own examples; PagerDuty documents P, Q and R).
+SERVICE_ID_FORMAT = re.compile(r"^[PQR][A-Z0-9]{6,19}$")
 INTEGRATION_KEY_FORMAT = re.compile(r"^[0-9a-f]{32}$")
 PLACEHOLDER = re.compile(r"\$\{\{.*\}\}|\{\{.*\}\}|^<.*>$|^\[.*\]$|^P?X{5,}$|CHANGEME|TODO|REPLACE", re.IGNORECASE)
 
@@ -159,7 +161,7 @@ def _pagerduty(values: dict[str, str], raw, kind: str, problems: list) -> None:
     if len(present) == 2:
         add("annotation-both-set", f"both `{SERVICE_ID}` and `{INTEGRATION_KEY}` are set; keep `{SERVICE_ID}` "
             "and remove the integration key", INTEGRATION_KEY, WARNING)
-    for key, pattern, example in ((SERVICE_ID, SERVICE_ID_FORMAT, "P1A2B3C"),
+    for key, pattern, example in ((SERVICE_ID, SERVICE_ID_FORMAT, "an id such as P1A2B3C or Q1R2DLCB21K7NP"),
                                   (INTEGRATION_KEY, INTEGRATION_KEY_FORMAT, "32 hexadecimal characters")):
         value = values.get(key)
         if value is None:
