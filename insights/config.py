@@ -10,7 +10,7 @@ from insights.catalog.sources import DEFAULT_GLOBS, Source
 from insights.errors import ConfigError
 from insights.rules.model import Check
 from insights.resources import builtin_checks
-from insights.rules.parse import did_you_mean, load_checks
+from insights.rules.parse import CheckReader, did_you_mean, load_checks
 from insights.scorecards import Level, Scorecard
 from insights.yamlio import load_one
 
@@ -95,6 +95,7 @@ class _Reader:
 
     def scorecards(self, items, check_ids) -> tuple[Scorecard, ...]:
         cards, seen = [], set()
+        check_reader = CheckReader(str(self.path))
         for item in items if isinstance(items, list) else []:
             if not isinstance(item, dict) or not item.get("id") or not item.get("levels"):
                 self.problem(item, "each scorecard needs `id`, `name` and `levels`")
@@ -112,8 +113,11 @@ class _Reader:
                         self.problem(level, f"scorecard {item['id']} names unknown check {check!r}"
                                      f"{did_you_mean(str(check), check_ids)}", "checks")
                 levels.append(Level(str(level.get("name", "")), tuple(level["checks"])))
+            applies_to = check_reader.applies_to(item)
+            self.problems += check_reader.problems
+            check_reader.problems = []
             cards.append(Scorecard(str(item["id"]), str(item.get("name") or item["id"]), tuple(levels),
-                                   dict(item.get("applies_to") or {}), dict(item.get("weights") or {}),
+                                   applies_to, dict(item.get("weights") or {}),
                                    str(item.get("description") or "")))
         return tuple(cards)
 

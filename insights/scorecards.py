@@ -30,7 +30,7 @@ class Scorecard:
     id: str
     name: str
     levels: tuple[Level, ...]
-    applies_to: dict = field(default_factory=dict)
+    applies_to: dict | tuple = field(default_factory=dict)  # as a check's: a mapping, or alternatives
     weights: dict = field(default_factory=dict)
     description: str = ""
 

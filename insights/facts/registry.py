@@ -20,7 +20,7 @@ FAMILIES = (catalog, annotations, service, escalation, oncall, incidents, consis
 FACTS: dict[str, Fact] = {
     fact.id: fact if fact.unknown_means else replace(fact, unknown_means=getattr(family, "UNKNOWN_MEANS", ""))
     for family in FAMILIES for fact in family.FACTS}
-ENTITY_COLUMNS = ["ref", "kind", "name", "description", "owner", "system", "lifecycle", "type", "tags", "annotations",
+ENTITY_COLUMNS = ["ref", "kind", "namespace", "name", "description", "owner", "system", "lifecycle", "type", "tags", "annotations",
                   "links"]
 
 

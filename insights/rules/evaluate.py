@@ -16,10 +16,9 @@ import pandas as pd
 from insights.allocation import inputs_frozen
 from insights.facts.registry import FACTS
 from insights.frames import combined_codes, distinct_codes, map_distinct
-from insights.rules.model import FAIL, NOT_APPLICABLE, OUTCOMES, PASS, UNKNOWN, WAIVED, Check, Condition, Rule
+from insights.rules.model import APPLIES_TO_FACTS, FAIL, LIST_APPLIES_TO, NOT_APPLICABLE, OUTCOMES, PASS, UNKNOWN, \
+    WAIVED, Check, Condition, Rule
 
-APPLIES_TO_FACTS = {"kind": "catalog.kind", "type": "catalog.type", "lifecycle": "catalog.lifecycle",
-                    "owner": "catalog.owner", "system": "catalog.system", "tags": "catalog.tags"}
 RESULT_COLUMNS = ["entity_ref", "check_id", "outcome", "reason", "fix"]
 OPERATOR_WORDS = {"equal": "=", "notEqual": "!=", "lessThan": "<", "lessThanInclusive": "<=", "greaterThan": ">",
                   "greaterThanInclusive": ">=", "in": "one of", "notIn": "not one of", "contains": "to contain",
@@ -104,17 +103,22 @@ def rule_values(rule: Rule, columns: Columns, leaves: list[Leaf], wanted: bool =
     return result
 
 
-def applies_mask(applies_to: dict, facts: pd.DataFrame) -> np.ndarray:
+def applies_mask(applies_to: dict | tuple, facts: pd.DataFrame) -> np.ndarray:
     return Columns(facts).applies(applies_to)
 
 
-def _applies(applies_to: dict, columns: Columns) -> np.ndarray:
+def _applies(applies_to: dict | tuple, columns: Columns) -> np.ndarray:
+    if not isinstance(applies_to, dict):  # alternatives: any one of them
+        mask = np.zeros(len(columns.facts), dtype=bool)
+        for alternative in applies_to:
+            mask |= columns.applies(alternative)
+        return mask
     mask = np.ones(len(columns.facts), dtype=bool)
     for key, wanted in applies_to.items():
-        wanted = {str(w).lower() for w in (wanted if isinstance(wanted, list) else [wanted])}
+        wanted = {str(w).lower() for w in (wanted if isinstance(wanted, (list, tuple)) else [wanted])}
         fact = APPLIES_TO_FACTS[key]
-        if key == "tags":
-            mask &= np.array([bool(wanted & {t.lower() for t in (v or [])}) for v in columns.column(fact)],
+        if key in LIST_APPLIES_TO:
+            mask &= np.array([bool(wanted & {str(t).lower() for t in (v or [])}) for v in columns.column(fact)],
                              dtype=bool)
         else:
             mask &= columns.lowered(fact).isin(wanted).to_numpy(dtype=bool)
@@ -155,9 +159,9 @@ class Columns:
             self.coded_cache[fact_id] = (codes, np.append(texts, "unknown"))
         return self.coded_cache[fact_id]
 
-    def applies(self, applies_to: dict) -> np.ndarray:
+    def applies(self, applies_to: dict | tuple) -> np.ndarray:
         """Where the entities match a check's or scorecard's `applies_to`."""
-        key = repr(sorted(applies_to.items()))
+        key = repr(sorted(applies_to.items()) if isinstance(applies_to, dict) else applies_to)
         if key not in self.applies_cache:
             self.applies_cache[key] = _applies(applies_to, self)
         return self.applies_cache[key]

@@ -7,6 +7,13 @@ from dataclasses import dataclass, field
 PASS, FAIL, UNKNOWN, NOT_APPLICABLE, WAIVED = "pass", "fail", "unknown", "not-applicable", "waived"
 OUTCOMES = (PASS, FAIL, UNKNOWN, NOT_APPLICABLE, WAIVED)
 
+# applies_to keys and the catalog fact each one matches against. `tags` and `annotations` match when the
+# entity has any of the listed values; the others when the fact equals one of them (case-insensitive).
+APPLIES_TO_FACTS = {"kind": "catalog.kind", "type": "catalog.type", "lifecycle": "catalog.lifecycle",
+                    "owner": "catalog.owner", "system": "catalog.system", "namespace": "catalog.namespace",
+                    "tags": "catalog.tags", "annotations": "catalog.annotation_keys"}
+LIST_APPLIES_TO = {"tags", "annotations"}
+
 OPERATORS = ("equal", "notEqual", "lessThan", "lessThanInclusive", "greaterThan", "greaterThanInclusive",
              "in", "notIn", "contains", "doesNotContain", "exists", "matches")
 
@@ -44,7 +51,8 @@ class Check:
     name: str
     rule: Rule
     description: str = ""
-    applies_to: dict = field(default_factory=dict)
+    # A mapping (every key must match), or a tuple of mappings (any one of them must match).
+    applies_to: dict | tuple = field(default_factory=dict)
     weight: float = 1.0
     remediation: str = ""
     links: tuple[dict, ...] = ()

@@ -8,11 +8,10 @@ from pathlib import Path
 
 from insights.errors import ConfigError
 from insights.facts.registry import FACTS
-from insights.rules.model import OPERATORS, Check, Condition, Rule
+from insights.rules.model import APPLIES_TO_FACTS, OPERATORS, Check, Condition, Rule
 from insights.yamlio import load_one
 
 CHECK_KEYS = {"id", "name", "description", "rule", "applies_to", "weight", "remediation", "links"}
-APPLIES_TO_KEYS = {"kind", "type", "lifecycle", "tags", "owner", "system", "namespace"}
 NUMERIC = {"integer", "number"}
 ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -22,7 +21,7 @@ def did_you_mean(word: str, choices) -> str:
     return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
 
 
-class _Reader:
+class CheckReader:
     def __init__(self, path: str):
         self.path, self.problems = path, []
 
@@ -58,21 +57,29 @@ class _Reader:
             self.problem(node, f"check {check_id}: `rule` is required")
             return None
         rule = self.rule(node["rule"], node, "rule")
-        applies_to = node.get("applies_to") or {}
-        if not isinstance(applies_to, dict):
-            self.problem(node, "`applies_to` must be a mapping such as {kind: component, type: service}", "applies_to")
-            applies_to = {}
-        for key in applies_to:
-            if key not in APPLIES_TO_KEYS:
-                self.problem(applies_to, f"unknown applies_to key {key!r}{did_you_mean(str(key), APPLIES_TO_KEYS)}",
-                             key)
+        applies_to = self.applies_to(node)
         links = node.get("links") or []
         if rule is None:
             return None
         return Check(id=check_id, name=str(name or check_id), rule=rule, description=str(node.get("description") or ""),
-                     applies_to=dict(applies_to), weight=float(weight), remediation=str(node.get("remediation") or ""),
+                     applies_to=applies_to, weight=float(weight), remediation=str(node.get("remediation") or ""),
                      links=tuple(dict(l) if isinstance(l, dict) else {"url": str(l)} for l in links),
                      file=self.path, line=getattr(node, "line", 0))
+
+    def applies_to(self, node) -> dict | tuple:
+        """`applies_to`: a mapping whose keys must all match, or a list of such mappings of which one must."""
+        value = node.get("applies_to") or {}
+        alternatives = value if isinstance(value, list) else [value]
+        if not alternatives or not all(isinstance(a, dict) for a in alternatives):
+            self.problem(node, "`applies_to` must be a mapping such as {kind: component, type: service}, or a "
+                         "list of such mappings (any one of them matches)", "applies_to")
+            return {}
+        for alternative in alternatives:
+            for key in alternative:
+                if key not in APPLIES_TO_FACTS:
+                    self.problem(alternative, f"unknown applies_to key {key!r}"
+                                 f"{did_you_mean(str(key), APPLIES_TO_FACTS)}", key)
+        return dict(value) if isinstance(value, dict) else tuple(dict(a) for a in alternatives)
 
     def rule(self, node, parent, key) -> Rule | None:
         if not isinstance(node, dict):
@@ -155,7 +162,7 @@ def load_checks(paths: list[Path]) -> list[Check]:
         except ConfigError as error:
             problems += error.problems
             continue
-        reader = _Reader(str(file))
+        reader = CheckReader(str(file))
         items = data.get("checks") if isinstance(data, dict) else data
         if not isinstance(items, list):
             problems.append(f"{file}:1: expected a list of checks (or `checks:` holding one)")

@@ -82,6 +82,17 @@ def test_applies_to_filters_and_reasons_name_the_fact(table):
     assert result.loc["a", "fix"] == "levels now 1"
 
 
+def test_applies_to_alternatives_match_any_and_annotations_match_by_key(table):
+    facts = table.assign(**{"catalog.annotation_keys": [[], ["pagerduty.com/service-id"], ["backstage.io/view-url"]],
+                            "catalog.namespace": ["default", "default", "ops"]})
+    rule = leaf("pagerduty.escalation_levels", "greaterThanInclusive", 2)
+    either = ({"kind": "component", "type": "service"}, {"annotations": ["PagerDuty.com/service-id"]})
+    assert outcomes(rule, facts, either) == {"a": "fail", "b": "pass", "c": "not-applicable"}
+    assert outcomes(rule, facts, {"namespace": "OPS"}) == {"a": "not-applicable", "b": "not-applicable", "c": "unknown"}
+    assert outcomes(rule, facts, {"annotations": "backstage.io/view-url", "kind": "component"}) == \
+        {"a": "not-applicable", "b": "not-applicable", "c": "not-applicable"}
+
+
 def test_unknown_reason_says_why(table):
     from insights.facts.registry import FACTS
 

@@ -39,3 +39,27 @@ def test_built_in_checks_load_and_keep_their_location():
     escalation = next(c for c in checks if c.id == "escalation-two-levels")
     assert escalation.where.endswith("escalation.yaml:2")
     assert escalation.rule.conditions()[0].fact == "pagerduty.escalation_unique_levels"
+
+
+def test_applies_to_takes_a_mapping_or_a_list_of_mappings_with_known_keys(tmp_path):
+    path = tmp_path / "checks.yaml"
+    path.write_text(
+        "- id: a\n  name: A\n  rule: {fact: catalog.has_owner, operator: equal, value: true}\n"
+        "  applies_to: [{kind: component, type: service}, {annotations: [pagerduty.com/service-id]}]\n"
+        "- id: b\n  name: B\n  rule: {fact: catalog.has_owner, operator: equal, value: true}\n"
+        "  applies_to: {namespace: ops}\n")
+    first, second = load_checks([path])
+    assert first.applies_to == ({"kind": "component", "type": "service"},
+                                {"annotations": ["pagerduty.com/service-id"]})
+    assert second.applies_to == {"namespace": "ops"}
+    path.write_text("- id: a\n  name: A\n  rule: {fact: catalog.has_owner, operator: equal, value: true}\n"
+                    "  applies_to: [{kind: component}, {annotation: x}]\n"
+                    "- id: b\n  name: B\n  rule: {fact: catalog.has_owner, operator: equal, value: true}\n"
+                    "  applies_to: [kind]\n")
+    with pytest.raises(ConfigError) as error:
+        load_checks([path])
+    assert error.value.problems == [
+        f"{path}:4:36: unknown applies_to key 'annotation' (did you mean 'annotations'?)",
+        f"{path}:8:3: `applies_to` must be a mapping such as {{kind: component, type: service}}, or a list of such "
+        "mappings (any one of them matches)",
+    ]
