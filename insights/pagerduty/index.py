@@ -47,7 +47,9 @@ class PagerDutyIndex:
                    policies={p["id"]: p for p in state.escalation_policies},
                    teams={t["id"]: t for t in state.teams},
                    oncalls={k: dict(v) for k, v in oncalls.items()}, incidents=dict(incidents), tags=state.tags,
-                   schedule_coverage=state.schedule_coverage, standards=state.standards,
+                   # What a collection that could not be read holds is not to be trusted.
+                   schedule_coverage={} if "schedules" in state.unavailable else state.schedule_coverage,
+                   standards={} if "standards" in state.unavailable else state.standards,
                    not_visible=frozenset(state.not_visible), unavailable=dict(state.unavailable))
 
     def policy_of(self, service_id: str | None) -> dict | None:
@@ -56,10 +58,7 @@ class PagerDutyIndex:
         return self.policies.get(reference.get("id")) or (reference if "escalation_rules" in reference else None)
 
     def level_schedules(self, policy_id: str, level: int) -> list[str]:
-        """Ids of the schedules at one escalation level: the policy's targets, and the schedules the level's
-        on-call records name (which is all there is when the policy came as a bare reference)."""
+        """Ids of the schedules, classic or v3, that one escalation level of a policy targets."""
         rules = (self.policies.get(policy_id) or {}).get("escalation_rules") or []
         targets = rules[level - 1].get("targets", []) if len(rules) >= level else []
-        named = [t.get("id") for t in targets if is_schedule(t)] + \
-            [o["schedule"].get("id") for o in self.oncalls.get(policy_id, {}).get(level, []) if is_schedule(o.get("schedule"))]
-        return list(dict.fromkeys(i for i in named if i))
+        return list(dict.fromkeys(t["id"] for t in targets if is_schedule(t) and t.get("id")))
