@@ -90,9 +90,9 @@ def _owner_team(owner: str) -> str | None:
     return None if owner.startswith("user:") else normalise(display_name(owner).split("/")[-1])
 
 
-def _names(entities: pd.DataFrame, service_names: pd.Series) -> dict:
+def _names(names: pd.Series, entities: pd.DataFrame, service_names: pd.Series) -> dict:
     """Name facts: the service name against metadata.name and metadata.title; a match on either counts."""
-    names, titles = each(entities["name"], normalise), each(entities["title"], lambda t: normalise(t) if t else None)
+    titles = each(entities["title"], lambda t: normalise(t) if t else None)
     by_name, by_title = (names == service_names).to_numpy(), (titles == service_names).to_numpy()
     targets = [b or "" for b in service_names]
     similarity = process.cpdist(list(names), targets, scorer=fuzz.ratio)
@@ -121,7 +121,7 @@ def compute(facts: pd.DataFrame, causes: dict, context) -> tuple[pd.DataFrame, d
 
     tags_cause = why.first(facts.index, causes["service"], (True, tags_unread))
     return pd.DataFrame({
-        **{fact: when_found(values) for fact, values in _names(entities, service["name"]).items()},
+        **{fact: when_found(values) for fact, values in _names(names, entities, service["name"]).items()},
         "pagerduty.team_matches_owner": when_found([
             None if owner is None else owner in (teams or ()) for owner, teams in zip(owners, service["teams"])]),
         "pagerduty.policy_mentions_owner": when_found([
