@@ -14,7 +14,7 @@ import time
 
 from insights.config import load_config
 from insights.facts.consistency import normalise
-from insights.facts.registry import compute_facts
+from insights.facts.registry import compute_fact_table
 from insights.pagerduty.generate import generate
 from insights.pagerduty.state import parse_time
 from insights.resources import default_config
@@ -45,16 +45,17 @@ def main() -> None:
     for _ in range(args.repeat):
         normalise.cache_clear()
         started = time.perf_counter()
-        facts = compute_facts(entities, generated.state, now)
+        table = compute_fact_table(entities, generated.state, now)
+        facts = table.values
         facts_done = time.perf_counter()
-        results = evaluate(checks, facts)
+        results = evaluate(checks, facts, causes=table.causes)
         checks_done = time.perf_counter()
         scores = score([card], results, facts, {c.id: c.weight for c in checks})
         done = time.perf_counter()
         timings.append((facts_done - started, checks_done - facts_done, done - checks_done, done - started))
         print(f"evaluate: facts {timings[-1][0]:.2f} s, checks {timings[-1][1]:.2f} s, "
               f"scorecards {timings[-1][2]:.2f} s, total {timings[-1][3]:.2f} s")
-        del facts, results, scores
+        del table, facts, results, scores
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     median = sorted(timings, key=lambda t: t[3])[len(timings) // 2]
     print(f"evaluate: {args.entities} entities, {len(checks)} checks, {args.repeat} repetitions")

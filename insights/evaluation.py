@@ -9,7 +9,7 @@ import pandas as pd
 
 from insights.catalog.model import Catalog
 from insights.config import Config
-from insights.facts.registry import compute_facts
+from insights.facts.registry import compute_fact_table
 from insights.pagerduty.state import PagerDutyState
 from insights.rules.evaluate import evaluate
 from insights.rules.waivers import collect_waivers
@@ -39,10 +39,11 @@ def organisation_results(facts: pd.DataFrame, state: PagerDutyState) -> list[dic
 
 
 def evaluate_run(config: Config, catalog: Catalog, state: PagerDutyState, now: datetime) -> RunBundle:
-    facts = compute_facts(catalog.entities, state, now)
+    table = compute_fact_table(catalog.entities, state, now)
+    facts = table.values
     waivers, waiver_findings = collect_waivers(catalog.entities, config.check_ids, now.date(),
                                                config.waiver_max_days)
-    results = evaluate(list(config.checks), facts, waivers)
+    results = evaluate(list(config.checks), facts, waivers, table.causes)
     scores = score(list(config.scorecards), results, facts, {c.id: c.weight for c in config.checks})
     return RunBundle(entities=list(catalog.entities), facts=facts, checks=list(config.checks), results=results,
                      scorecards=list(config.scorecards), scores=scores,

@@ -11,13 +11,14 @@ import pandas as pd
 from insights.frames import map_distinct
 from insights.pagerduty.index import PagerDutyIndex
 
+
 @dataclass(frozen=True)
 class Fact:
     id: str
     type: str
     description: str
     source: str
-    unknown_means: str = ""  # why the value is unknown, in words an owner can act on
+    cause: str = ""  # the cause group whose text says, per entity, why this fact is unknown (see causes.py)
 
 
 @dataclass(frozen=True)

@@ -8,17 +8,22 @@ import pandas as pd
 
 from insights.catalog.refs import display_name
 from insights.facts.base import Fact, each, each_distinct
+from insights.facts.causes import first
 
 SOURCE = "catalog"
 FACTS = [
     Fact("catalog.kind", "string", "Entity kind, lower-case (component, api, group, ...).", SOURCE),
-    Fact("catalog.type", "string", "spec.type (service, website, library, ...).", SOURCE),
-    Fact("catalog.lifecycle", "string", "spec.lifecycle (production, experimental, deprecated, ...).", SOURCE),
+    Fact("catalog.type", "string", "spec.type (service, website, library, ...).", SOURCE, cause="catalog.type"),
+    Fact("catalog.lifecycle", "string", "spec.lifecycle (production, experimental, deprecated, ...).", SOURCE,
+         cause="catalog.lifecycle"),
     Fact("catalog.name", "string", "metadata.name as written.", SOURCE),
+    Fact("catalog.title", "string", "metadata.title, the display name (unknown when not set).", SOURCE,
+         cause="catalog.title"),
     Fact("catalog.namespace", "string", "metadata.namespace, lower-case (`default` when absent).", SOURCE),
     Fact("catalog.annotation_keys", "list", "Keys of the annotations set to a non-empty value.", SOURCE),
-    Fact("catalog.owner", "string", "Owner as written in short form (`payments`, `user:jdoe`).", SOURCE),
-    Fact("catalog.system", "string", "System the entity belongs to, short form.", SOURCE),
+    Fact("catalog.owner", "string", "Owner as written in short form (`payments`, `user:jdoe`).", SOURCE,
+         cause="catalog.owner"),
+    Fact("catalog.system", "string", "System the entity belongs to, short form.", SOURCE, cause="catalog.system"),
     Fact("catalog.has_owner", "boolean", "spec.owner is set.", SOURCE),
     Fact("catalog.has_description", "boolean", "metadata.description is set and not blank.", SOURCE),
     Fact("catalog.tags", "list", "metadata.tags.", SOURCE),
@@ -41,13 +46,21 @@ def _has_link(links: list[dict], pattern: re.Pattern) -> bool:
                for link in links)
 
 
-def compute(_facts: pd.DataFrame, context) -> pd.DataFrame:
+# The descriptor field behind each fact that is unknown when the field is not set.
+FIELDS = {"catalog.type": ("type", "spec.type"), "catalog.lifecycle": ("lifecycle", "spec.lifecycle"),
+          "catalog.title": ("title", "metadata.title"), "catalog.owner": ("owner", "spec.owner"),
+          "catalog.system": ("system", "spec.system")}
+
+
+def compute(_facts: pd.DataFrame, _causes: dict, context) -> tuple[pd.DataFrame, dict]:
     e = context.entities
+    causes = {fact: first(e.index, (e[column].isna(), f"{field} is not set")) for fact, (column, field) in FIELDS.items()}
     return pd.DataFrame({
         "catalog.kind": e["kind"],
         "catalog.type": e["type"],
         "catalog.lifecycle": e["lifecycle"],
         "catalog.name": e["name"],
+        "catalog.title": e["title"],
         "catalog.namespace": e["namespace"],
         "catalog.annotation_keys": each(e["annotations"], lambda a: sorted(k for k, v in a.items() if v.strip())),
         "catalog.owner": each_distinct(e["owner"], display_name),
@@ -60,4 +73,4 @@ def compute(_facts: pd.DataFrame, context) -> pd.DataFrame:
         "catalog.has_repository_link": [
             any(k in annotations for k in REPOSITORY_ANNOTATIONS) or _has_link(links, REPOSITORY)
             for annotations, links in zip(e["annotations"], e["links"])],
-    }, index=e.index)
+    }, index=e.index), causes

@@ -14,25 +14,35 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from insights.catalog.refs import display_name
+from insights.facts import causes as why
 from insights.facts.base import Fact, each, each_distinct, per_key
 
 SOURCE = "catalog and PagerDuty"
-UNKNOWN_MEANS = "no PagerDuty service resolved"
+CAUSE = "service"
 FACTS = [
     Fact("pagerduty.name_matches", "boolean",
-         "The PagerDuty service name equals the entity name after normalisation (case, `-`/`_`/spaces, "
+         "The PagerDuty service name equals the entity's name or title after normalisation (case, `-`/`_`/spaces, "
          "environment suffixes such as ` (Production)`).", SOURCE),
-    Fact("pagerduty.name_similarity", "number", "Similarity of the two normalised names, 0 to 1.", SOURCE),
-    Fact("pagerduty.team_matches_owner", "boolean", "A PagerDuty team of the service is named like the owner group.",
+    Fact("pagerduty.name_matched_on", "string",
+         "What the PagerDuty service name matched: `name` (metadata.name), `title` (metadata.title) or `none`.",
          SOURCE),
-    Fact("pagerduty.policy_mentions_owner", "boolean", "The escalation policy's name mentions the owner team.",
+    Fact("pagerduty.name_similarity", "number",
+         "Similarity of the normalised service name to the entity's name or title, whichever is closer, 0 to 1.",
          SOURCE),
-    Fact("pagerduty.tags", "list", "Tags on the escalation policy and on the service's teams.", SOURCE),
-    Fact("pagerduty.tags_include_service", "boolean", "The tags include `service:<entity name>`.", SOURCE),
-    Fact("pagerduty.tags_include_team", "boolean", "The tags include `team:<owner>`.", SOURCE),
+    Fact("pagerduty.team_matches_owner", "boolean",
+         "A PagerDuty team of the service is named like the owner group (unknown when the owner is a user).", SOURCE,
+         cause="owner_team"),
+    Fact("pagerduty.policy_mentions_owner", "boolean",
+         "The escalation policy's name mentions the owner group (unknown when the owner is a user).", SOURCE,
+         cause="owner_policy"),
+    Fact("pagerduty.tags", "list", "Tags on the escalation policy and on the service's teams.", SOURCE, cause="tags"),
+    Fact("pagerduty.tags_include_service", "boolean", "The tags include `service:<entity name>`.", SOURCE,
+         cause="tags"),
+    Fact("pagerduty.tags_include_team", "boolean",
+         "The tags include `team:<owner>` (unknown when the owner is a user).", SOURCE, cause="team_tags"),
     Fact("pagerduty.env_tag_matches_lifecycle", "boolean",
          "An `env:` tag is present and agrees with spec.lifecycle (production -> env:production or env:prod).",
-         SOURCE),
+         SOURCE, cause="env"),
 ]
 
 ENV_SUFFIX = re.compile(r"[\s_-]*(\((production|prod|staging|stage|dev|development)\)|[-_ ](production|prod))$")
@@ -75,32 +85,59 @@ def _describe(service_id: str, index) -> dict:
             "teams": {normalise(t.get("summary") or t.get("name")) for t in service.get("teams", [])}}
 
 
-def compute(facts: pd.DataFrame, context) -> pd.DataFrame:
-    entities = context.entities
+def _owner_team(owner: str) -> str | None:
+    """The owner group's normalised name; None when the owner is a user, whose name no team carries."""
+    return None if owner.startswith("user:") else normalise(display_name(owner).split("/")[-1])
+
+
+def _names(names: pd.Series, entities: pd.DataFrame, service_names: pd.Series) -> dict:
+    """Name facts: the service name against metadata.name and metadata.title; a match on either counts."""
+    titles = each(entities["title"], lambda t: normalise(t) if t else None)
+    by_name, by_title = (names == service_names).to_numpy(), (titles == service_names).to_numpy()
+    targets = [b or "" for b in service_names]
+    similarity = process.cpdist(list(names), targets, scorer=fuzz.ratio)
+    if titles.notna().any():
+        similarity = np.maximum(similarity, np.where(
+            titles.isna(), 0, process.cpdist([t or "" for t in titles], targets, scorer=fuzz.ratio)))
+    return {"pagerduty.name_matches": by_name | by_title,
+            "pagerduty.name_matched_on": np.where(by_name, "name", np.where(by_title, "title", "none")),
+            "pagerduty.name_similarity": np.round(similarity / 100, 2)}
+
+
+def compute(facts: pd.DataFrame, causes: dict, context) -> tuple[pd.DataFrame, dict]:
+    entities, index = context.entities, context.pagerduty
     found = facts["pagerduty.service_found"].eq(True)
+    tags_unread = why.unavailable("tags", index.unavailable)
     # Once per service, not once per entity: many entities can share a service.
-    service = per_key(facts["pagerduty.service_id"].where(found, None), lambda i: _describe(i, context.pagerduty),
+    service = per_key(facts["pagerduty.service_id"].where(found, None), lambda i: _describe(i, index),
                       ["tags", "lowered", "envs", "name", "policy", "teams"])
     names = each(entities["name"], normalise)
-    owners = each_distinct(entities["owner"], lambda o: normalise(display_name(o).split("/")[-1]) if o else None)
+    owners = each_distinct(entities["owner"], _owner_team)
+    user_owned = entities["owner"].notna() & owners.isna()
+    owner_causes = ((user_owned, why.USER_OWNER), (entities["owner"].isna(), why.NO_OWNER))
 
-    def when_found(values):
-        return pd.Series(values, index=facts.index, dtype=object).where(found, None)
+    def when_found(values, tagged=False):
+        return pd.Series(values, index=facts.index, dtype=object).where(found & (not tagged or not tags_unread), None)
 
+    tags_cause = why.first(facts.index, causes["service"], (True, tags_unread))
     return pd.DataFrame({
-        "pagerduty.name_matches": when_found(names == service["name"]),
-        "pagerduty.name_similarity": when_found(np.round(process.cpdist(
-            list(names), [b or "" for b in service["name"]], scorer=fuzz.ratio) / 100, 2)),
+        **{fact: when_found(values) for fact, values in _names(names, entities, service["name"]).items()},
         "pagerduty.team_matches_owner": when_found([
             None if owner is None else owner in (teams or ()) for owner, teams in zip(owners, service["teams"])]),
         "pagerduty.policy_mentions_owner": when_found([
             None if owner is None or policy is None else owner in policy
             for owner, policy in zip(owners, service["policy"])]),
-        "pagerduty.tags": service["tags"],
+        "pagerduty.tags": when_found(service["tags"], tagged=True),
         "pagerduty.tags_include_service": when_found([None if t is None else f"service:{n}" in t
-                                                      for n, t in zip(names, service["lowered"])]),
+                                                      for n, t in zip(names, service["lowered"])], tagged=True),
         "pagerduty.tags_include_team": when_found([None if t is None or o is None else f"team:{o}" in t
-                                                   for o, t in zip(owners, service["lowered"])]),
+                                                   for o, t in zip(owners, service["lowered"])], tagged=True),
         "pagerduty.env_tag_matches_lifecycle": when_found([_env_agrees(l, t) for l, t in
-                                                           zip(entities["lifecycle"], service["envs"])]),
-    }, index=facts.index)
+                                                           zip(entities["lifecycle"], service["envs"])], tagged=True),
+    }, index=facts.index), {
+        "owner_team": why.first(facts.index, causes["service"], *owner_causes),
+        "owner_policy": why.first(facts.index, causes["policy"], *owner_causes),
+        "tags": tags_cause,
+        "team_tags": why.first(facts.index, tags_cause, *owner_causes),
+        "env": why.first(facts.index, tags_cause, (entities["lifecycle"].isna(), why.NO_LIFECYCLE)),
+    }

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from insights.facts import causes as why
 from insights.facts.base import Fact, per_key
+from insights.pagerduty.index import is_schedule
 
 SOURCE = "PagerDuty escalation policies"
-UNKNOWN_MEANS = "no PagerDuty service resolved"
+CAUSE = "policy"
 FACTS = [
     Fact("pagerduty.escalation_policy_id", "string", "Id of the service's escalation policy.", SOURCE),
     Fact("pagerduty.escalation_policy_name", "string", "Name of the service's escalation policy.", SOURCE),
@@ -23,6 +25,7 @@ FACTS = [
 
 
 def _targets(rule: dict) -> frozenset:
+    """(kind, id) per target; `user` and `user_reference` are one kind, a classic and a v3 schedule are not."""
     return frozenset((t.get("type", "").replace("_reference", ""), t.get("id")) for t in rule.get("targets", []))
 
 
@@ -37,7 +40,7 @@ def _unique_levels(policy: dict) -> int:
 
 def _first_level_schedule(policy: dict) -> bool:
     rules = policy.get("escalation_rules", [])
-    return bool(rules) and any(kind == "schedule" for kind, _ in _targets(rules[0]))
+    return bool(rules) and any(map(is_schedule, rules[0].get("targets", [])))
 
 
 def _describe(policy: dict | None) -> dict | None:
@@ -54,7 +57,9 @@ def _describe(policy: dict | None) -> dict | None:
     }
 
 
-def compute(facts: pd.DataFrame, context) -> pd.DataFrame:
+def compute(facts: pd.DataFrame, causes: dict, context) -> tuple[pd.DataFrame, dict]:
     # Once per service, not once per entity: many entities can share a service.
-    return per_key(facts["pagerduty.service_id"], lambda i: _describe(context.pagerduty.policy_of(i)),
-                   [fact.id for fact in FACTS])
+    described = per_key(facts["pagerduty.service_id"], lambda i: _describe(context.pagerduty.policy_of(i)),
+                        [fact.id for fact in FACTS])
+    no_policy = described["pagerduty.escalation_policy_id"].isna()
+    return described, {"policy": why.first(facts.index, causes["service"], (no_policy, why.NO_POLICY))}

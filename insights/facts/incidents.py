@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pandas as pd
 
+from insights.facts import causes as why
 from insights.facts.base import Fact, per_key
 from insights.pagerduty.state import age_hours
 
 SOURCE = "PagerDuty incidents"
-UNKNOWN_MEANS = "no PagerDuty service resolved"
+CAUSE = "incidents"
 FACTS = [
     Fact("pagerduty.open_incidents", "integer", "Incidents triggered or acknowledged now.", SOURCE),
     Fact("pagerduty.open_high_urgency_incidents", "integer", "Open incidents of high urgency.", SOURCE),
     Fact("pagerduty.oldest_open_incident_age_hours", "number",
-         "Age in hours of the oldest open incident (unknown when none is open).", SOURCE,
-         unknown_means="no open incident, or no PagerDuty service resolved"),
+         "Age in hours of the oldest open incident (unknown when none is open).", SOURCE, cause="oldest_incident"),
 ]
 
 
@@ -25,8 +25,13 @@ def _summary(items: list[dict], now) -> dict:
             "pagerduty.oldest_open_incident_age_hours": round(max(ages), 1) if ages else None}
 
 
-def compute(facts: pd.DataFrame, context) -> pd.DataFrame:
+def compute(facts: pd.DataFrame, causes: dict, context) -> tuple[pd.DataFrame, dict]:
     incidents, now = context.pagerduty.incidents, context.now
+    unread = why.unavailable("incidents", context.pagerduty.unavailable)
     # Once per service, not once per entity: many entities can share a service.
-    service_ids = facts["pagerduty.service_id"].where(facts["pagerduty.service_found"].eq(True), None)
-    return per_key(service_ids, lambda i: _summary(incidents.get(i, []), now), [fact.id for fact in FACTS])
+    service_ids = facts["pagerduty.service_id"].where(facts["pagerduty.service_found"].eq(True) & (not unread), None)
+    described = per_key(service_ids, lambda i: _summary(incidents.get(i, []), now), [fact.id for fact in FACTS])
+    cause = why.first(facts.index, causes["service"], (True, unread))
+    none_open = described["pagerduty.open_incidents"].eq(0)
+    return described, {"incidents": cause, "oldest_incident": why.first(facts.index, cause,
+                                                                        (none_open, why.NO_OPEN_INCIDENT))}

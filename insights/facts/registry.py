@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from operator import attrgetter
 
@@ -15,13 +15,25 @@ from insights.facts.base import Fact, FactContext
 from insights.pagerduty.index import PagerDutyIndex
 from insights.pagerduty.state import PagerDutyState
 
-# Order matters: later families read the columns earlier ones add (the resolved service first).
+# Order matters: later families read the columns and cause groups earlier ones add (the resolved service first).
+# A family's CAUSE is the cause group of its facts that name none.
 FAMILIES = (catalog, annotations, service, escalation, oncall, incidents, consistency)
-FACTS: dict[str, Fact] = {
-    fact.id: fact if fact.unknown_means else replace(fact, unknown_means=getattr(family, "UNKNOWN_MEANS", ""))
-    for family in FAMILIES for fact in family.FACTS}
-ENTITY_COLUMNS = ["ref", "kind", "namespace", "name", "description", "owner", "system", "lifecycle", "type", "tags", "annotations",
-                  "links"]
+FACTS: dict[str, Fact] = {fact.id: fact if fact.cause else replace(fact, cause=getattr(family, "CAUSE", ""))
+                          for family in FAMILIES for fact in family.FACTS}
+ENTITY_COLUMNS = ["ref", "kind", "namespace", "name", "title", "description", "owner", "system", "lifecycle", "type",
+                  "tags", "annotations", "links"]
+
+
+@dataclass(frozen=True)
+class FactTable:
+    """Every fact for every entity, and why the unknown ones are unknown.
+
+    `values`: indexed by entity ref, one column per fact id (object dtype, None = unknown). `causes`: same
+    index, one column per cause group (`Fact.cause`), holding the text that explains the group's unknown
+    facts for that entity (None where nothing blocks them)."""
+
+    values: pd.DataFrame
+    causes: pd.DataFrame
 
 
 def entity_frame(entities: list[Entity] | tuple[Entity, ...]) -> pd.DataFrame:
@@ -34,15 +46,21 @@ def entity_frame(entities: list[Entity] | tuple[Entity, ...]) -> pd.DataFrame:
 
 
 @inputs_frozen
-def compute_facts(entities, state: PagerDutyState, now: datetime) -> pd.DataFrame:
-    """Every fact for every entity: DataFrame indexed by ref, one column per fact id (object dtype)."""
+def compute_fact_table(entities, state: PagerDutyState, now: datetime) -> FactTable:
     frame = entity_frame(entities)
     context = FactContext(frame, PagerDutyIndex.build(state), now)
-    facts = pd.DataFrame(index=frame.index)
+    facts, causes = pd.DataFrame(index=frame.index), {}
     for family in FAMILIES:
-        computed = family.compute(facts, context)
+        computed, family_causes = family.compute(facts, causes, context)
         for column in computed:
             facts[column] = computed[column].astype(object)
+        causes.update(family_causes)
     # Catalogue order; NaN (from numeric work, or pandas filling a masked assignment) is unknown: None.
-    return pd.DataFrame({fact: facts[fact].where(facts[fact].notna(), None) for fact in FACTS if fact in facts},
-                        index=frame.index, dtype=object)
+    values = pd.DataFrame({fact: facts[fact].where(facts[fact].notna(), None) for fact in FACTS if fact in facts},
+                          index=frame.index, dtype=object)
+    return FactTable(values, pd.DataFrame(causes, index=frame.index, dtype=object))
+
+
+def compute_facts(entities, state: PagerDutyState, now: datetime) -> pd.DataFrame:
+    """Every fact for every entity: DataFrame indexed by ref, one column per fact id (object dtype)."""
+    return compute_fact_table(entities, state, now).values

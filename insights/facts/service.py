@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from insights.facts import causes as why
 from insights.facts.base import Fact, per_key
 
 SOURCE = "PagerDuty services"
-UNKNOWN_MEANS = "no well-formed PagerDuty annotation to look up"
+CAUSE = "service"
 FACTS = [
-    Fact("pagerduty.service_found", "boolean",
-         "The annotated service exists in PagerDuty (unknown when no well-formed annotation).", SOURCE),
+    Fact("pagerduty.service_found", "boolean", "The annotated service exists in PagerDuty (unknown when no "
+         "well-formed annotation, or when the service is not visible to the API key).", SOURCE),
     Fact("pagerduty.service_status", "string", "active, warning, critical, maintenance or disabled.", SOURCE),
     Fact("pagerduty.service_name", "string", "The PagerDuty service's name.", SOURCE),
     Fact("pagerduty.service_url", "string", "Link to the service in PagerDuty's web app.", SOURCE),
@@ -21,7 +22,7 @@ FACTS = [
     Fact("pagerduty.service_shared_with", "list", "Refs of the other entities on the same service.", SOURCE),
     Fact("pagerduty.standards_score", "number",
          "PagerDuty Service Standards score, % of standards passing (collected when `pagerduty.standards` is on).",
-         SOURCE, unknown_means="Service Standards are not collected"),
+         SOURCE, cause="standards"),
 ]
 
 
@@ -48,26 +49,30 @@ def _describe(service: dict | None, standards: dict | None) -> dict:
     return described
 
 
-def compute(facts: pd.DataFrame, context) -> pd.DataFrame:
+def compute(facts: pd.DataFrame, causes: dict, context) -> tuple[pd.DataFrame, dict]:
     index = context.pagerduty
     ids = facts["pagerduty.service_id"]
+    hidden = ids.isin(index.not_visible).to_numpy()
     exists = ids.isin(index.services.keys()).to_numpy()
-    found = pd.Series(np.where(ids.isna(), None, exists), index=facts.index, dtype=object)
-    # An integration key that matches no service is a resolution that found nothing.
-    keys_unmatched = facts["pagerduty.integration_key_present"].astype(bool) & ids.isna() & \
-        facts["pagerduty.annotation_valid"].eq(True)
-    found[keys_unmatched] = False
+    found = pd.Series(np.where(ids.isna() | hidden, None, exists), index=facts.index, dtype=object)
+    # An integration key that matches no service is a resolution that found nothing: the card shows none.
+    found[causes["resolution"].eq(why.KEY_NOT_FOUND)] = False
 
     users: dict[str, list[str]] = {}
     for ref, service_id in sorted(zip(ids.index[exists], ids[exists])):
         users.setdefault(service_id, []).append(ref)
     shared_with = pd.Series([None if not ok else [] if len(users[i]) == 1 else [r for r in users[i] if r != ref]
                              for ref, i, ok in zip(ids.index, ids, exists)], index=facts.index, dtype=object)
-    described = per_key(ids, lambda i: _describe(index.services.get(i), index.standards.get(i)),
+    described = per_key(ids.where(exists, None), lambda i: _describe(index.services.get(i), index.standards.get(i)),
                         DESCRIBED)
+    service_cause = why.first(facts.index, causes["resolution"], (hidden, why.NOT_VISIBLE), (~exists, why.ID_NOT_FOUND))
+    standards_cause = why.first(
+        facts.index, service_cause, (True, why.unavailable("standards", index.unavailable)),
+        (not index.standards, why.NOT_COLLECTED["standards"]),
+        (described["pagerduty.standards_score"].isna(), why.NO_STANDARDS_SCORE))
     return described.assign(**{
         "pagerduty.service_found": found,
         "pagerduty.service_shared": pd.Series([None if w is None else bool(w) for w in shared_with],
                                               index=facts.index, dtype=object),
         "pagerduty.service_shared_with": shared_with,
-    })
+    }), {"service": service_cause, "standards": standards_cause}

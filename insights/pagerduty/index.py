@@ -7,6 +7,14 @@ from dataclasses import dataclass, field
 
 from insights.pagerduty.state import PagerDutyState
 
+# Escalation targets that are schedules: classic ones and v3 ones (`schedule_v3_reference`, served under
+# /v3/schedules). The type tells them apart, so a v3 and a classic schedule are different targets.
+SCHEDULE_TYPES = frozenset({"schedule", "schedule_reference", "schedule_v3_reference"})
+
+
+def is_schedule(reference: dict | None) -> bool:
+    return bool(reference) and reference.get("type") in SCHEDULE_TYPES
+
 
 @dataclass
 class PagerDutyIndex:
@@ -21,6 +29,8 @@ class PagerDutyIndex:
     tags: dict[str, list[str]] = field(default_factory=dict)
     schedule_coverage: dict[str, float] = field(default_factory=dict)
     standards: dict[str, dict] = field(default_factory=dict)
+    not_visible: frozenset[str] = frozenset()
+    unavailable: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, state: PagerDutyState) -> PagerDutyIndex:
@@ -37,9 +47,18 @@ class PagerDutyIndex:
                    policies={p["id"]: p for p in state.escalation_policies},
                    teams={t["id"]: t for t in state.teams},
                    oncalls={k: dict(v) for k, v in oncalls.items()}, incidents=dict(incidents), tags=state.tags,
-                   schedule_coverage=state.schedule_coverage, standards=state.standards)
+                   # What a collection that could not be read holds is not to be trusted.
+                   schedule_coverage={} if "schedules" in state.unavailable else state.schedule_coverage,
+                   standards={} if "standards" in state.unavailable else state.standards,
+                   not_visible=frozenset(state.not_visible), unavailable=dict(state.unavailable))
 
     def policy_of(self, service_id: str | None) -> dict | None:
         service = self.services.get(service_id) if service_id else None
         reference = (service or {}).get("escalation_policy") or {}
         return self.policies.get(reference.get("id")) or (reference if "escalation_rules" in reference else None)
+
+    def level_schedules(self, policy_id: str, level: int) -> list[str]:
+        """Ids of the schedules, classic or v3, that one escalation level of a policy targets."""
+        rules = (self.policies.get(policy_id) or {}).get("escalation_rules") or []
+        targets = rules[level - 1].get("targets", []) if len(rules) >= level else []
+        return list(dict.fromkeys(t["id"] for t in targets if is_schedule(t) and t.get("id")))

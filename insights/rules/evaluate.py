@@ -203,7 +203,24 @@ def _append(reasons: np.ndarray, rows: np.ndarray, texts: np.ndarray) -> None:
         reasons[rows[~empty]] = current[~empty] + "; " + texts[~empty]
 
 
-def _reasons(outcome: np.ndarray, leaves: list[Leaf], columns: Columns) -> np.ndarray:
+class UnknownCauses:
+    """Why a fact is unknown, per entity: the text of its cause group (`Fact.cause`) in the facts' causes
+    table, so that one cause reads the same in every check it blocks. "<fact> is unknown" where none is given."""
+
+    def __init__(self, causes: pd.DataFrame | None, index: pd.Index):
+        self.causes = causes if causes is None or causes.index.equals(index) else causes.reindex(index)
+        self.size, self.cache = len(index), {}
+
+    def of(self, fact_id: str) -> np.ndarray:
+        if fact_id not in self.cache:
+            group = FACTS[fact_id].cause if fact_id in FACTS else ""
+            given = self.causes is not None and group in self.causes
+            texts = self.causes[group].to_numpy(dtype=object) if given else np.full(self.size, None, dtype=object)
+            self.cache[fact_id] = np.where(pd.isna(texts), f"{fact_id} is unknown", texts)
+        return self.cache[fact_id]
+
+
+def _reasons(outcome: np.ndarray, leaves: list[Leaf], columns: Columns, causes: UnknownCauses) -> np.ndarray:
     reasons = np.full(len(outcome), "", dtype=object)
     failing, unknown = outcome == CODE[FAIL], outcome == CODE[UNKNOWN]
     blamed_count = np.zeros(len(outcome), dtype=int)
@@ -222,13 +239,12 @@ def _reasons(outcome: np.ndarray, leaves: list[Leaf], columns: Columns) -> np.nd
         first_unknown = unknown & ~known & (reasons == "")
         for fact in (f for f in (c.fact, c.value_fact) if f and first_unknown.any()):
             missing = first_unknown & ~columns.known(fact)
-            why = FACTS[fact].unknown_means if fact in FACTS else ""
-            reasons[missing] = f"{fact} is unknown" + (f": {why}" if why else "")
+            reasons[missing] = causes.of(fact)[missing]
             first_unknown &= ~missing
     return reasons
 
 
-def _check_columns(check: Check, columns: Columns, waivers: dict | None) -> tuple:
+def _check_columns(check: Check, columns: Columns, waivers: dict | None, causes: UnknownCauses) -> tuple:
     """(outcome codes, reasons, fixes), one item per entity; OUTCOME_TEXT turns codes into words."""
     leaves: list[Leaf] = []
     values = rule_values(check.rule, columns, leaves)
@@ -236,7 +252,7 @@ def _check_columns(check: Check, columns: Columns, waivers: dict | None) -> tupl
     outcome[values.isna()] = CODE[UNKNOWN]
     outcome[~columns.applies(check.applies_to)] = CODE[NOT_APPLICABLE]
     refs = columns.facts.index.to_numpy()
-    reasons = _reasons(outcome, leaves, columns)
+    reasons = _reasons(outcome, leaves, columns, causes)
     open_ = (outcome == CODE[FAIL]) | (outcome == CODE[UNKNOWN])
     for position in np.flatnonzero(open_) if waivers else ():
         waiver = waivers.get((refs[position], check.id))
@@ -251,17 +267,20 @@ def _check_columns(check: Check, columns: Columns, waivers: dict | None) -> tupl
     return outcome, reasons, fixes
 
 
-def evaluate_check(check: Check, facts: pd.DataFrame, waivers: dict | None = None) -> pd.DataFrame:
-    return evaluate([check], facts, waivers)
+def evaluate_check(check: Check, facts: pd.DataFrame, waivers: dict | None = None,
+                   causes: pd.DataFrame | None = None) -> pd.DataFrame:
+    return evaluate([check], facts, waivers, causes)
 
 
 @inputs_frozen
-def evaluate(checks: list[Check], facts: pd.DataFrame, waivers: dict | None = None) -> pd.DataFrame:
-    """Long table: one row per entity and check, check by check."""
+def evaluate(checks: list[Check], facts: pd.DataFrame, waivers: dict | None = None,
+             causes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Long table: one row per entity and check, check by check. `causes` (FactTable.causes) words the reason
+    of each unknown outcome: the cause of the entity's first unknown fact."""
     if not checks:
         return pd.DataFrame(columns=RESULT_COLUMNS)
-    columns = Columns(facts)
-    parts = list(zip(*(_check_columns(check, columns, waivers) for check in checks)))
+    columns, unknown_causes = Columns(facts), UnknownCauses(causes, facts.index)
+    parts = list(zip(*(_check_columns(check, columns, waivers, unknown_causes) for check in checks)))
     return pd.DataFrame({"entity_ref": np.tile(facts.index.to_numpy(dtype=object), len(checks)),
                          "check_id": np.repeat(np.array([c.id for c in checks], dtype=object), len(facts)),
                          "outcome": OUTCOME_TEXT[np.concatenate(parts[0])], "reason": np.concatenate(parts[1]),

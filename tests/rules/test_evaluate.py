@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from insights.rules.evaluate import evaluate_check
+from insights.rules.evaluate import evaluate, evaluate_check
 from insights.rules.model import Check, Condition, Rule
 
 
@@ -93,12 +93,19 @@ def test_applies_to_alternatives_match_any_and_annotations_match_by_key(table):
         {"a": "not-applicable", "b": "not-applicable", "c": "not-applicable"}
 
 
-def test_unknown_reason_says_why(table):
-    from insights.facts.registry import FACTS
-
-    result = evaluate_check(Check("c", "c", leaf("pagerduty.escalation_levels", "equal", 2)), table)
-    reason = result.set_index("entity_ref").loc["c", "reason"]
-    assert reason == f"pagerduty.escalation_levels is unknown: {FACTS['pagerduty.escalation_levels'].unknown_means}"
+def test_unknown_reason_is_the_entity_cause_and_reads_the_same_in_every_check(table):
+    """The reason of an unknown outcome is the cause the facts give for that entity: one text per cause,
+    whichever check it blocks; without a cause the reason names the unknown fact."""
+    levels = Check("levels", "c", leaf("pagerduty.escalation_levels", "equal", 2))
+    oncall = Check("oncall", "c", leaf("pagerduty.has_oncall", "equal", True))
+    cause = "no PagerDuty annotation: add pagerduty.com/service-id"
+    causes = pd.DataFrame({"policy": [None, None, cause], "oncall": [None, None, cause]}, index=table.index,
+                          dtype=object)
+    result = evaluate([levels, oncall], table, causes=causes).set_index(["check_id", "entity_ref"])
+    assert result.loc[("levels", "c"), "reason"] == result.loc[("oncall", "c"), "reason"] == cause
+    assert result.loc[("levels", "a"), "reason"] == "pagerduty.escalation_levels is 1, expected = 2"
+    reason = evaluate_check(levels, table).set_index("entity_ref").loc["c", "reason"]
+    assert reason == "pagerduty.escalation_levels is unknown"
 
 
 # --- property: the whole-table evaluation agrees with a plain per-entity evaluation ----------------
