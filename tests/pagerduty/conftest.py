@@ -68,5 +68,5 @@ def demo_served(demo_state):
 @pytest.fixture(scope="module")
 def generated_served():
     """A generated account: long-form ids, shift-based (v3) schedules, on-calls on both."""
-    with Simulator(generate(40, 100, seed=11).state, SimulatorSettings(token=TOKEN)) as running:
+    with Simulator(generate(100, 100, seed=11).state, SimulatorSettings(token=TOKEN)) as running:
         yield running
