@@ -3,7 +3,8 @@
 The spec (2.7 MB, not strictly valid OpenAPI) is not shipped with the package; the simulator carries only
 what it needs to check requests: for each operation it serves, the path, the scope a scoped OAuth token
 needs, whether the operation has its own rate limit, and each query and path parameter (name, required,
-array form, type, enum, format, bounds). Header parameters are left out (see `insights/pagerduty/spec.py`).
+array form, type, enum, format, bounds, unique items). Header parameters are left out: these operations declare only
+`Accept` and `Content-Type`, which OpenAPI says to ignore as parameters.
 
     python tools/pagerduty_spec_table.py ../shared/pagerduty/openapiv3.json           # write the table
     python tools/pagerduty_spec_table.py ../shared/pagerduty/openapiv3.json --check   # exit 1 if it differs
@@ -26,7 +27,7 @@ SERVED = [
     ("get", "/tags"), ("get", "/tags/{id}/{entity_type}"), ("get", "/{entity_type}/{id}/tags"),
     ("get", "/schedules/{id}"), ("get", "/v3/schedules/{id}"), ("get", "/standards/scores/{resource_type}"),
 ]
-SCHEMA_KEYS = ("type", "enum", "format", "minimum", "maximum", "maxItems")
+SCHEMA_KEYS = ("type", "enum", "format", "minimum", "maximum", "maxItems", "uniqueItems")
 
 
 def resolve(spec: dict, node: dict) -> dict:

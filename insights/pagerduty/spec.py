@@ -5,9 +5,9 @@
 path template; its query must use only the operation's parameters, in the form the spec serialises them
 (form style: `ids=a&ids=b` for an exploded array, `sort_by=a,b` for one that is not), with the right types,
 enums and bounds, and every required parameter. Otherwise the answer is PagerDuty's HTTP 400 with error code
-2001. Two readings of the spec: a parameter named `x[]` is an array even where the spec gives the item's schema
-(PagerDuty's `include[]`, `statuses[]` and `urgencies[]`), and header parameters are not checked (the spec
-marks `Content-Type` required on every GET, which no client sends and the API does not ask for).
+2001. A parameter named `x[]` is an array even where the spec gives only the item's schema (PagerDuty's
+`include[]`, `statuses[]` and `urgencies[]`). Header parameters are not checked: the only ones these
+operations declare are `Accept` and `Content-Type`, which OpenAPI says to ignore as parameters.
 """
 
 from __future__ import annotations
@@ -116,6 +116,8 @@ def check(op: Operation, path_values: dict[str, str], query: str) -> dict[str, l
             continue
         if array and len(values) > param["schema"].get("maxItems", len(values)):
             problems.append(f"`{name}` takes at most {param['schema']['maxItems']} values")
+        if array and param["schema"].get("uniqueItems") and len(set(values)) < len(values):
+            problems.append(f"`{name}` repeats a value")
         problems += [f"`{name}`: {problem}" for v in values if (problem := value_problem(v, item))]
         parsed[name] = values
     for param in op.parameters:
