@@ -82,6 +82,14 @@ class Simulator:
         self.server.shutdown()
         self.server.server_close()
 
+    def banner(self, catalog: str, moved_from: str | None) -> str:
+        """What `insights pagerduty simulate` prints: where it serves, which times, and how to run against it."""
+        times = (f"On-call shifts and incidents moved to now (captured {moved_from}), as `insights demo` does."
+                 if moved_from else "Times served as captured.")
+        return (f"PagerDuty simulator on {self.url} ({len(self.api.services)} services); Ctrl-C stops it\n{times}\n"
+                f"Run against it:\n  export PAGERDUTY_TOKEN={self.settings.token}\n"
+                f"  insights run --pagerduty-url {self.url} --catalog {catalog}")
+
     def issue_token(self, form: dict[str, list[str]]) -> tuple[int, dict]:
         """POST /oauth/token, client-credentials grant, as PagerDuty's identity service answers it."""
         status, body = self.credentials.issue(form)
