@@ -8,9 +8,9 @@ objects on those teams: lists leave the rest out, and reading one by id answers 
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 
 from insights.pagerduty.client import OFFSET_CAP
 from insights.pagerduty.spec import ApiError, invalid, moment
@@ -58,6 +58,8 @@ class Api:
         self.services = {s["id"]: s for s in state.services}
         self.policies = {p["id"]: p for p in state.escalation_policies}
         self.teams = {t["id"]: t for t in state.teams}
+        self.views: dict[frozenset[str] | None, View] = {}
+        self.lock = threading.Lock()
         self.tag_labels = sorted({label for labels in state.tags.values() for label in labels})
         # Schedules are known by the references to them; a v3 (shift-based) one by its reference type.
         self.schedules: dict[str, dict] = {s: {"id": s, "type": "schedule_reference"} for s in state.schedule_coverage}
@@ -78,8 +80,13 @@ class Api:
                path_values: dict[str, str]) -> dict:
         return self.handlers[operation_id](query, self.view(teams), **path_values)
 
-    @lru_cache(maxsize=64)
     def view(self, teams: frozenset[str] | None) -> View:
+        with self.lock:
+            if teams not in self.views:
+                self.views[teams] = self._view(teams)
+            return self.views[teams]
+
+    def _view(self, teams: frozenset[str] | None) -> View:
         def seen(obj):
             return teams is None or any(t.get("id") in teams for t in obj.get("teams") or [])
         services = sorted((s for s in self.state.services if seen(s)), key=lambda s: s.get("name", "").lower())
@@ -232,9 +239,11 @@ class Api:
             tags = [t for t in tags if query["query"][0].lower() in t["label"].lower()]
         return self.page("tags", tags, query)
 
-    def _visible(self, entity_type: str, id: str, view: View) -> bool:
-        return {"teams": lambda: id in {t["id"] for t in view.teams},
-                "escalation_policies": lambda: id in view.policy_ids}.get(entity_type, lambda: True)()
+    @staticmethod
+    def _visible(entity_type: str, id: str, view: View) -> bool:
+        if entity_type == "teams":
+            return any(t["id"] == id for t in view.teams)
+        return entity_type != "escalation_policies" or id in view.policy_ids  # users carry no teams here
 
     def tagged(self, query, view, id, entity_type):
         refs = [{"id": key.split("/", 1)[1], "type": REFERENCE_TYPES[entity_type]}

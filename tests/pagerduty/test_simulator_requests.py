@@ -32,6 +32,7 @@ REFUSED = [
     ("/standards/scores/services", {"ids": ["PPAYAPI"]}, "`resource_type` in the path: 'services' is not one of"),
     ("/v3/schedules/PSCHPAY", {"include[]": ["schedule_layers"]}, "'schedule_layers' is not one of final_schedule"),
     ("/services", {"offset": "-1"}, "`offset` must not be negative"),
+    ("/oncalls", {"escalation_policy_ids[]": ["PEPPAY1", "PEPPAY1"]}, "`escalation_policy_ids[]` repeats a value"),
 ]
 
 
