@@ -132,12 +132,18 @@ class Api:
             services = [s for s in services if query["query"][0].lower() in s.get("name", "").lower()]
         return self.page("services", services, query, lambda s: self._service(s, include))
 
-    def get_service(self, query, view, id):
-        if id not in self.services:
+    @staticmethod
+    def _one(objects: dict[str, dict], visible: frozenset[str], id: str, what: str) -> dict:
+        """One object by id: 404 when the account has none, 403 when this caller cannot see it."""
+        if id not in objects:
             raise not_found()
-        if id not in view.service_ids:
-            raise forbidden(f"service {id}")
-        return {"service": self._service(self.services[id], query.get("include[]", []))}
+        if id not in visible:
+            raise forbidden(f"{what} {id}")
+        return objects[id]
+
+    def get_service(self, query, view, id):
+        service = self._one(self.services, view.service_ids, id, "service")
+        return {"service": self._service(service, query.get("include[]", []))}
 
     @staticmethod
     def _policy(policy: dict, include: list[str]) -> dict:
@@ -153,11 +159,8 @@ class Api:
         return self.page("escalation_policies", policies, query, lambda p: self._policy(p, include))
 
     def get_policy(self, query, view, id):
-        if id not in self.policies:
-            raise not_found()
-        if id not in view.policy_ids:
-            raise forbidden(f"escalation policy {id}")
-        return {"escalation_policy": self._policy(self.policies[id], query.get("include[]", []))}
+        policy = self._one(self.policies, view.policy_ids, id, "escalation policy")
+        return {"escalation_policy": self._policy(policy, query.get("include[]", []))}
 
     def list_oncalls(self, query, view):
         now = datetime.now(timezone.utc)
@@ -192,11 +195,7 @@ class Api:
         return self.page("teams", teams, query)
 
     def _schedule(self, id: str, view: View, kind: str) -> dict:
-        ref = self.schedules.get(id)
-        if ref is None:
-            raise not_found()
-        if id not in view.schedule_ids:
-            raise forbidden(f"schedule {id}")
+        ref = self._one(self.schedules, view.schedule_ids, id, "schedule")
         if (ref.get("type") == "schedule_v3_reference") != (kind == "schedule_v3"):
             if kind == "schedule_v3":  # the v3 API refuses a layer-based schedule's id
                 raise invalid(f"schedule {id} is a layer-based schedule: read it with GET /schedules/{{id}}")
