@@ -85,7 +85,7 @@ def match(method: str, path: str) -> tuple[Operation, dict[str, str]]:
             if all(parts):
                 found.append((rank, op, values))
     if not found:
-        raise ApiError(404, 2100, "Not Found")
+        raise ApiError(404, 2100, "Not Found", [f"{method} {path} is not an operation the simulator serves"])
     best = max(rank for rank, _, _ in found)
     candidates = [(op, values) for rank, op, values in found if rank == best]
     for op, values in candidates:

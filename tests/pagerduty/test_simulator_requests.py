@@ -63,7 +63,8 @@ def test_bad_time_on_incidents_is_pagerdutys_time_error(demo_served):
 
 def test_unknown_paths_and_methods(demo_served):
     missing = get(demo_served, "/services/PPAYAPI/integrations")
-    assert missing.status_code == 404 and missing.json()["error"]["code"] == 2100
+    assert missing.status_code == 404 and missing.json()["error"] == {"code": 2100, "message": "Not Found", "errors": [
+        "GET /services/PPAYAPI/integrations is not an operation the simulator serves"]}
     posted = requests.post(demo_served.url + "/services", headers=HEADERS, json={}, timeout=5)
     assert posted.status_code == 405 and posted.json()["error"]["errors"] == ["/services accepts GET"]
 
