@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 from zoneinfo import ZoneInfo
 
 TABLE = Path(__file__).with_name("spec_table.json")
@@ -67,7 +67,7 @@ def operations() -> tuple[Operation, ...]:
 def match(method: str, path: str) -> tuple[Operation, dict[str, str]]:
     """The operation a request is for, and its path parameters. Literal segments win over templated ones
     (`/tags/{id}/escalation_policies` is a tag's policies, not the tags of an entity called `tags`)."""
-    parts = path.strip("/").split("/")
+    parts = [unquote(part) for part in path.strip("/").split("/")]  # an encoded slash stays in its segment
     found = []
     for op in operations():
         if len(op.segments) != len(parts):

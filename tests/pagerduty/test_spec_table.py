@@ -42,3 +42,8 @@ def test_literal_path_segments_win_over_templates():
     assert spec.match("GET", "/teams/PT12345/tags")[0].endpoint == "GET /{entity_type}/{id}/tags"
     assert spec.match("GET", "/tags/PT12345/tags")[0].endpoint == "GET /tags/{id}/{entity_type}"
     assert spec.match("GET", "/v3/schedules/P1")[0].endpoint == "GET /v3/schedules/{id}"
+
+
+def test_path_values_are_decoded_and_an_encoded_slash_stays_in_its_segment():
+    assert spec.match("GET", "/services/PPAY%41PI") == (spec.match("GET", "/services/PPAYAPI")[0], {"id": "PPAYAPI"})
+    assert spec.match("GET", "/services/a%2Fb")[1] == {"id": "a/b"}
