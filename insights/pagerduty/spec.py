@@ -109,11 +109,12 @@ def check(op: Operation, path_values: dict[str, str], query: str) -> dict[str, l
         values = given[name]
         array = param["schema"].get("type") == "array" or name.endswith("[]")
         item = param["schema"].get("items", param["schema"]) if array else param["schema"]
-        if array and not param["explode"]:
-            values = [v for value in values for v in value.split(",")]
-        elif not array and len(values) > 1:
-            problems.append(f"`{name}` takes one value, given {len(values)}")
+        if len(values) > 1 and not (array and param["explode"]):
+            form = ", comma-separated" if array else ""
+            problems.append(f"`{name}` takes one value{form}, given {len(values)}")
             continue
+        if array and not param["explode"]:
+            values = values[0].split(",")
         if array and len(values) > param["schema"].get("maxItems", len(values)):
             problems.append(f"`{name}` takes at most {param['schema']['maxItems']} values")
         if array and param["schema"].get("uniqueItems") and len(set(values)) < len(values):

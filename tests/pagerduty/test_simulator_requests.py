@@ -25,6 +25,7 @@ REFUSED = [
     ("/services", {"team_ids": ["PTMPAY0"]}, "unknown parameter `team_ids`"),
     ("/incidents", {"statuses[]": ["open"]}, "`statuses[]`: 'open' is not one of triggered, acknowledged, resolved"),
     ("/incidents", {"sort_by": "created_at,urgency,id"}, "`sort_by` takes at most 2 values"),
+    ("/incidents", {"sort_by": ["created_at", "urgency"]}, "`sort_by` takes one value, comma-separated, given 2"),
     ("/incidents", {"date_range": "month"}, "`date_range`: 'month' is not one of all"),
     ("/oncalls", {"since": "yesterday"}, "`since`: 'yesterday' is not a date and time (ISO 8601)"),
     ("/oncalls", {"escalation_policy_ids": ["PEPPAY1"]}, "unknown parameter `escalation_policy_ids`"),
