@@ -302,6 +302,7 @@ def pagerduty() -> None:
 @pagerduty.command()
 @click.option("--data", "data_file", type=click.Path(exists=True, dir_okay=False),
               help="Snapshot file to serve (default: the bundled demo data).")
+@click.option("--as-captured", is_flag=True, help="Serve the snapshot's times as captured, not moved to now.")
 @click.option("--port", default=0, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--latency-ms", default=0, show_default=True, help="Delay added to every response.")
 @click.option("--rate-limit", default=960, show_default=True, help="Requests per minute before 429.")
@@ -311,38 +312,44 @@ def pagerduty() -> None:
 @click.option("--entities", type=int, help="With --generate: catalog entities to write (default 5 per service).")
 @click.option("--catalog-out", default="generated-catalog", show_default=True, type=click.Path(file_okay=False),
               help="With --generate: where the matching catalog is written.")
-def simulate(data_file, port, latency_ms, rate_limit, fail_rate, token, generate_services, entities,
+def simulate(data_file, as_captured, port, latency_ms, rate_limit, fail_rate, token, generate_services, entities,
              catalog_out) -> None:
     """Serve the PagerDuty REST API v2 on 127.0.0.1 from a snapshot, until interrupted.
+
+    On-call shifts and incidents are moved so that the snapshot's capture time is now, as `insights demo` does.
 
     \b
     Example:  insights pagerduty simulate --port 8080 --latency-ms 20
               insights pagerduty simulate --generate 2000 --catalog-out bench-catalog/
     """
-    import time
+    import signal
+    import threading
+    from datetime import datetime, timezone
 
     from insights.pagerduty.simulator import Simulator, SimulatorSettings
-    from insights.pagerduty.state import load_snapshot
+    from insights.pagerduty.state import load_snapshot, shift_times
     from insights.resources import demo_data
 
+    moved_from = None
     if generate_services:
         from insights.pagerduty.generate import generate, write_catalog
 
         generated = generate(generate_services, entities)
-        state = generated.state
+        state, catalog = generated.state, catalog_out
         write_catalog(generated.catalog, Path(catalog_out))
         click.echo(f"wrote {len(generated.catalog)} descriptor files under {catalog_out}", err=True)
     else:
         state = load_snapshot(Path(data_file) if data_file else demo_data() / "pagerduty.json")
+        catalog = "YOUR_CATALOG" if data_file else str(demo_data() / "catalog")
+        if not as_captured:
+            moved_from, state = state.collected_at, shift_times(state, datetime.now(timezone.utc))
+    stop = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stop.set())
     settings = SimulatorSettings(token=token, latency_ms=latency_ms, rate_limit=rate_limit, fail_rate=fail_rate)
     with Simulator(state, settings, port=port) as simulator:
-        click.echo(f"PagerDuty simulator on {simulator.url} ({len(state.services)} services); Ctrl-C stops it",
-                   err=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+        click.echo(simulator.banner(catalog, moved_from), err=True)
+        stop.wait()
 
 
 @pagerduty.command()

@@ -1,12 +1,15 @@
 """A realistic synthetic PagerDuty account and a catalog that points at it, for benchmarks and load tests.
 
 Policies of 1-4 levels (some repeating a target), gaps in on-call, incidents of every status and urgency,
-tags on policies and teams, integrations with keys; a catalog where most components annotate a service,
-some share one, some carry an integration key, a placeholder or nothing.
+tags on policies and teams, integrations with keys; ids in both forms PagerDuty issues (one in five services,
+policies, schedules, users and teams has a long one) and one schedule in four shift-based (v3); a catalog
+where most components annotate a service, some share one, some carry an integration key, a placeholder or
+nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -31,12 +34,24 @@ class Generated:
 
 
 def _id(prefix: str, number: int) -> str:
-    return f"P{prefix}{number:05d}"[:7].ljust(7, "0")
+    """The classic 7-character form, or for one number in five (and past 99,999) the long form: 14 characters
+    starting with Q, as in the API reference's own examples (Q1R2DLCB21K7NP)."""
+    if number % 5 == 4 or number > 99_999:
+        return "Q" + hashlib.sha1(f"{prefix}{number}".encode()).hexdigest().upper()[:13]
+    return f"P{prefix}{number:05d}"
 
 
 def _ref(kind: str, object_id: str, summary: str, path: str) -> dict:
     return {"id": object_id, "type": f"{kind}_reference", "summary": summary, "self": f"{API}/{path}/{object_id}",
             "html_url": f"{WEB}/{path}/{object_id}"}
+
+
+def _schedule(number: int) -> dict:
+    """One schedule in four is shift-based: a v3 reference, read at /v3/schedules/{id}."""
+    ref = _ref("schedule", _id("S", number), f"schedule {number}", "schedules")
+    if number % 4 == 3:
+        ref.update(type="schedule_v3_reference", self=f"{API}/v3/schedules/{ref['id']}")
+    return ref
 
 
 def generate(services: int, entities: int | None = None, seed: int = 0,
@@ -48,7 +63,7 @@ def generate(services: int, entities: int | None = None, seed: int = 0,
     teams = [{"id": _id("T", t), "type": "team", "name": f"team-{t}", "summary": f"team-{t}",
               "self": f"{API}/teams/{_id('T', t)}", "html_url": f"{WEB}/teams/{_id('T', t)}"} for t in range(teams_count)]
     users = [_ref("user", _id("U", u), f"user {u}", "users") for u in range(max(2, services // 4))]
-    schedules = [_ref("schedule", _id("S", s), f"schedule {s}", "schedules") for s in range(max(1, services // 3))]
+    schedules = [_schedule(s) for s in range(max(1, services // 3))]
     policies, oncalls, tags = [], [], {}
     for p in range(max(1, services // 2)):
         team = teams[p % teams_count]
@@ -62,7 +77,7 @@ def generate(services: int, entities: int | None = None, seed: int = 0,
             if rng.random() < 0.9 or level > 1:  # about one policy in ten has nobody at level 1 now
                 oncall = {"escalation_policy": _ref("escalation_policy", _id("E", p), f"policy {p}", "escalation_policies"),
                           "escalation_level": level, "user": rng.choice(users)}
-                if target["type"] == "schedule_reference":
+                if target["type"].startswith("schedule"):
                     oncall.update(schedule=target, start=stamp(now - timedelta(days=1)), end=stamp(now + timedelta(days=6)))
                 else:
                     oncall.update(start=None, end=None)
