@@ -1,7 +1,7 @@
 """Requests checked against PagerDuty's OpenAPI spec, as the simulator receives them.
 
 `spec_table.json` beside this module is generated from the official spec by
-`tools/pagerduty_spec_table.py` (a test keeps it in step). A request is matched to an operation by method and
+`python -m insights.pagerduty.spec_table` (a test keeps it in step). A request is matched to an operation by method and
 path template; its query must use only the operation's parameters, in the form the spec serialises them
 (form style: `ids=a&ids=b` for an exploded array, `sort_by=a,b` for one that is not), with the right types,
 enums and bounds, and every required parameter. Otherwise the answer is PagerDuty's HTTP 400 with error code

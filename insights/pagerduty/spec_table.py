@@ -6,8 +6,8 @@ needs, whether the operation has its own rate limit, and each query and path par
 array form, type, enum, format, bounds, unique items). Header parameters are left out: these operations declare only
 `Accept` and `Content-Type`, which OpenAPI says to ignore as parameters.
 
-    python tools/pagerduty_spec_table.py ../shared/pagerduty/openapiv3.json           # write the table
-    python tools/pagerduty_spec_table.py ../shared/pagerduty/openapiv3.json --check   # exit 1 if it differs
+    python -m insights.pagerduty.spec_table ../shared/pagerduty/openapiv3.json           # write the table
+    python -m insights.pagerduty.spec_table ../shared/pagerduty/openapiv3.json --check   # exit 1 if it differs
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-TABLE = Path(__file__).resolve().parent.parent / "insights" / "pagerduty" / "spec_table.json"
+TABLE = Path(__file__).resolve().parent / "spec_table.json"
 
 # The operations the simulator serves: every one the collector calls, and the v3 schedule detail.
 SERVED = [
@@ -82,7 +82,7 @@ def main() -> int:
     text = json.dumps(build(json.loads(args.spec.read_text())), indent=1, sort_keys=True) + "\n"
     if args.check:
         if TABLE.read_text() != text:
-            print(f"{TABLE} is out of date: run python tools/pagerduty_spec_table.py {args.spec}", file=sys.stderr)
+            print(f"{TABLE} is out of date: run python -m insights.pagerduty.spec_table {args.spec}", file=sys.stderr)
             return 1
         return 0
     TABLE.write_text(text)
