@@ -2,7 +2,6 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
 from insights.pagerduty import spec
 from insights.pagerduty.simulator_api import Api
