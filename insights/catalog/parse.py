@@ -8,6 +8,8 @@ entities; it never raises, whatever it is given.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from insights.catalog import placeholders, policies, severity as severities, validate
 from insights.catalog.model import ERROR, Entity, Finding, Unresolved, type_name
 from insights.catalog.plain import bounded
@@ -15,45 +17,60 @@ from insights.catalog.refs import DEFAULT_KINDS, entity_ref, parse_ref
 from insights.yamlio import Map, load_documents
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """One document of a file: the entity it defines (if any) and its findings."""
+
+    index: int
+    line: int
+    entity: Entity | None
+    findings: tuple[Finding, ...]
+
+
 def parse_file(text: str, *, source: str, repository: str, path: str,
                read_target: placeholders.ReadTarget | None = None,
                severity: dict[str, str] | None = None) -> tuple[list[Entity], list[Finding]]:
     """`read_target(target) -> text` reads `$text`/`$json`/`$yaml` targets (None: none is read, each is a
     warning); `severity` maps finding codes to the severity the configuration wants."""
-    entities: list[Entity] = []
-    findings: list[Finding] = []
+    documents, findings = parse_documents(text, source=source, repository=repository, path=path,
+                                          read_target=read_target, severity=severity)
+    return [d.entity for d in documents if d.entity], findings + [f for d in documents for f in d.findings]
 
-    def finding(code: str, message: str, line: int | None, ref: str | None = None, level: str = ERROR) -> None:
-        findings.append(Finding(code, level, message, source, path, line, ref))
+
+def parse_documents(text: str, *, source: str, repository: str, path: str,
+                    read_target: placeholders.ReadTarget | None = None,
+                    severity: dict[str, str] | None = None) -> tuple[list[Parsed], list[Finding]]:
+    """Each document of the file on its own, and the findings about the file as a whole."""
+    def finding(code: str, message: str, line: int | None, ref: str | None = None, level: str = ERROR) -> Finding:
+        return Finding(code, level, message, source, path, line, ref)
 
     if "\x00" in text:
-        finding("file-binary", "the file holds binary data, not YAML; remove it or fix the glob that matched it", None)
-        return entities, severities.apply(findings, severity)
+        return [], severities.apply([finding("file-binary", "the file holds binary data, not YAML; remove it or "
+                                             "fix the glob that matched it", None)], severity)
     documents = load_documents(text)
     if not documents:
-        finding("file-empty", "the file holds no YAML document; add an entity or delete the file", None,
-                level=severities.default("file-empty"))
+        return [], severities.apply([finding("file-empty", "the file holds no YAML document; add an entity or "
+                                             "delete the file", None, level=severities.default("file-empty"))],
+                                    severity)
+    parsed = []
     for document in documents:
-        for note in document.notes:
-            finding(note.code, note.message, note.line, level=severities.default(note.code))
+        found = [finding(n.code, n.message, n.line, level=severities.default(n.code)) for n in document.notes]
+        entity = None
         if document.problems:
-            for problem in document.problems:
-                finding(problem.code, f"{_yaml_message(problem.code)}{problem.message}; this document is not read",
-                        problem.line)
-            continue
-        if document.data is None:
-            continue
-        if not isinstance(document.data, dict):
-            finding("document-not-mapping", f"document {document.index + 1} is {type_name(document.data)}, not a "
-                    "mapping; an entity starts with `apiVersion:`, `kind:` and `metadata:`", document.line)
-            continue
-        problems = placeholders.substitute(document.data, read_target)
-        entity, more = to_entity(document.data, source=source, repository=repository, path=path, descriptor=True)
-        for code, message, line, level in problems + more:
-            finding(code, message, line or document.line, entity.ref if entity else None, level)
-        if entity:
-            entities.append(entity)
-    return entities, severities.apply(findings, severity)
+            found += [finding(p.code, f"{_yaml_message(p.code)}{p.message}; this document is not read", p.line)
+                      for p in document.problems]
+        elif document.data is not None and not isinstance(document.data, dict):
+            found.append(finding("document-not-mapping", f"document {document.index + 1} is "
+                                 f"{type_name(document.data)}, not a mapping; an entity starts with `apiVersion:`, "
+                                 "`kind:` and `metadata:`", document.line))
+        elif document.data is not None:
+            problems = placeholders.substitute(document.data, read_target)
+            entity, more = to_entity(document.data, source=source, repository=repository, path=path,
+                                     descriptor=True)
+            found += [finding(code, message, line or document.line, entity.ref if entity else None, level)
+                      for code, message, line, level in problems + more]
+        parsed.append(Parsed(document.index, document.line, entity, tuple(severities.apply(found, severity))))
+    return parsed, []
 
 
 def _yaml_message(code: str) -> str:
