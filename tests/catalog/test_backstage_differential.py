@@ -137,3 +137,32 @@ def test_policy_findings_differ_only_as_documented(real_rows, generated_rows):
     assert generated["kind-unknown"] >= 150 and generated["annotation-malformed"] >= 5
     assert generated["placeholder-annotation"] >= 5 and generated["annotation-empty"] >= 1
     print(f"\nintended differences, real documents: {dict(real)}; generated: {dict(generated)}")
+
+
+def test_catalog_lint_on_each_real_file_agrees_with_backstage(shared, real_texts, backstage_verdicts):
+    """`insights catalog lint FILE` fails exactly the files Backstage refuses, plus those whose only errors
+    are intended differences; a file whose only finding is PagerDuty's own integration-key annotation passes."""
+    import json
+
+    from click.testing import CliRunner
+
+    from insights.cli import cli
+
+    folder = shared / "catalogs" / "real"
+    verdicts = dict(zip(real_texts, backstage_verdicts(list(real_texts.values()))))
+    outcomes = collections.Counter()
+    for name, documents in verdicts.items():
+        result = CliRunner().invoke(cli, ["catalog", "lint", str(folder / name), "--format", "json"])
+        assert result.exit_code in (0, 1), (name, result.output)
+        errors = {f["code"] for f in json.loads(result.output)["findings"] if f["severity"] == "error"}
+        refused = any(d["verdict"] == "error" for d in documents)
+        assert (result.exit_code == 1) == bool(errors), name
+        if refused:
+            assert errors & BACKSTAGE_VERDICT, f"{name}: Backstage refuses it, lint passes it"
+        elif errors:
+            assert errors <= set(INTENDED_DIFFERENCES), f"{name}: {errors - set(INTENDED_DIFFERENCES)}"
+        outcomes["refused by both" if refused else "intended difference" if errors else "passed by both"] += 1
+    assert outcomes["refused by both"] >= 5 and outcomes["passed by both"] >= 20
+    key_only = CliRunner().invoke(cli, ["catalog", "lint", str(folder / "RoadieHQ__sample-service__pear-test-service.yaml")])
+    assert key_only.exit_code == 0 and "[integration-key-exposed]" in key_only.output
+    print(f"\ncatalog lint on {len(verdicts)} real files: {dict(outcomes)}")
