@@ -278,13 +278,17 @@ def _chunks(text: str) -> list[tuple[int, str]]:
     return [(start, "".join(lines[start:end])) for start, end in zip(cuts, cuts[1:]) if end > start]
 
 
-def _yaml_problem(error: yaml.YAMLError, offset: int) -> Problem:
+def _yaml_problem(error: yaml.YAMLError, offset: int, text: str) -> Problem:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     problem, context = getattr(error, "problem", None), getattr(error, "context", None)
     message = (f"{context} {problem}" if context else str(problem)) if problem else str(error).splitlines()[0]
-    if mark is None:
-        return Problem("yaml-invalid", message, offset + 1 if offset else None)
-    return Problem("yaml-invalid", message, mark.line + 1 + offset, mark.column + 1)
+    if mark is not None:
+        return Problem("yaml-invalid", message, mark.line + 1 + offset, mark.column + 1)
+    position = getattr(error, "position", None)  # a reader error: a character no YAML may hold
+    if isinstance(position, int):
+        before = text[:position]
+        return Problem("yaml-invalid", message, before.count("\n") + 1 + offset, position - before.rfind("\n"))
+    return Problem("yaml-invalid", message, offset + 1)
 
 
 def _read_chunk(offset: int, text: str, max_depth: int, max_expanded: int) -> list[Document]:
@@ -318,7 +322,7 @@ def _read_chunk(offset: int, text: str, max_depth: int, max_expanded: int) -> li
     except _Stop as stop:
         documents.append(Document(0, builder.root_line or started_line, None, (stop.problem,)))
     except yaml.YAMLError as error:
-        documents.append(Document(0, started_line, None, (_yaml_problem(error, offset),)))
+        documents.append(Document(0, started_line, None, (_yaml_problem(error, offset, text),)))
     finally:
         loader.dispose()
     return documents
