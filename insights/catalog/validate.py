@@ -108,57 +108,41 @@ def _metadata(metadata: dict, add) -> None:
         if key in metadata and not _is(metadata[key], shape):
             add("schema-violation", f"`metadata.{key}` must be {_WHAT[shape]}, not {type_name(metadata[key])}",
                 metadata, key)
-    _labels(metadata, add)
-    _annotations(metadata, add)
+    _keyed(metadata, "labels", "label-invalid", "label-invalid", formats.label_value,
+           "\"\" or a name-like string", add)
+    _keyed(metadata, "annotations", "annotation-key-invalid", "annotation-not-string",
+           lambda value: isinstance(value, str), "a string", add)
     _tags(metadata, add)
     _links(metadata, add)
 
 
-def _labels(metadata: dict, add) -> None:
-    if "labels" not in metadata:
-        return
-    labels = metadata["labels"]
-    if not isinstance(labels, dict):
-        if not isinstance(labels, Unresolved):
-            add("schema-violation", f"`metadata.labels` must be a mapping, not {type_name(labels)}", metadata, "labels")
-        return
-    for key, value in labels.items():
-        if not formats.label_key(key):
-            add("label-invalid", f"label key {show(key)} is not valid: `[prefix/]name`, the prefix a DNS name",
-                labels, key)
-        if not isinstance(value, Unresolved) and not formats.label_value(value):
-            add("label-invalid", f"label {show(key)} must be \"\" or a name-like string, not {show(value)}",
-                labels, key)
+def _collection(metadata: dict, key: str, kind: type, what: str, add):
+    """`metadata[key]` when it is of the right kind; None (after a problem when it is wrong) otherwise."""
+    value = metadata.get(key)
+    if key in metadata and not isinstance(value, (kind, Unresolved)):
+        add("schema-violation", f"`metadata.{key}` must be {what}, not {type_name(value)}", metadata, key)
+    return value if isinstance(value, kind) else None
 
 
-def _annotations(metadata: dict, add) -> None:
-    if "annotations" not in metadata:
+def _keyed(metadata: dict, field: str, key_code: str, value_code: str, value_ok, value_rule: str, add) -> None:
+    """Labels and annotations: `[prefix/]name` keys (the same rule for both) and their values."""
+    mapping = _collection(metadata, field, dict, "a mapping", add)
+    if mapping is None:
         return
-    annotations = metadata["annotations"]
-    if not isinstance(annotations, dict):
-        if not isinstance(annotations, Unresolved):
-            add("schema-violation", f"`metadata.annotations` must be a mapping, not {type_name(annotations)}",
-                metadata, "annotations")
-        return
-    for key, value in annotations.items():
+    what = field[:-1]
+    for key, value in mapping.items():
         if not formats.annotation_key(key):
-            add("annotation-key-invalid", f"annotation key {show(key)} is not valid: `[prefix/]name`, the prefix "
-                "a lower-case DNS name and the name 1-63 letters, digits, `-`, `_`, `.`", annotations, key)
-        if not isinstance(value, str):
-            raw = getattr(annotations, "raw", {}).get(key)
+            add(key_code, f"{what} key {show(key)} is not valid: `[prefix/]name`, the prefix a lower-case DNS name "
+                "and the name 1-63 letters, digits, `-`, `_`, `.`", mapping, key)
+        if not isinstance(value, Unresolved) and not value_ok(value):
+            raw = getattr(mapping, "raw", {}).get(key)
             hint = f"; quote it: {key}: \"{raw}\"" if raw and isinstance(value, (int, float, bool)) else ""
-            add("annotation-not-string", f"annotation {show(key)} must be a string, not {type_name(value)}{hint}",
-                annotations, key)
+            add(value_code, f"{what} {show(key)} must be {value_rule}, not {show(value)}{hint}", mapping, key)
 
 
 def _tags(metadata: dict, add) -> None:
-    if "tags" not in metadata:
-        return
-    tags = metadata["tags"]
-    if not isinstance(tags, list):
-        if not isinstance(tags, Unresolved):
-            add("schema-violation", f"`metadata.tags` must be a list of strings, not {type_name(tags)}",
-                metadata, "tags")
+    tags = _collection(metadata, "tags", list, "a list of strings", add)
+    if tags is None:
         return
     for tag in tags:
         if not isinstance(tag, Unresolved) and not formats.tag(tag):
@@ -167,12 +151,8 @@ def _tags(metadata: dict, add) -> None:
 
 
 def _links(metadata: dict, add) -> None:
-    if "links" not in metadata:
-        return
-    links = metadata["links"]
-    if not isinstance(links, list):
-        if not isinstance(links, Unresolved):
-            add("schema-violation", f"`metadata.links` must be a list, not {type_name(links)}", metadata, "links")
+    links = _collection(metadata, "links", list, "a list", add)
+    if links is None:
         return
     for number, link in enumerate(links, 1):
         if isinstance(link, Unresolved):
