@@ -147,17 +147,17 @@ def file_reader(descriptor: Path, root: Path, *, max_bytes: int,
     read only through `fetch(url) -> text` (which owns the host allow-list, redirects and size caps); it
     should raise an InsightsError or OSError when it cannot.
     """
-    root = root.resolve()
     folder = descriptor.parent
 
     def read(target: str) -> str:
         if URL.match(target):
             return _fetch(target, fetch)
         try:
-            resolved = ((root / target.lstrip("/")) if target.startswith("/") else (folder / target)).resolve()
+            base = root.resolve()
+            resolved = ((base / target.lstrip("/")) if target.startswith("/") else (folder / target)).resolve()
         except (OSError, RuntimeError, ValueError) as error:
             raise PlaceholderError(f"not a usable path ({type(error).__name__})") from error
-        if not resolved.is_relative_to(root):
+        if not resolved.is_relative_to(base):
             raise PlaceholderError("it lies outside the source folder")
         try:
             if not resolved.is_file():
