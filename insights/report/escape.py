@@ -2,8 +2,9 @@
 untrusted: every string from them passes through here before a reader's browser, Markdown renderer,
 spreadsheet or CI system sees it.
 
-- `clean`: any format. Characters XML 1.0 forbids (NUL, ESC, other C0 controls) are removed, lone
-  surrogates become U+FFFD, so every file can be written as UTF-8 and parsed.
+- `clean`: any format. Characters XML 1.0 forbids (NUL, ESC, other C0 controls) and bidirectional
+  overrides (which make text display reversed) are removed, lone surrogates become U+FFFD, so every file
+  can be written as UTF-8 and parsed, and shows what it holds.
 - `safe_url`: the one rule for links. Only absolute http(s) URLs become links; anything else is text.
 - `md_text`, `md_code`, `md_fence`, `md_link`: Markdown (CommonMark and GitHub's flavour, raw HTML on).
 - `csv_cell`: spreadsheet formulas neutralised (OWASP CSV injection guidance).
@@ -15,16 +16,19 @@ import math
 import re
 from urllib.parse import quote, urlsplit
 
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Runs of whitespace, line breaks of every kind included: a Markdown value never starts a new block.
 _SPACE = re.compile(r"\s+")
 # Characters that open inline Markdown: code, emphasis, links and images, raw HTML and autolinks, entity
 # references, strikethrough, tables, headings, math. CommonMark lets any ASCII punctuation be escaped.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>!&~|#$])")
+# At the start of a line these open a list, a setext underline or a numbered item.
+_MD_BLOCK_START = re.compile(r"^(?:([-+=])|(\d{1,9})([.)]))")
 _BACKTICKS = re.compile(r"`+")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_URL = 2048
+CSV_CELL = 32_000  # spreadsheets cut a cell at 32,767 characters
 _URL_KEEP = "/:?#[]@!$&'*+,;=%-._~"
 ELLIPSIS = "…"
 
@@ -62,11 +66,12 @@ def _absent(value) -> bool:
 
 
 def md_text(value, limit: int = 300) -> str:
-    """Inline Markdown text that renders as exactly the characters given: one line, at most `limit`
-    characters before escaping, no markup of any kind."""
+    """Inline Markdown text that renders as exactly the characters given, wherever it stands: one line, at
+    most `limit` characters before escaping, no markup of any kind."""
     if _absent(value):
         return "–"
-    return _MD_SPECIAL.sub(r"\\\1", bounded(_SPACE.sub(" ", clean(value)).strip(), limit))
+    text = _MD_SPECIAL.sub(r"\\\1", bounded(_SPACE.sub(" ", clean(value)).strip(), limit))
+    return _MD_BLOCK_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text)
 
 
 def md_code(value, limit: int = 300) -> str:
@@ -99,8 +104,8 @@ def md_link(text_markdown: str, url) -> str:
 
 def csv_cell(value) -> str:
     """A cell a spreadsheet shows as text: one starting with = + - @ tab or CR gets a leading single quote
-    (the writer quotes every cell as well)."""
+    (the writer quotes every cell as well), and none longer than a spreadsheet cell holds."""
     if _absent(value):
         return ""
-    text = clean(value)
+    text = bounded(clean(value), CSV_CELL)
     return "'" + text if text.startswith(FORMULA_START) else text
