@@ -26,6 +26,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>!&~|#$])")
 # At the start of a line these open a list, a setext underline or a numbered item.
 _MD_BLOCK_START = re.compile(r"^(?:([-+=])|(\d{1,9})([.)]))")
 _BACKTICKS = re.compile(r"`+")
+_HTTP = re.compile(r"https?://", re.IGNORECASE)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_URL = 2048
 CSV_CELL = 32_000  # spreadsheets cut a cell at 32,767 characters
@@ -52,13 +53,10 @@ def safe_url(value) -> str | None:
     if value != clean(value) or _SPACE.search(value):
         return None
     try:
-        parts = urlsplit(value)
-        host = parts.hostname
-    except ValueError:
+        host = urlsplit(value).hostname
+    except ValueError:  # a malformed host or port
         return None
-    if parts.scheme.lower() not in ("http", "https") or not host or not value.lower().startswith(parts.scheme.lower() + "://"):
-        return None
-    return value
+    return value if _HTTP.match(value) and host else None
 
 
 def _absent(value) -> bool:

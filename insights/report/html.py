@@ -58,11 +58,12 @@ def render(view: RunView) -> str:
 
 
 def _chart_data(view: RunView, cards: list[dict]) -> dict:
-    """What the page's charts draw, as JSON (Jinja's tojson escapes it for a <script> block)."""
+    """What the page's charts draw, as JSON (Jinja's tojson escapes it for a <script> block; JSON would
+    carry control characters as escapes, past the template's own cleaning, so names are cleaned here)."""
     trend = view.trend
     return {
         "trend": {"labels": [f"run {r}" for r in trend["run_id"]], "mean_score": list(trend["mean_score"]),
                   "pass_rate": list(trend["pass_rate"])},
-        "levels": [{"name": c["name"], "labels": [n for n, _, _ in c["distribution"]],
+        "levels": [{"name": clean(c["name"]), "labels": [clean(n) for n, _, _ in c["distribution"]],
                     "counts": [count for _, count, _ in c["distribution"]]} for c in cards],
     }
