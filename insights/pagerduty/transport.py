@@ -43,6 +43,7 @@ class Watchdog:
     def __init__(self):
         self.local = threading.local()  # the calling thread's time limit, read by the connections it uses
         self.armed: dict[int, tuple[float, HTTPConnection]] = {}  # thread id -> (monotonic end, connection)
+        self.sockets: dict[int, socket.socket] = {}  # thread id -> the socket its answer is read from
         self.heap: list[tuple[float, int]] = []
         self.fired: set[int] = set()
         self.condition = threading.Condition()
@@ -58,6 +59,12 @@ class Watchdog:
             heapq.heappush(self.heap, (ends, key))
             self.condition.notify()
 
+    def hold(self, sock: socket.socket | None) -> None:
+        """Keep the socket an answer is read from: http.client lets go of it on `Connection: close`."""
+        with self.condition:
+            if sock is not None and threading.get_ident() in self.armed:
+                self.sockets[threading.get_ident()] = sock
+
     def begin(self, ends: float) -> None:
         self.local.ends = ends
         with self.condition:
@@ -72,6 +79,7 @@ class Watchdog:
         key = threading.get_ident()
         with self.condition:
             self.armed.pop(key, None)
+            self.sockets.pop(key, None)
             fired = key in self.fired
             self.fired.discard(key)
         return fired
@@ -86,12 +94,11 @@ class Watchdog:
                     if armed and armed[0] == ends:
                         self.armed.pop(key)
                         self.fired.add(key)
-                        _shut(armed[1])
+                        _shut(self.sockets.pop(key, None) or getattr(armed[1], "sock", None))
                 self.condition.wait(self.heap[0][0] - now if self.heap else None)
 
 
-def _shut(connection: HTTPConnection) -> None:
-    sock = getattr(connection, "sock", None)
+def _shut(sock: socket.socket | None) -> None:
     if sock is not None:
         try:
             sock.shutdown(socket.SHUT_RDWR)
@@ -106,6 +113,10 @@ class _Timed:
     def request(self, *args, **kwargs):
         WATCHDOG.arm(self)
         return super().request(*args, **kwargs)
+
+    def getresponse(self, *args, **kwargs):
+        WATCHDOG.hold(self.sock)
+        return super().getresponse(*args, **kwargs)
 
 
 class _TimedHTTPConnection(_Timed, HTTPConnection):
@@ -160,7 +171,7 @@ class Transport:
             for chunk in response.iter_content(CHUNK):
                 body += chunk
                 if len(body) > self.max_body_bytes:
-                    raise TransportFailure(f"an answer larger than {self.max_body_bytes:,} bytes", retry=False)
+                    raise TransportFailure(f"more than {self.max_body_bytes:,} bytes", retry=False)
             answer = Answer(response.status_code, {k.lower(): v for k, v in response.headers.items()}, bytes(body))
         except requests.RequestException as error:
             if WATCHDOG.end():
