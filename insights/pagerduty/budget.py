@@ -60,22 +60,24 @@ class RateBudget:
             limit, left = _count(headers.get("ratelimit-limit")), _count(headers.get("ratelimit-remaining"))
             reset = _seconds(headers.get("ratelimit-reset"))
             self.limit = limit or self.limit
+            said = f"ratelimit-reset: {headers.get('ratelimit-reset', '(none)')}"
             if status == 429:
-                left = 0
+                left, self.why = 0, f"HTTP 429 with {said}"
                 if reset is None:  # nothing usable to go by: back off, doubling
                     reset = min(self.fallback_s * 2 ** self.blind, BLIND_WAIT_CAP_S)
                     self.blind += 1
                 reset = max(reset, self.fallback_s)  # never ask again at once
-                self.why = f"HTTP 429 with ratelimit-reset: {headers.get('ratelimit-reset', '(none)')}"
-            elif status is not None and status < 300:
+            elif left is not None:
+                self.why = f"ratelimit-remaining: {left} with {said}"
+            if status is not None and status < 300:
                 self.blind = 0
-            if reset is not None:
+            if reset is not None and (status == 429 or self.reset_at is None):
+                # The window's end as first reported: later answers round differently and would only push it
+                # back. A 429 is obeyed in full.
                 self.reset_at = max(self.reset_at or now, now + reset)
             if left is not None:
-                estimate = left - sum(self.in_flight.values())  # not yet counted, perhaps
+                estimate = left - sum(self.in_flight.values())  # sent, and perhaps not counted yet
                 self.remaining = estimate if self.remaining is None else min(self.remaining, estimate)
-                if left and status != 429:
-                    self.why = f"ratelimit-remaining: {left}"
 
     def _delay(self, now: float) -> tuple[float, str]:
         self.tokens = min(self.capacity, self.tokens + (now - self.refilled) * self.capacity / 60)
@@ -91,7 +93,7 @@ class RateBudget:
         if self.remaining is not None and self.remaining < 1:
             if self.reset_at is None:  # the window's end is unknown: look again shortly
                 self.reset_at = now + self.fallback_s
-            waits.append((self.reset_at - now, self.why or "ratelimit-remaining: 0"))
+            waits.append((self.reset_at - now, self.why))
         elif self.remaining is not None and self.limit and self.remaining < LOW_SHARE * self.limit and self.reset_at:
             waits.append((self.last_sent + (self.reset_at - now) / self.remaining - now, self.why))
         return max(waits)
