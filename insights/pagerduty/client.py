@@ -80,6 +80,7 @@ class PagerDutyClient:
         self.transport = Transport({"Accept": ACCEPT, "User-Agent": "insights (Tech Insights scorecards)"},
                                    s.connect_timeout_s, s.max_body_bytes, pool_size=max(s.concurrency, 1))
         self.counts: Counter[str] = Counter()
+        self.throttled = 0  # answers that were 429
         self.on_request = lambda: None  # progress: called once per request sent
         self._lock = threading.Lock()
 
@@ -107,6 +108,7 @@ class PagerDutyClient:
             else:
                 self.budget.observe(ticket, answer.status, answer.headers)
                 if answer.status == 429:
+                    self.throttled += 1
                     self.guard.succeeded()  # busy, not gone: the budget waits for the window
                     seen = f"HTTP 429 (ratelimit-reset: {answer.headers.get('ratelimit-reset', 'none')})"
                     continue
