@@ -19,7 +19,6 @@ from insights.pagerduty.transport import Transport, TransportFailure
 TOKEN_ENV, CLIENT_ID_ENV, CLIENT_SECRET_ENV = "PAGERDUTY_TOKEN", "PD_CLIENT_ID", "PD_CLIENT_SECRET"
 TOKEN_URL = "https://identity.pagerduty.com/oauth/token"
 REGIONS = ("us", "eu")
-TOKEN_TIME_LIMIT_S = 30.0
 
 # Each endpoint the collector calls, as it counts requests, and the scope an OAuth app needs for it.
 ENDPOINT_SCOPES = {
@@ -66,6 +65,7 @@ class OAuthCredential:
     names: str = f"{CLIENT_ID_ENV}/{CLIENT_SECRET_ENV}"
     scopes: tuple[str, ...] = scopes_for(True, True, True)
     granted: frozenset[str] | None = None  # the scopes PagerDuty issued with the token, once known
+    time_limit_s: float = 30.0  # the token request, from connecting to the last byte
     _token: str | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -105,8 +105,8 @@ class OAuthCredential:
         form = {"grant_type": "client_credentials", "client_id": self.client_id,
                 "client_secret": self.client_secret, "scope": self.scope}
         try:
-            answer = Transport({"Accept": "application/json"}, TOKEN_TIME_LIMIT_S, 1_000_000).send(
-                "POST", url, TOKEN_TIME_LIMIT_S, data=form)
+            answer = Transport({"Accept": "application/json"}, self.time_limit_s, 1_000_000).send(
+                "POST", url, self.time_limit_s, data=form)
         except TransportFailure as error:
             raise PagerDutyError(f"PagerDuty OAuth token endpoint {url}: {error.problem}", endpoint=endpoint) from error
         if answer.status in (400, 401, 403):
