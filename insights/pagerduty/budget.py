@@ -1,8 +1,8 @@
 """PagerDuty's per-key request budget, used rather than guessed.
 
 Requests go out at once while the budget allows: the API's `ratelimit-remaining`, less every request still in
-flight (the server may not have counted them yet), and a configured ceiling per minute (a token bucket that
-starts full). When few remain, the rest are spread over the time left in the window (`ratelimit-reset`); at
+flight (the server may not have counted them yet), and a configured ceiling: never more than that many
+requests in any 60 seconds, whatever window the server counts in. When few remain, the rest are spread over the time left in the window (`ratelimit-reset`); at
 none, every worker waits for the window to end. A 429 pauses every worker until `ratelimit-reset`. The
 waits themselves are the Guard's, so none outlasts the longest wait or the deadline.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from typing import Callable
 
 LOW_SHARE = 0.1  # below this share of the limit left, requests are spread over the rest of the window
@@ -22,7 +22,7 @@ BLIND_WAIT_CAP_S = 60.0  # a 429 without a usable ratelimit-reset: backoff doubl
 class RateBudget:
     def __init__(self, per_minute: int, fallback_s: float = 1.0):
         self.capacity = max(per_minute, 1)
-        self.tokens, self.refilled = float(self.capacity), time.monotonic()
+        self.sent: deque[float] = deque()  # when the requests of the last 60 seconds were sent
         self.fallback_s, self.blind = fallback_s, 0
         self.limit: int | None = None  # ratelimit-limit, once seen
         self.remaining: int | None = None  # what may still be sent in this window, counted conservatively
@@ -40,7 +40,7 @@ class RateBudget:
                 now = time.monotonic()
                 seconds, why = self._delay(now)
                 if seconds <= 0:
-                    self.tokens -= 1
+                    self.sent.append(now)
                     if self.remaining is not None:
                         self.remaining -= 1
                     self.in_flight[self.epoch] += 1
@@ -80,16 +80,16 @@ class RateBudget:
                 self.remaining = estimate if self.remaining is None else min(self.remaining, estimate)
 
     def _delay(self, now: float) -> tuple[float, str]:
-        self.tokens = min(self.capacity, self.tokens + (now - self.refilled) * self.capacity / 60)
-        self.refilled = now
+        while self.sent and self.sent[0] <= now - 60:
+            self.sent.popleft()
         if self.reset_at is not None and now >= self.reset_at:
             # A new window: the whole budget, less what may still land in it.
             self.epoch += 1
             self.remaining = None if self.limit is None else self.limit - sum(self.in_flight.values())
             self.reset_at = None
         waits = [(0.0, "")]
-        if self.tokens < 1:
-            waits.append(((1 - self.tokens) * 60 / self.capacity, f"{self.capacity} requests per minute"))
+        if len(self.sent) >= self.capacity:
+            waits.append((self.sent[0] + 60 - now, f"{self.capacity} requests per minute"))
         if self.remaining is not None and self.remaining < 1:
             if self.reset_at is None:  # the window's end is unknown: look again shortly
                 self.reset_at = now + self.fallback_s
