@@ -100,6 +100,9 @@ class PagerDutyClient:
             try:
                 answer = self.transport.send("GET", self.base_url + path, self._time_limit(endpoint), params=params,
                                              headers={"Authorization": authorization})
+            except PagerDutyError:  # the deadline passed while waiting for the budget
+                self.budget.observe(ticket, None, {})
+                raise
             except TransportFailure as error:
                 self.budget.observe(ticket, None, {})
                 if not error.retry:

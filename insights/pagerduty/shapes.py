@@ -1,8 +1,10 @@
-"""What the collector and the fact families rely on in each answer, as one table per endpoint.
+"""What the collector and the fact families rely on in each answer, as one table per endpoint, and in a
+snapshot file.
 
 A shape is a dict (an object: keys ending in `?` may be absent, other keys are ignored), a one-item list (a
-list of that shape), `Maybe(shape)` (that shape or null) or a leaf below. An answer that does not fit is the
-source's fault: `problem()` says where and what, and the client raises it as a PagerDutyError.
+list of that shape), `Maybe(shape)` (that shape or null), `Each(shape)` (an object whose every value has that
+shape) or a leaf below. An answer that does not fit is the source's fault: `problem()` says where and what,
+and the client raises it as a PagerDutyError.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from insights.pagerduty.state import parse_time
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -25,15 +27,22 @@ class Maybe:
     shape: object
 
 
+@dataclass(frozen=True)
+class Each:
+    shape: object
+
+
 def _time(value) -> bool:
     try:
-        return parse_time(value) is not None
-    except (TypeError, ValueError):
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return True
+    except (AttributeError, ValueError):
         return False
 
 
+STRING = Leaf("a string", lambda v: isinstance(v, str))
 ID = Leaf("a non-empty string id", lambda v: isinstance(v, str) and bool(v.strip()))
-TEXT = Maybe(Leaf("a string", lambda v: isinstance(v, str)))
+TEXT = Maybe(STRING)
 TIME = Maybe(Leaf("an ISO 8601 time", _time))
 INT = Leaf("an integer", lambda v: isinstance(v, int) and not isinstance(v, bool))
 NUMBER = Leaf("a number", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v))
@@ -48,8 +57,9 @@ SERVICE = {**REF, "name?": TEXT, "status?": TEXT, "description?": TEXT, "escalat
 ONCALL = {"escalation_policy": REF, "escalation_level?": INT, "user?": Maybe(REF), "schedule?": Maybe(REF),
           "start?": TIME, "end?": TIME}
 INCIDENT = {"id": ID, "service": REF, "status?": TEXT, "urgency?": TEXT, "created_at?": TIME}
-TAG = {"id": ID, "label": Leaf("a string", lambda v: isinstance(v, str))}
+TAG = {"id": ID, "label": STRING}
 PAGE = {"more?": BOOL, "total?": Maybe(INT)}
+SCORE = {"passing?": NUMBER, "total?": NUMBER}
 
 SHAPES = {
     "GET /services": {**PAGE, "services": [SERVICE]},
@@ -65,33 +75,45 @@ SHAPES = {
     "GET /teams/{id}/tags": {**PAGE, "tags": [TAG]},
     "GET /schedules/{id}": {"schedule": {"id": ID, "final_schedule?": Maybe(
         {"rendered_coverage_percentage?": Maybe(NUMBER)})}},
-    "GET /standards/scores/{resource_type}": {"resources": [{"resource_id": ID, "score?": Maybe(
-        {"passing?": NUMBER, "total?": NUMBER})}]},
+    "GET /standards/scores/{resource_type}": {"resources": [{"resource_id": ID, "score?": Maybe(SCORE)}]},
 }
+SNAPSHOT = {"services?": [SERVICE], "escalation_policies?": [POLICY], "oncalls?": [ONCALL],
+            "incidents?": [INCIDENT], "teams?": [TEAM], "tags?": Each([STRING]), "schedule_coverage?": Each(NUMBER),
+            "standards?": Each(SCORE), "not_visible?": [STRING], "unavailable?": Each(STRING), "api_url?": TEXT,
+            "collected_at?": TIME, "requests?": Each(INT)}
 
 
-def problem(value, shape, path: str = "the answer") -> str | None:
-    """Where `value` does not fit `shape`, in words; None when it fits."""
+def problem(value, shape, path: str = "") -> str | None:
+    """Where `value` does not fit `shape`, in words; None when it fits. `path` names `value`; empty: the root."""
+    where = path or "the answer"
     if isinstance(shape, Maybe):
         return None if value is None else problem(value, shape.shape, path)
     if isinstance(shape, Leaf):
-        return None if shape.fits(value) else f"{path} is {_kind(value)}, expected {shape.name}"
+        return None if shape.fits(value) else f"{where} is {_kind(value)}, expected {shape.name}"
+    if isinstance(shape, Each):
+        if not isinstance(value, dict):
+            return f"{where} is {_kind(value)}, expected an object"
+        return next((p for key, item in value.items() if (p := problem(item, shape.shape, _join(path, key)))), None)
     if isinstance(shape, list):
         if not isinstance(value, list):
-            return f"{path} is {_kind(value)}, expected a list"
-        return next((p for i, item in enumerate(value) if (p := problem(item, shape[0], f"{path}[{i}]"))), None)
+            return f"{where} is {_kind(value)}, expected a list"
+        return next((p for i, item in enumerate(value) if (p := problem(item, shape[0], f"{where}[{i}]"))), None)
     if not isinstance(value, dict):
-        return f"{path} is {_kind(value)}, expected an object"
+        return f"{where} is {_kind(value)}, expected an object"
     for key, inner in shape.items():
         name = key.rstrip("?")
         if name not in value:
             if key.endswith("?"):
                 continue
-            return f"{path} has no `{name}`"
-        found = problem(value[name], inner, name if path == "the answer" else f"{path}.{name}")
+            return f"{where} has no `{name}`"
+        found = problem(value[name], inner, _join(path, name))
         if found:
             return found
     return None
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
 
 
 def _kind(value) -> str:

@@ -40,6 +40,25 @@ def test_snapshot_round_trip(tmp_path, demo_state):
     assert load_snapshot(tmp_path / "snap.json") == demo_state
 
 
+@pytest.mark.parametrize("change, message", [
+    ({"services": None}, "services is null, expected a list"),
+    ({"oncalls": [{"escalation_policy": "PEPPAY1"}]}, "oncalls[0].escalation_policy is the string 'PEPPAY1', "
+                                                     "expected an object"),
+    ({"tags": {"teams/PT1": "team:x"}}, "tags.teams/PT1 is the string 'team:x', expected a list"),
+    ({"collected_at": "last night"}, "collected_at is the string 'last night', expected an ISO 8601 time"),
+])
+def test_a_broken_snapshot_is_a_clear_error(tmp_path, demo_state, change, message):
+    import json
+
+    from insights.errors import ConfigError
+
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps({**demo_state.to_json(), **change}))
+    with pytest.raises(ConfigError) as error:
+        load_snapshot(path)
+    assert str(error.value) == f"{path}: not a usable PagerDuty snapshot: {message}"
+
+
 def big_account(demo_state, services=10_050, teams=3, incidents_per_service=0, teamless=0):
     team_refs = [{"id": f"PT{t:05d}", "type": "team_reference", "summary": f"t{t}"} for t in range(teams)]
     policy = {"id": "PEBIG01", "type": "escalation_policy_reference", "summary": "big"}
