@@ -196,8 +196,9 @@ class PagerDutyClient:
                                  "refused; check the key and its read access", status=status, endpoint=endpoint)
         if status == 403:
             scope = ENDPOINT_SCOPES.get(endpoint, "its read scope")
+            needs = f"an OAuth app needs {scope}" if scope else "it takes no scoped OAuth token"
             raise PagerDutyError(f"PagerDuty {endpoint}: HTTP 403, the credential in {self.credential.names} may "
-                                 f"not read this (an OAuth app needs {scope}; a user token or team-scoped app sees "
+                                 f"not read this ({needs}; a user token or team-scoped app sees "
                                  "only part of the account): use an account-level read-only key",
                                  status=status, endpoint=endpoint)
         if 300 <= status < 500:

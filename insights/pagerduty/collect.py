@@ -128,7 +128,7 @@ def _collect(client: PagerDutyClient, options: CollectOptions, pool: ThreadPoolE
         wanted = {"escalation_policies": wanted_policies, "teams": {t["id"] for s in relevant for t in s.get("teams", [])}}
         tags = _optional(client, unavailable, "tags", "tags.read", lambda: collect_tags(client, pool, wanted))
     if options.schedule_coverage:
-        coverage = _optional(client, unavailable, "schedule_coverage", "schedules.read",
+        coverage = _optional(client, unavailable, "schedules", "schedules.read",
                              lambda: _coverage(client, pool, policies, wanted_policies))
     if options.standards:
         standards = _optional(client, unavailable, "standards", "standards.read",
@@ -190,13 +190,14 @@ def _optional(client, unavailable: dict[str, str], name: str, scope: str, read):
 
 
 def _coverage(client, pool, policies: list[dict], wanted: set[str]) -> dict[str, float]:
-    """Coverage of each level-1 schedule over the next 7 days: one request per schedule (no bulk form)."""
-    schedules = sorted({t["id"] for p in policies if p["id"] in wanted for rule in p.get("escalation_rules", [])[:1]
-                        for t in rule.get("targets", []) if (t.get("type") or "").startswith("schedule")})
+    """Coverage of each level-1 schedule over the next 7 days: one request per schedule (no bulk form).
+    Shift-based (v3) schedules live under /v3/schedules and render their coverage only when asked to."""
+    schedules = sorted({(t["id"], t.get("type") == "schedule_v3_reference") for p in policies if p["id"] in wanted
+                        for rule in p.get("escalation_rules", [])[:1] for t in rule.get("targets", [])
+                        if (t.get("type") or "").startswith("schedule")})
     now = datetime.now(timezone.utc).replace(microsecond=0)
     window = {"since": now.isoformat(), "until": (now + timedelta(days=7)).isoformat()}
-    futures = {s: pool.submit(client.get, f"/schedules/{segment(s)}", window, endpoint="GET /schedules/{id}",
-                              missing_ok=True) for s in schedules}
+    futures = {s: pool.submit(_schedule, client, s, v3, window) for s, v3 in schedules}
     result = {}
     try:
         for schedule_id, future in futures.items():
@@ -207,6 +208,19 @@ def _coverage(client, pool, policies: list[dict], wanted: set[str]) -> dict[str,
         for future in futures.values():
             future.cancel()  # after a 403, the rest would be refused too
     return result
+
+
+def _schedule(client, schedule_id: str, v3: bool, window: dict) -> dict | None:
+    if not v3:
+        return client.get(f"/schedules/{segment(schedule_id)}", window, endpoint="GET /schedules/{id}",
+                          missing_ok=True)
+    try:
+        return client.get(f"/v3/schedules/{segment(schedule_id)}", {**window, "include[]": ["final_schedule"]},
+                          endpoint="GET /v3/schedules/{id}", missing_ok=True)
+    except PagerDutyError as error:
+        if error.status == 403:  # the v3 API refuses scoped OAuth tokens: this schedule's coverage stays unknown
+            return None
+        raise
 
 
 def _standards(client, pool, service_ids: list[str]) -> dict[str, dict]:

@@ -54,6 +54,7 @@ POLICY = {**REF, "name?": TEXT, "num_loops?": Maybe(INT), "teams?": [TEAM],
           "escalation_rules?": [{"targets?": [REF]}]}
 SERVICE = {**REF, "name?": TEXT, "status?": TEXT, "description?": TEXT, "escalation_policy?": Maybe(POLICY),
            "teams?": [TEAM], "integrations?": [{**REF, "integration_key?": TEXT}]}
+SCHEDULE = {"schedule": {"id": ID, "final_schedule?": Maybe({"rendered_coverage_percentage?": Maybe(NUMBER)})}}
 ONCALL = {"escalation_policy": REF, "escalation_level?": INT, "user?": Maybe(REF), "schedule?": Maybe(REF),
           "start?": TIME, "end?": TIME}
 INCIDENT = {"id": ID, "service": REF, "status?": TEXT, "urgency?": TEXT, "created_at?": TIME}
@@ -73,8 +74,8 @@ SHAPES = {
     "GET /tags/{id}/teams": {**PAGE, "teams": [REF]},
     "GET /escalation_policies/{id}/tags": {**PAGE, "tags": [TAG]},
     "GET /teams/{id}/tags": {**PAGE, "tags": [TAG]},
-    "GET /schedules/{id}": {"schedule": {"id": ID, "final_schedule?": Maybe(
-        {"rendered_coverage_percentage?": Maybe(NUMBER)})}},
+    "GET /schedules/{id}": SCHEDULE,
+    "GET /v3/schedules/{id}": SCHEDULE,
     "GET /standards/scores/{resource_type}": {"resources": [{"resource_id": ID, "score?": Maybe(SCORE)}]},
 }
 SNAPSHOT = {"services?": [SERVICE], "escalation_policies?": [POLICY], "oncalls?": [ONCALL],

@@ -90,7 +90,7 @@ def test_a_scope_the_app_was_not_granted_makes_its_collection_unavailable_withou
     credential = OAuthCredential("app-id", "app-secret", subdomain="acme", token_url=proxy.url + "/oauth/token")
     client = PagerDutyClient(credential, ClientSettings(base_url=sim.url))
     state = collect(client, CollectOptions(schedule_coverage=True))
-    assert state.unavailable == {"schedule_coverage": "the OAuth app was not granted schedules.read"}
+    assert state.unavailable == {"schedules": "the OAuth app was not granted schedules.read"}
     assert "GET /schedules/{id}" not in client.counts and state.services
 
 
