@@ -20,9 +20,9 @@ def test_config_problems_are_all_reported_with_lines():
         load_config(FIXTURES / "bad-scorecards.yaml")
     path = FIXTURES / "bad-scorecards.yaml"
     assert error.value.problems == [
-        f"{path}:3: unknown key `scorecard` (did you mean 'scorecards'?)",
-        f"{path}:2: checks path {FIXTURES / 'bad-checks-dir'} does not exist",
-        f"{path}:6: gate names unknown check 'nope'",
+        f"{path}:2:1: checks path {FIXTURES / 'bad-checks-dir'} does not exist",
+        f"{path}:3:1: unknown key `scorecard` (did you mean 'scorecards'?)",
+        f"{path}:6:3: gate names unknown check 'nope'",
     ]
 
 
@@ -35,4 +35,4 @@ def test_scorecard_naming_an_unknown_check(tmp_path):
     with pytest.raises(ConfigError) as error:
         load_config(tmp_path / "scorecards.yaml")
     assert error.value.problems == [
-        f"{tmp_path / 'scorecards.yaml'}:6: scorecard s names unknown check 'has-ownr' (did you mean 'has-owner'?)"]
+        f"{tmp_path / 'scorecards.yaml'}:6:9: scorecard s names unknown check 'has-ownr' (did you mean 'has-owner'?)"]
