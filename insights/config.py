@@ -161,7 +161,7 @@ class ConfigReader(Reader):
                              f"{shown(level)}", "levels")
                 continue
             self.known_keys(level, ("name", "checks"), "levels.")
-            name = self.value(level, "name", text(what="a name"), None, owner=f"{label}: level ")
+            name = self.value(level, "name", text(what="a name"), owner=f"{label}: level ")
             checks = self.value(level, "checks", list_of(CHECK_ID, "a list of check ids"), None,
                                 owner=f"{label}: level ")
             for check in checks or ():
@@ -174,7 +174,8 @@ class ConfigReader(Reader):
 
     def check_paths(self, data) -> list[Path]:
         """`builtin` (the default) names the checks shipped with insights; other entries are paths."""
-        names = self.value(data, "checks", list_of(text(what="`builtin` or a path")), ("builtin",))
+        names = self.value(data, "checks", list_of(text(what="`builtin` or a path"), "a list of `builtin` and paths "
+                                                   "to check files or folders"), ("builtin",))
         paths = [builtin_checks() if name == "builtin" else (Path(self.path).parent / name).resolve()
                  for name in names]
         for path in paths:
@@ -198,7 +199,7 @@ def load_config(path: Path) -> Config:
     data = load_one(text_, path=str(path))
     data = {} if data is None else data
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}:1: the configuration must be a mapping of sections, not {shown(data)}")
+        raise ConfigError(f"{path}:1:1: the configuration must be a mapping of sections, not {shown(data)}")
     reader = ConfigReader(str(path))
     reader.known_keys(data, TOP_KEYS)
     version = reader.value(data, "version", Kind("1", _version), 1)

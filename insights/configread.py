@@ -40,7 +40,10 @@ def shown(value) -> str:
         return "a list"
     if isinstance(value, float) and not math.isfinite(value):
         return ".nan" if math.isnan(value) else ("-" if value < 0 else "") + ".inf"
-    text = repr(value) if isinstance(value, str) else str(value)
+    if isinstance(value, str):  # YAML's single-quoted form, unless it needs escapes only repr can show
+        text = "'" + value.replace("'", "''") + "'" if value.isprintable() else repr(value)
+    else:
+        text = str(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -106,24 +106,28 @@ WORDS = {"boolean": "true or false", "integer": "a number", "number": "a number"
          "mapping": "a mapping", "null": "null"}
 
 
+def with_article(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word
+
+
 def _word(type_: str) -> str:
-    return WORDS.get(type_, f"a {type_}")
+    return WORDS.get(type_, with_article(type_))
 
 
 def _check_equal(fact_type, value_type_):
     alike = fact_type == value_type_ or (fact_type in NUMERIC and value_type_ in NUMERIC)
-    return None if alike else f"compares a {fact_type} fact with {_word(fact_type)}, not with {_word(value_type_)}"
+    return None if alike else f"compares {with_article(fact_type)} fact with {_word(fact_type)}, not with {_word(value_type_)}"
 
 
 def _check_order(fact_type, value_type_):
     if fact_type not in NUMERIC:
-        return f"compares numbers, but the fact is a {fact_type}"
+        return f"compares numbers, but the fact is {with_article(fact_type)}"
     return None if value_type_ in NUMERIC else f"compares numbers, not {_word(value_type_)}"
 
 
 def _check_in(fact_type, value_type_):
     if fact_type not in SCALAR:
-        return f"takes a fact with one value, not a {fact_type} fact"
+        return f"takes a fact with one value, not {with_article(fact_type)} fact"
     return None if value_type_ == "list" else f"takes a list of values, not {_word(value_type_)}"
 
 
@@ -132,7 +136,7 @@ def _check_contains(fact_type, value_type_):
         return None if value_type_ in SCALAR else f"looks for one value in the list, not {_word(value_type_)}"
     if fact_type == "string":
         return None if value_type_ == "string" else f"looks for a text in the text, not {_word(value_type_)}"
-    return f"needs a list or string fact, not a {fact_type} fact"
+    return f"needs a list or string fact, not {with_article(fact_type)} fact"
 
 
 def _check_exists(fact_type, value_type_):
@@ -141,7 +145,7 @@ def _check_exists(fact_type, value_type_):
 
 def _check_matches(fact_type, value_type_):
     if fact_type != "string":
-        return f"needs a string fact, not a {fact_type} fact"
+        return f"needs a string fact, not {with_article(fact_type)} fact"
     return None if value_type_ == "string" else f"takes a regular expression as text, not {_word(value_type_)}"
 
 

@@ -16,7 +16,7 @@ from insights.configread import PROSE, Invalid, Kind, Reader, did_you_mean, list
 from insights.errors import ConfigError
 from insights.facts.registry import FACTS
 from insights.rules.model import APPLIES_TO_FACTS, Check, Condition, Rule
-from insights.rules.operators import NUMERIC, OPERATORS, as_float, compile_pattern, value_type
+from insights.rules.operators import NUMERIC, OPERATORS, as_float, compile_pattern, value_type, with_article
 from insights.yamlio import load_one
 
 __all__ = ["CheckSet", "applies_to", "did_you_mean", "load_checks", "read_checks"]
@@ -85,9 +85,10 @@ def _python_pattern(pattern: str) -> bool:
 
 
 class CheckReader(Reader):
-    def check(self, node, ids: dict[str, str]) -> Check | None:
-        if not isinstance(node, dict):
-            self.problem(node, f"each check must be a mapping with id, name and rule, not {shown(node)}")
+    def check(self, node, ids: dict[str, str], number: int = 1) -> Check | None:
+        if not isinstance(node, dict):  # a plain list item has no recorded line: say which item it is
+            self.problems.append(f"{self.path}: check number {number} must be a mapping with id, name and rule, "
+                                 f"not {shown(node)}")
             return None
         self.known_keys(node, CHECK_FIELDS)
         check_id = self.value(node, "id", CHECK_ID)
@@ -138,15 +139,18 @@ class CheckReader(Reader):
         self.known_keys(node, CONDITION_KEYS)
         before = len(self.problems)
         fact, operator = node.get("fact"), node.get("operator")
+        # a misspelt key was just reported with its correction: its absence is not a second problem
+        misspelt = {k for key in node if key not in CONDITION_KEYS for k in CONDITION_KEYS
+                    if f"'{k}'" in did_you_mean(str(key), CONDITION_KEYS)}
         for key, known in (("fact", FACTS), ("operator", OPERATORS)):
             word = node.get(key)
-            if key not in node:
+            if key not in node and key not in misspelt:
                 self.problem(node, f"a condition needs `{key}` (a condition is {{fact, operator, value}})")
-            elif not isinstance(word, str) or word not in known:
+            elif key in node and (not isinstance(word, str) or word not in known):
                 self.problem(node, f"unknown {key} {shown(word)}{did_you_mean(str(word), known)}", key)
-        if "value" not in node:
+        if "value" not in node and "value" not in misspelt:
             self.problem(node, "a condition needs `value`" + (" (true or false)" if operator == "exists" else ""))
-        if len(self.problems) > before:
+        if len(self.problems) > before or not all(key in node for key in CONDITION_KEYS):
             return None
         value, value_fact = node["value"], None
         if isinstance(value, dict):
@@ -178,11 +182,11 @@ class CheckReader(Reader):
         kind = FACTS[value_fact].type if value_fact else value_type(value)
         wrong = OPERATORS[operator].check(fact_type, kind)
         if wrong:
-            wrong = f"`{operator}` {wrong}" + (f" ({value_fact} is a {kind} fact)" if value_fact else f": {shown(value)}")
+            wrong = f"`{operator}` {wrong}" + (f" ({value_fact} is {with_article(kind)} fact)" if value_fact else f": {shown(value)}")
         elif value_fact:
             pass
         elif kind == "number" and not math.isfinite(as_float(value)):
-            wrong = f"value {shown(value)} is not a finite number"
+            wrong = f"value {shown(node['value'])} is not a finite number"
         elif operator in ("in", "notIn"):
             odd = [item for item in value if OPERATORS["equal"].check(fact_type, value_type(item)) or (
                 value_type(item) == "number" and not math.isfinite(as_float(item)))]
@@ -214,9 +218,9 @@ def read_checks(paths: list[Path]) -> CheckSet:
         reader = CheckReader(str(file))
         items = data.get("checks") if isinstance(data, dict) and set(data) == {"checks"} else data
         if not isinstance(items, list):
-            found.problems.append(f"{file}:1: expected a list of checks (or `checks:` holding one)")
+            found.problems.append(f"{file}:1:1: expected a list of checks (or `checks:` holding one)")
             continue
-        found.checks += [c for c in (reader.check(item, found.ids) for item in items) if c]
+        found.checks += [c for c in (reader.check(item, found.ids, n) for n, item in enumerate(items, 1)) if c]
         found.problems += reader.problems
     return found
 
