@@ -77,11 +77,15 @@ def _applies(applies_to: dict | tuple, columns: Columns) -> np.ndarray:
         wanted = {str(w).lower() for w in (wanted if isinstance(wanted, (list, tuple)) else [wanted])}
         fact = APPLIES_TO_FACTS[key]
         if key in LIST_APPLIES_TO:
-            mask &= np.array([bool(wanted & {str(t).lower() for t in (v or [])}) for v in columns.column(fact)],
-                             dtype=bool)
+            mask &= map_distinct(columns.column(fact), lambda v: bool(wanted & _lowered_items(v))).astype(bool)
         else:
             mask &= columns.lowered(fact).isin(wanted).to_numpy(dtype=bool)
     return mask
+
+
+def _lowered_items(value) -> set[str]:
+    """The items of a list fact, lower case (a single value counts as a list of one)."""
+    return {str(item).lower() for item in (value if isinstance(value, (list, tuple)) else [value])}
 
 
 def _show(value) -> str:
