@@ -193,7 +193,12 @@ def _matches(column: pd.Series, other) -> np.ndarray:
                     patterns[b] = None
             return patterns[b] is not None and _search(patterns[b], a)
         return _each(test)(column, other)
-    pattern = compile_pattern(other)
+    try:
+        pattern = compile_pattern(other) if isinstance(other, str) else None
+    except ValueError:
+        pattern = None  # the configuration refuses such a pattern; here it simply matches nothing
+    if pattern is None:
+        return np.zeros(len(column), dtype=bool)
     return map_distinct(column, lambda a: isinstance(a, str) and _search(pattern, a)).astype(bool)
 
 
