@@ -126,10 +126,16 @@ def _boolean(value):
 BOOLEAN = Kind("true or false", _boolean)
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def text(pattern: re.Pattern | None = None, what: str = "a text", hint: str = "") -> Kind:
+    """A one-line text (a name, a path, an id): not blank, no control characters."""
     def read(value):
         if not isinstance(value, str) or not value.strip() or (pattern and not pattern.match(value)):
             raise Invalid(what)
+        if CONTROL.search(value):
+            raise Invalid(what, "without control characters such as a line break or NUL")
         return value
     return Kind(what, read, hint)
 
