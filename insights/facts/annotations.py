@@ -36,6 +36,8 @@ def _value(annotations: dict, key: str) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+NEEDS = ()
+
 def compute(_facts: pd.DataFrame, context) -> pd.DataFrame:
     e, index = context.entities, context.pagerduty
     service_ids = each(e["annotations"], lambda a: _value(a, SERVICE_ID))

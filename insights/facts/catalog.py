@@ -41,6 +41,8 @@ def _has_link(links: list[dict], pattern: re.Pattern) -> bool:
                for link in links)
 
 
+NEEDS = ()
+
 def compute(_facts: pd.DataFrame, context) -> pd.DataFrame:
     e = context.entities
     return pd.DataFrame({

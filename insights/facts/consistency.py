@@ -75,6 +75,8 @@ def _describe(service_id: str, index) -> dict:
             "teams": {normalise(t.get("summary") or t.get("name")) for t in service.get("teams", [])}}
 
 
+NEEDS = ("pagerduty.service_id", "pagerduty.service_found")
+
 def compute(facts: pd.DataFrame, context) -> pd.DataFrame:
     entities = context.entities
     found = facts["pagerduty.service_found"].eq(True)

@@ -25,6 +25,8 @@ def _summary(items: list[dict], now) -> dict:
             "pagerduty.oldest_open_incident_age_hours": round(max(ages), 1) if ages else None}
 
 
+NEEDS = ("pagerduty.service_id", "pagerduty.service_found")
+
 def compute(facts: pd.DataFrame, context) -> pd.DataFrame:
     incidents, now = context.pagerduty.incidents, context.now
     # Once per service, not once per entity: many entities can share a service.

@@ -39,6 +39,8 @@ def _describe(policy_id: str, context) -> dict:
             "pagerduty.schedule_coverage_7d": min(covered) if covered else None}
 
 
+NEEDS = ("pagerduty.escalation_policy_id",)
+
 def compute(facts: pd.DataFrame, context) -> pd.DataFrame:
     # Once per policy, not once per entity: many services can share a policy.
     return per_key(facts["pagerduty.escalation_policy_id"], lambda p: _describe(p, context),

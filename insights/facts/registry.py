@@ -15,8 +15,25 @@ from insights.facts.base import Fact, FactContext
 from insights.pagerduty.index import PagerDutyIndex
 from insights.pagerduty.state import PagerDutyState
 
-# Order matters: later families read the columns earlier ones add (the resolved service first).
-FAMILIES = (catalog, annotations, service, escalation, oncall, incidents, consistency)
+
+
+def ordered(families) -> tuple:
+    """The families in an order where each comes after those providing the facts it NEEDS (the listed
+    order where that allows). A need no family provides, or a cycle, is a bug caught at import."""
+    done, provided, pending = [], set(), list(families)
+    while pending:
+        ready = next((f for f in pending if set(f.NEEDS) <= provided), None)
+        if ready is None:
+            raise ImportError("fact families need facts nobody provides first: " + ", ".join(
+                f"{f.__name__} needs {sorted(set(f.NEEDS) - provided)}" for f in pending))
+        pending.remove(ready)
+        done.append(ready)
+        provided |= {fact.id for fact in ready.FACTS}
+    return tuple(done)
+
+
+# Listed in catalogue order (the order of fact columns); `ordered` puts each after what it needs.
+FAMILIES = ordered((catalog, annotations, service, escalation, oncall, incidents, consistency))
 FACTS: dict[str, Fact] = {
     fact.id: fact if fact.unknown_means else replace(fact, unknown_means=getattr(family, "UNKNOWN_MEANS", ""))
     for family in FAMILIES for fact in family.FACTS}
@@ -40,7 +57,7 @@ def compute_facts(entities, state: PagerDutyState, now: datetime) -> pd.DataFram
     context = FactContext(frame, PagerDutyIndex.build(state), now)
     facts = pd.DataFrame(index=frame.index)
     for family in FAMILIES:
-        computed = family.compute(facts, context)
+        computed = family.compute(facts[list(family.NEEDS)], context)  # only what it declares
         for column in computed:
             facts[column] = computed[column].astype(object)
     # Catalogue order; NaN (from numeric work, or pandas filling a masked assignment) is unknown: None.

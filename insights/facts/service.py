@@ -48,6 +48,8 @@ def _describe(service: dict | None, standards: dict | None) -> dict:
     return described
 
 
+NEEDS = ("pagerduty.service_id", "pagerduty.integration_key_present", "pagerduty.annotation_valid")
+
 def compute(facts: pd.DataFrame, context) -> pd.DataFrame:
     index = context.pagerduty
     ids = facts["pagerduty.service_id"]
