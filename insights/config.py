@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from insights.catalog.sources import DEFAULT_GLOBS, GIT_URL, Source
-from insights.configread import ENV_VARIABLE, PROSE, Invalid, Kind, Reader, did_you_mean, list_of, mapping_of, \
-    shown, text
+from insights.configread import ENV_VARIABLE, PROSE, Invalid, Kind, Reader, did_you_mean, list_of, load_yaml, \
+    mapping_of, shown, text
 from insights.configsections import CATALOG, GATES, PAGERDUTY, REGION_URLS, STORE, WAIVERS, \
     CatalogSettings, Gates, PagerDutySettings
 from insights.errors import ConfigError
@@ -22,7 +22,6 @@ from insights.resources import builtin_checks
 from insights.rules.model import Check
 from insights.rules.parse import CHECK_ID, WEIGHT, applies_to, read_checks
 from insights.scorecards import Level, Scorecard
-from insights.yamlio import load_one
 
 __all__ = ["CatalogSettings", "Config", "Gates", "PagerDutySettings", "load_config"]
 
@@ -196,7 +195,7 @@ def load_config(path: Path) -> Config:
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read the configuration: {getattr(error, 'strerror', None) or error}") \
             from error
-    data = load_one(text_, path=str(path))
+    data = load_yaml(text_, path=str(path))
     data = {} if data is None else data
     if not isinstance(data, dict):
         raise ConfigError(f"{path}:1:1: the configuration must be a mapping of sections, not {shown(data)}")

@@ -42,9 +42,23 @@ def shown(value) -> str:
         return ".nan" if math.isnan(value) else ("-" if value < 0 else "") + ".inf"
     if isinstance(value, str):  # YAML's single-quoted form, unless it needs escapes only repr can show
         text = "'" + value.replace("'", "''") + "'" if value.isprintable() else repr(value)
+    elif isinstance(value, int) and value.bit_length() > 200:
+        return "a number of about {:,} digits".format(int(value.bit_length() * 0.30103))
     else:
         text = str(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def load_yaml(text_: str, path: str):
+    """One YAML document, as `insights.yamlio` loads it; what the YAML library lets escape (an integer too
+    long to convert, nesting too deep to build) is a configuration error too."""
+    from insights.errors import ConfigError
+    from insights.yamlio import load_one
+
+    try:
+        return load_one(text_, path=path)
+    except (ValueError, RecursionError) as error:
+        raise ConfigError(f"{path}:1:1: cannot read the YAML: {str(error)[:200]}") from None
 
 
 class Invalid(Exception):
@@ -75,7 +89,8 @@ def _plain(number_) -> str:
 
 def _range(low, high, low_open=False) -> str:
     if low is not None and high is not None:
-        return f" above {_plain(low)} and up to {_plain(high)}" if low_open else f" from {_plain(low)} to {_plain(high)}"
+        return (f" above {_plain(low)} and up to {_plain(high)}" if low_open
+                else f" from {_plain(low)} to {_plain(high)}")
     if low is not None:
         return f" {'>' if low_open else '>='} {_plain(low)}"
     return f" <= {_plain(high)}" if high is not None else ""
@@ -117,13 +132,16 @@ def number(low: float | None = None, high: float | None = None, low_open: bool =
     return Kind(what, read, hint)
 
 
-def _boolean(value):
-    if not isinstance(value, bool):
-        raise Invalid("true or false")
-    return value
+def instance_of(types, what: str) -> Kind:
+    def read(value):
+        if not isinstance(value, types):
+            raise Invalid(what)
+        return value
+    return Kind(what, read)
 
 
-BOOLEAN = Kind("true or false", _boolean)
+BOOLEAN = instance_of(bool, "true or false")
+PROSE = instance_of(str, "a text")  # descriptions and remediations: any text, several lines too
 
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -138,15 +156,6 @@ def text(pattern: re.Pattern | None = None, what: str = "a text", hint: str = ""
             raise Invalid(what, "without control characters such as a line break or NUL")
         return value
     return Kind(what, read, hint)
-
-
-def _prose(value):
-    if not isinstance(value, str):
-        raise Invalid("a text")
-    return value
-
-
-PROSE = Kind("a text", _prose)
 
 
 def choice(*options: str) -> Kind:

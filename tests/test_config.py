@@ -89,3 +89,12 @@ def test_an_empty_configuration_takes_every_default(tmp_path):
 def test_a_configured_pagerduty_url_wins_over_the_region(tmp_path):
     (tmp_path / "scorecards.yaml").write_text("pagerduty: {region: eu, url: 'http://127.0.0.1:8080/'}\n")
     assert load_config(tmp_path / "scorecards.yaml").pagerduty.url == "http://127.0.0.1:8080"
+
+
+def test_what_the_yaml_library_cannot_build_is_a_config_error(tmp_path):
+    path = tmp_path / "scorecards.yaml"
+    for text in ("version: " + "9" * 5000 + "\n", "checks:\n" + "".join("  " * i + "- \n" for i in range(1, 400))):
+        path.write_text(text)
+        with pytest.raises(ConfigError) as error:
+            load_config(path)
+        assert len(error.value.problems) == 1 and error.value.problems[0].startswith(f"{path}:")

@@ -116,7 +116,9 @@ def _word(type_: str) -> str:
 
 def _check_equal(fact_type, value_type_):
     alike = fact_type == value_type_ or (fact_type in NUMERIC and value_type_ in NUMERIC)
-    return None if alike else f"compares {with_article(fact_type)} fact with {_word(fact_type)}, not with {_word(value_type_)}"
+    if alike:
+        return None
+    return f"compares {with_article(fact_type)} fact with {_word(fact_type)}, not with {_word(value_type_)}"
 
 
 def _check_order(fact_type, value_type_):

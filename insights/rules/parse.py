@@ -11,13 +11,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from insights.configread import PROSE, Invalid, Kind, Reader, did_you_mean, list_of, number, shown, text, to_number, \
-    url
+from insights.configread import PROSE, Invalid, Kind, Reader, did_you_mean, list_of, load_yaml, number, shown, text, \
+    to_number, url
 from insights.errors import ConfigError
 from insights.facts.registry import FACTS
 from insights.rules.model import APPLIES_TO_FACTS, Check, Condition, Rule
 from insights.rules.operators import NUMERIC, OPERATORS, as_float, compile_pattern, value_type, with_article
-from insights.yamlio import load_one
 
 __all__ = ["CheckSet", "applies_to", "did_you_mean", "load_checks", "read_checks"]
 
@@ -43,6 +42,9 @@ def _applies_values(value) -> str | list[str]:
     return value
 
 
+APPLIES_VALUES = Kind("a text or a non-empty list of texts", _applies_values)
+
+
 def applies_to(reader: Reader, node) -> dict | tuple:
     """`applies_to`: a mapping whose keys must all match, or a list of such mappings of which one must."""
     value = node.get("applies_to")
@@ -56,8 +58,7 @@ def applies_to(reader: Reader, node) -> dict | tuple:
     read = []
     for alternative in alternatives:
         reader.known_keys(alternative, APPLIES_TO_FACTS, "applies_to.")
-        read.append({key: reader.value(alternative, key, Kind("a text or a list of texts", _applies_values), None,
-                                       f"applies_to.{key}")
+        read.append({key: reader.value(alternative, key, APPLIES_VALUES, None, f"applies_to.{key}")
                      for key in alternative if key in APPLIES_TO_FACTS})
     return read[0] if isinstance(value, dict) else tuple(read)
 
@@ -182,7 +183,8 @@ class CheckReader(Reader):
         kind = FACTS[value_fact].type if value_fact else value_type(value)
         wrong = OPERATORS[operator].check(fact_type, kind)
         if wrong:
-            wrong = f"`{operator}` {wrong}" + (f" ({value_fact} is {with_article(kind)} fact)" if value_fact else f": {shown(value)}")
+            what = f" ({value_fact} is {with_article(kind)} fact)" if value_fact else f": {shown(value)}"
+            wrong = f"`{operator}` {wrong}{what}"
         elif value_fact:
             pass
         elif kind == "number" and not math.isfinite(as_float(value)):
@@ -195,8 +197,9 @@ class CheckReader(Reader):
             try:
                 compile_pattern(value)
             except ValueError as error:
+                why = " (RE2 runs in linear time: it has no backreferences or lookaround)"
                 wrong = f"{shown(value)} is not a regular expression RE2 can run: {error}" + (
-                    " (RE2 runs in linear time: it has no backreferences or lookaround)" if _python_pattern(value) else "")
+                    why if _python_pattern(value) else "")
         if wrong:
             self.problem(node, wrong, "value")
         return not wrong
@@ -208,7 +211,7 @@ def read_checks(paths: list[Path]) -> CheckSet:
     found = CheckSet()
     for file in files:
         try:
-            data = load_one(file.read_text(), path=str(file))
+            data = load_yaml(file.read_text(), path=str(file))
         except ConfigError as error:
             found.problems += error.problems
             continue
