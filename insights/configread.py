@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 MISSING = object()
 HOSTNAME = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
+CREDENTIALS = re.compile(r"://[^/@\s]*@")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # YAML 1.2 core-schema numbers that PyYAML's 1.1 resolver leaves as text (`1e3`, `.5`).
 YAML12_NUMBER = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
@@ -41,6 +42,7 @@ def shown(value) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return ".nan" if math.isnan(value) else ("-" if value < 0 else "") + ".inf"
     if isinstance(value, str):  # YAML's single-quoted form, unless it needs escapes only repr can show
+        value = CREDENTIALS.sub("://***@", value)  # a password in a URL stays out of messages
         text = "'" + value.replace("'", "''") + "'" if value.isprintable() else repr(value)
     elif isinstance(value, int) and value.bit_length() > 200:
         return "a number of about {:,} digits".format(int(value.bit_length() * 0.30103))

@@ -115,8 +115,11 @@ CONFIG = [
      ['2:3: `pagerduty.standards` must be true or false, not null']),
     ('store: abc\n',
      ["1:1: `store` must be a mapping, not 'abc'"]),
+    ("store:\n  url: 'postgresql://scott:tiger@db:port/x'\n",
+     ["2:3: `store.url` must be a database URL such as sqlite:///insights.db or postgresql+psycopg://user@host/db, "
+      "not 'postgresql://***@db:port/x'"]),
     ('store:\n  url: oracle://scott@db/x\n',
-     ["2:3: `store.url` must be a database URL such as sqlite:///insights.db or postgresql+psycopg://user@host/db, not 'oracle://scott@db/x' (insights stores runs in sqlite, postgresql, mysql, mariadb, not oracle)"]),
+     ["2:3: `store.url` must be a database URL such as sqlite:///insights.db or postgresql+psycopg://user@host/db, not 'oracle://***@db/x' (insights stores runs in sqlite, postgresql, mysql, mariadb, not oracle)"]),
     ('store:\n  url: 5\n',
      ['2:3: `store.url` must be a database URL such as sqlite:///insights.db or postgresql+psycopg://user@host/db, not 5']),
     ('store:\n  url: not a url\n',
