@@ -29,6 +29,9 @@ SOURCE_KINDS = ("folder", "file", "git", "repositories", "backstage")
 SOURCE_KEYS = (*SOURCE_KINDS, "globs", "ref", "token_env", "filter")
 TOP_KEYS = ("version", "catalog", "pagerduty", "store", "checks", "scorecards", "gates", "waivers")
 VERSIONS = (1,)
+# Globs are relative to the source's root and stay inside it.
+GLOB = text(re.compile(r"^(?!/)(?!.*(?:^|/)\.\.(?:/|$)).+$"), "a glob relative to the source, such as "
+            "**/catalog-info.yaml (no leading / and no ..)")
 SCORECARD_KEYS = ("id", "name", "description", "applies_to", "levels", "weights")
 
 
@@ -90,7 +93,7 @@ class ConfigReader(Reader):
         self.known_keys(item, SOURCE_KEYS, "catalog.sources.")
         kind, key = ("list" if kinds[0] == "repositories" else kinds[0]), kinds[0]
         location = self.value(item, key, text(what="a path or URL"), None, f"catalog.sources.{key}")
-        globs = self.value(item, "globs", list_of(text(what="a glob")), None, "catalog.sources.globs")
+        globs = self.value(item, "globs", list_of(GLOB, "a list of globs"), None, "catalog.sources.globs")
         options = {name: self.value(item, name, kind_, None, f"catalog.sources.{name}")
                    for name, kind_ in (("ref", text(what="a branch, tag or commit")), ("token_env", ENV_VARIABLE),
                                        ("filter", text(what="a catalog filter")))}

@@ -31,6 +31,12 @@ CONFIG = [
      ["3:8: `catalog.sources.backstage` must be the http(s) URL of a Backstage catalog API, not 'catalog.example.com'"]),
     ("catalog:\n  sources:\n    - {folder: ., globs: '**/*.yaml'}\n",
      ["3:19: `catalog.sources.globs` must be a list of globs, not '**/*.yaml' (write a YAML list, such as [a, b])"]),
+    ("catalog:\n  sources:\n    - {folder: ., globs: ['services/*.yaml', '../*.yaml']}\n",
+     ["3:19: `catalog.sources.globs`: item 2 must be a glob relative to the source, such as **/catalog-info.yaml (no "
+      "leading / and no ..), not '../*.yaml'"]),
+    ("catalog:\n  sources:\n    - {folder: ., globs: [/etc/*]}\n",
+     ["3:19: `catalog.sources.globs`: item 1 must be a glob relative to the source, such as **/catalog-info.yaml (no "
+      "leading / and no ..), not '/etc/*'"]),
     ("catalog:\n  sources:\n    - {backstage: 'https://b.example', token_env: a b}\n",
      ["3:40: `catalog.sources.token_env` must be the name of an environment variable, not 'a b' (for example GITHUB_TOKEN)"]),
     ('catalog:\n  sources:\n    - {folder: ., branch: main}\n',
