@@ -156,7 +156,7 @@ class ConfigReader(Reader):
             self.problem(item, f"{label}: `levels` must be a non-empty list of levels, each with `name` and "
                          f"`checks`, not {shown(levels)}", "levels" if "levels" in item else None)
             return []
-        result = []
+        result, placed = [], {}
         for level in levels:
             if not isinstance(level, dict):
                 self.problem(item, f"{label}: each level must be a mapping with `name` and `checks`, not "
@@ -170,6 +170,10 @@ class ConfigReader(Reader):
                 if check not in check_ids:
                     self.problem(level, f"{label} names unknown check {check!r}{did_you_mean(check, check_ids)}",
                                  "checks")
+                elif check in placed:  # it would count twice in the score
+                    self.problem(level, f"{label} lists check {check!r} twice (first in level {placed[check]})",
+                                 "checks")
+                placed.setdefault(check, name)
             if name is not None and checks:
                 result.append(Level(name, checks))
         return result

@@ -218,6 +218,8 @@ CONFIG = [
      ["2:55: unknown key `scorecards.level` (did you mean 'levels'?)"]),
     ('scorecards:\n  - {id: s, name: [x], levels: [{name: B, checks: [has-owner]}]}\n',
      ['2:13: scorecard s: `name` must be a name, not a list']),
+    ("scorecards:\n  - {id: s, levels: [{name: B, checks: [has-owner]}, {name: S, checks: [has-description, has-owner]}]}\n",
+     ["2:64: scorecard s lists check 'has-owner' twice (first in level B)"]),
     ('scorecrds: []\n',
      ["1:1: unknown key `scorecrds` (did you mean 'scorecards'?)"]),
     ('- a\n',
