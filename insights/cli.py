@@ -170,11 +170,15 @@ def report(run_id, db_url, out_dir, formats) -> None:
 def validate(config_path) -> None:
     """Check scorecards.yaml and the checks it uses, without running anything.
 
+    Loads the configuration exactly as `insights run` does, so it refuses the same mistakes.
+
     \b
     Example:  insights validate --config scorecards.yaml
     """
     config = _config(config_path)
     click.echo(f"{config.path}: OK ({len(config.checks)} checks, {len(config.scorecards)} scorecards)")
+    if not config.sources:
+        click.echo("note: no catalog sources are configured; `insights run` needs --catalog")
 
 
 @cli.command()

@@ -1,48 +1,44 @@
-"""scorecards.yaml -> a validated Config. Every problem of the file is reported at once, with file:line."""
+"""scorecards.yaml -> a validated Config. Every problem of the file and of the checks it uses is reported at
+once, each as `file:line:column: message (suggestion)`.
+
+`insights validate` and `insights run` both load the configuration here, so they refuse the same things.
+Every setting is read with its type and range (`insights.configread`); nothing unchecked reaches a run.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from insights.catalog.sources import DEFAULT_GLOBS, Source
+from insights.catalog.sources import DEFAULT_GLOBS, GIT_URL, Source
+from insights.configread import ENV_VARIABLE, PROSE, Invalid, Kind, Reader, did_you_mean, list_of, load_yaml, \
+    mapping_of, shown, text
+from insights.configsections import CATALOG, GATES, PAGERDUTY, REGION_URLS, STORE, WAIVERS, \
+    CatalogSettings, Gates, PagerDutySettings
 from insights.errors import ConfigError
-from insights.rules.model import Check
 from insights.resources import builtin_checks
-from insights.rules.parse import CheckReader, did_you_mean, load_checks
+from insights.rules.model import Check
+from insights.rules.parse import CHECK_ID, WEIGHT, applies_to, read_checks
 from insights.scorecards import Level, Scorecard
-from insights.yamlio import load_one
+
+__all__ = ["CatalogSettings", "Config", "Gates", "PagerDutySettings", "load_config"]
 
 SOURCE_KINDS = ("folder", "file", "git", "repositories", "backstage")
-TOP_KEYS = {"version", "catalog", "pagerduty", "store", "checks", "scorecards", "gates", "waivers"}
-
-
-@dataclass(frozen=True)
-class PagerDutySettings:
-    url: str = "https://api.pagerduty.com"
-    requests_per_minute: int = 900
-    concurrency: int = 4
-    tags: bool = True
-    subdomain: str | None = None  # for an OAuth app: acme for acme.pagerduty.com
-    region: str = "us"  # us or eu
-    token_url: str | None = None  # OAuth token endpoint; the region's by default
-    schedule_coverage: bool = False  # one more request per level-1 schedule
-    standards: bool = False  # one more request per 100 services
-
-
-@dataclass(frozen=True)
-class Gates:
-    fail_under: float | None = None
-    fail_on: tuple[str, ...] = ()
+SOURCE_KEYS = (*SOURCE_KINDS, "globs", "ref", "token_env", "filter")
+TOP_KEYS = ("version", "catalog", "pagerduty", "store", "checks", "scorecards", "gates", "waivers")
+VERSIONS = (1,)
+# Globs are relative to the source's root and stay inside it.
+GLOB = text(re.compile(r"^(?!/)(?!.*(?:^|/)\.\.(?:/|$)).+$"), "a glob relative to the source, such as "
+            "**/catalog-info.yaml (no leading / and no ..)")
+SCORECARD_KEYS = ("id", "name", "description", "applies_to", "levels", "weights")
 
 
 @dataclass(frozen=True)
 class Config:
     path: Path
-    sources: tuple[Source, ...] = ()
-    max_file_bytes: int = 1_000_000
-    allowed_hosts: tuple[str, ...] = ()
+    catalog: CatalogSettings = field(default_factory=CatalogSettings)
     pagerduty: PagerDutySettings = field(default_factory=PagerDutySettings)
     store_url: str | None = None
     keep_runs: int | None = None
@@ -51,120 +47,189 @@ class Config:
     scorecards: tuple[Scorecard, ...] = ()
     gates: Gates = field(default_factory=Gates)
     waiver_max_days: int = 180
+    version: int = 1
     hash: str = ""
 
     @property
     def check_ids(self) -> set[str]:
         return {c.id for c in self.checks}
 
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return self.catalog.sources
 
-class _Reader:
-    def __init__(self, path: Path):
-        self.path, self.problems = path, []
+    @property
+    def max_file_bytes(self) -> int:
+        return self.catalog.max_file_bytes
 
-    def problem(self, node, message, key=None):
-        line = (getattr(node, "key_lines", {}).get(key) if key else None) or getattr(node, "line", 1)
-        self.problems.append(f"{self.path}:{line}: {message}")
+    @property
+    def allowed_hosts(self) -> tuple[str, ...]:
+        return self.catalog.allowed_hosts
 
-    def section(self, data, key, allowed) -> dict:
-        value = data.get(key) or {}
-        if not isinstance(value, dict):
-            self.problem(data, f"`{key}` must be a mapping", key)
-            return {}
-        for name in value:
-            if name not in allowed:
-                self.problem(value, f"unknown key `{key}.{name}`{did_you_mean(str(name), allowed)}", name)
-        return value
 
+def _version(value):
+    if value not in VERSIONS or isinstance(value, bool):
+        raise Invalid(" or ".join(map(str, VERSIONS)), "the only configuration version this insights reads")
+    return value
+
+
+class ConfigReader(Reader):
     def sources(self, catalog) -> tuple[Source, ...]:
-        items = catalog.get("sources") or []
-        result = []
-        for item in items if isinstance(items, list) else []:
-            kinds = [k for k in SOURCE_KINDS if isinstance(item, dict) and k in item]
-            if len(kinds) != 1:
-                self.problem(catalog, "each catalog source needs one of " + ", ".join(f"`{k}:`" for k in SOURCE_KINDS),
-                             "sources")
-                continue
-            kind = "list" if kinds[0] == "repositories" else kinds[0]
-            location = str(item[kinds[0]])
-            if kind in ("folder", "file", "list") and not Path(location).is_absolute():
-                location = str((self.path.parent / location).resolve())
-            result.append(Source(kind, location, tuple(item.get("globs") or DEFAULT_GLOBS), item.get("ref"),
-                                 item.get("token_env"), item.get("filter")))
-        return tuple(result)
+        items = catalog.get("sources") if isinstance(catalog, dict) else None
+        if items is None:
+            return ()
+        if not isinstance(items, list):
+            self.problem(catalog, f"`catalog.sources` must be a list of sources, not {shown(items)}", "sources",
+                         "for example [{folder: ../services}, {git: https://git.example.com/a.git}]")
+            return ()
+        return tuple(s for s in (self.source(item, catalog) for item in items) if s)
 
-    def scorecards(self, items, check_ids) -> tuple[Scorecard, ...]:
+    def source(self, item, catalog) -> Source | None:
+        kinds = [k for k in SOURCE_KINDS if isinstance(item, dict) and k in item]
+        if len(kinds) != 1:
+            self.problem(item if isinstance(item, dict) else catalog, "each catalog source needs exactly one of "
+                         + ", ".join(f"`{k}:`" for k in SOURCE_KINDS), None if isinstance(item, dict) else "sources")
+            return None
+        self.known_keys(item, SOURCE_KEYS, "catalog.sources.")
+        kind, key = ("list" if kinds[0] == "repositories" else kinds[0]), kinds[0]
+        location = self.value(item, key, text(what="a path or URL"), None, f"catalog.sources.{key}")
+        globs = self.value(item, "globs", list_of(GLOB, "a list of globs"), None, "catalog.sources.globs")
+        options = {name: self.value(item, name, kind_, None, f"catalog.sources.{name}")
+                   for name, kind_ in (("ref", text(what="a branch, tag or commit")), ("token_env", ENV_VARIABLE),
+                                       ("filter", text(what="a catalog filter")))}
+        if location is None:
+            return None
+        if kind == "git" and not GIT_URL.match(location) and not location.endswith(".git"):
+            self.problem(item, f"`catalog.sources.git` must be a git URL, not {shown(location)}", key,
+                         "https://, ssh://, git://, file:// or git@host:path")
+            return None
+        if kind == "backstage" and not re.match(r"^https?://[^/\s]+", location):
+            self.problem(item, f"`catalog.sources.backstage` must be the http(s) URL of a Backstage catalog API, "
+                         f"not {shown(location)}", key)
+            return None
+        if kind in ("folder", "file", "list") and not Path(location).is_absolute():
+            location = str((Path(self.path).parent / location).resolve())
+        return Source(kind, location, globs or DEFAULT_GLOBS, **options)
+
+    def scorecards(self, items, parent, check_ids) -> tuple[Scorecard, ...]:
+        if items is None:
+            return ()
+        if not isinstance(items, list):
+            self.problem(parent, f"`scorecards` must be a list of scorecards, not {shown(items)}", "scorecards")
+            return ()
         cards, seen = [], set()
-        check_reader = CheckReader(str(self.path))
-        for item in items if isinstance(items, list) else []:
-            if not isinstance(item, dict) or not item.get("id") or not item.get("levels"):
-                self.problem(item, "each scorecard needs `id`, `name` and `levels`")
-                continue
-            if item["id"] in seen:
-                self.problem(item, f"duplicate scorecard id {item['id']!r}", "id")
-            seen.add(item["id"])
-            levels = []
-            for level in item["levels"]:
-                if not isinstance(level, dict) or not isinstance(level.get("checks"), list):
-                    self.problem(item, "each level needs `name` and a list of `checks`", "levels")
-                    continue
-                for check in level["checks"]:
-                    if check not in check_ids:
-                        self.problem(level, f"scorecard {item['id']} names unknown check {check!r}"
-                                     f"{did_you_mean(str(check), check_ids)}", "checks")
-                levels.append(Level(str(level.get("name", "")), tuple(level["checks"])))
-            applies_to = check_reader.applies_to(item)
-            self.problems += check_reader.problems
-            check_reader.problems = []
-            cards.append(Scorecard(str(item["id"]), str(item.get("name") or item["id"]), tuple(levels),
-                                   applies_to, dict(item.get("weights") or {}),
-                                   str(item.get("description") or "")))
+        for item in items:
+            card = self.scorecard(item, parent, check_ids)
+            if card and card.id in seen:
+                self.problem(item, f"duplicate scorecard id {card.id!r}", "id")
+            elif card:
+                seen.add(card.id)
+                cards.append(card)
         return tuple(cards)
+
+    def scorecard(self, item, parent, check_ids) -> Scorecard | None:
+        if not isinstance(item, dict):
+            self.problem(parent, f"each scorecard must be a mapping with `id`, `name` and `levels`, not {shown(item)}",
+                         "scorecards")
+            return None
+        self.known_keys(item, SCORECARD_KEYS, "scorecards.")
+        card_id = self.value(item, "id", CHECK_ID, None, "scorecards.id")
+        label = f"scorecard {card_id or '?'}"
+        name = self.value(item, "name", text(what="a name"), card_id, owner=f"{label}: ")
+        description = self.value(item, "description", PROSE, "", owner=f"{label}: ")
+        where = applies_to(self, item)
+        levels = self.levels(item, label, check_ids)
+        in_card = {c for level in levels for c in level.checks}
+        weights = self.value(item, "weights", mapping_of(text(what="a check id"), WEIGHT, "a mapping of check id to "
+                             "weight"), {}, owner=f"{label}: ")
+        for check in weights:
+            if check not in in_card:
+                self.problem(item["weights"], f"{label}: weight for {check!r}, which is not one of its checks"
+                             f"{did_you_mean(check, in_card)}", check)
+        if card_id is None or not levels:
+            return None
+        return Scorecard(card_id, name, tuple(levels), where, weights, description)
+
+    def levels(self, item, label, check_ids) -> list[Level]:
+        levels = item.get("levels")
+        if not isinstance(levels, list) or not levels:
+            self.problem(item, f"{label}: `levels` must be a non-empty list of levels, each with `name` and "
+                         f"`checks`, not {shown(levels)}", "levels" if "levels" in item else None)
+            return []
+        result, placed = [], {}
+        for level in levels:
+            if not isinstance(level, dict):
+                self.problem(item, f"{label}: each level must be a mapping with `name` and `checks`, not "
+                             f"{shown(level)}", "levels")
+                continue
+            self.known_keys(level, ("name", "checks"), "levels.")
+            name = self.value(level, "name", text(what="a name"), owner=f"{label}: level ")
+            checks = self.value(level, "checks", list_of(CHECK_ID, "a list of check ids"), None,
+                                owner=f"{label}: level ")
+            for check in checks or ():
+                if check not in check_ids:
+                    self.problem(level, f"{label} names unknown check {check!r}{did_you_mean(check, check_ids)}",
+                                 "checks")
+                elif check in placed:  # it would count twice in the score
+                    self.problem(level, f"{label} lists check {check!r} twice (first in level {placed[check]})",
+                                 "checks")
+                placed.setdefault(check, name)
+            if name is not None and checks:
+                result.append(Level(name, checks))
+        return result
+
+    def check_paths(self, data) -> list[Path]:
+        """`builtin` (the default) names the checks shipped with insights; other entries are paths."""
+        names = self.value(data, "checks", list_of(text(what="`builtin` or a path"), "a list of `builtin` and paths "
+                                                   "to check files or folders"), ("builtin",))
+        paths = [builtin_checks() if name == "builtin" else (Path(self.path).parent / name).resolve()
+                 for name in names]
+        for path in paths:
+            if not path.exists():
+                self.problem(data, f"checks path {path} does not exist", "checks")
+        return [p for p in paths if p.exists()]
+
+
+def _hash(text_: str, check_paths: list[Path]) -> str:
+    files = [p for cp in check_paths for p in ([cp] if cp.is_file() else sorted(cp.glob("*.y*ml")))]
+    return hashlib.sha256(text_.encode() + b"".join(p.read_bytes() for p in files)).hexdigest()[:16]
 
 
 def load_config(path: Path) -> Config:
     path = Path(path)
     try:
-        text = path.read_text()
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read the configuration: {error.strerror}") from error
-    data = load_one(text, path=str(path)) or {}
-    reader = _Reader(path)
+        text_ = path.read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the configuration: {getattr(error, 'strerror', None) or error}") \
+            from error
+    data = load_yaml(text_, path=str(path))
+    data = {} if data is None else data
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}:1: the configuration must be a mapping")
-    for key in data:
-        if key not in TOP_KEYS:
-            reader.problem(data, f"unknown key `{key}`{did_you_mean(str(key), TOP_KEYS)}", key)
-    catalog = reader.section(data, "catalog", {"sources", "max_file_bytes", "allowed_hosts"})
-    pagerduty = reader.section(data, "pagerduty", set(PagerDutySettings.__dataclass_fields__))
-    store = reader.section(data, "store", {"url", "keep_runs", "keep_days"})
-    gates = reader.section(data, "gates", {"fail_under", "fail_on"})
-    waivers = reader.section(data, "waivers", {"max_days"})
-    # `builtin` (the default) names the checks shipped with insights; other entries are paths.
-    check_paths = [builtin_checks() if p == "builtin" else (path.parent / p).resolve()
-                   for p in (data.get("checks") or ["builtin"])]
-    for check_path in check_paths:
-        if not check_path.exists():
-            reader.problem(data, f"checks path {check_path} does not exist", "checks")
-    checks: list[Check] = []
-    try:
-        checks = load_checks([p for p in check_paths if p.exists()])
-    except ConfigError as error:
-        reader.problems += error.problems
-    scorecards = reader.scorecards(data.get("scorecards"), {c.id for c in checks})
-    for check in gates.get("fail_on") or []:
-        if check not in {c.id for c in checks}:
-            reader.problem(gates, f"gate names unknown check {check!r}", "fail_on")
-    if pagerduty.get("region", "us") not in ("us", "eu"):
-        reader.problem(pagerduty, f"`pagerduty.region` must be us or eu, not {pagerduty['region']!r}", "region")
+        raise ConfigError(f"{path}:1:1: the configuration must be a mapping of sections, not {shown(data)}")
+    reader = ConfigReader(str(path))
+    reader.known_keys(data, TOP_KEYS)
+    version = reader.value(data, "version", Kind("1", _version), 1)
+    catalog = reader.fields(data, "catalog", CATALOG, extra=("sources",))
+    pagerduty = reader.fields(data, "pagerduty", PAGERDUTY)
+    store = reader.fields(data, "store", STORE)
+    gates = reader.fields(data, "gates", GATES)
+    waivers = reader.fields(data, "waivers", WAIVERS)
+    sources = reader.sources(data.get("catalog"))
+    check_paths = reader.check_paths(data)
+    found = read_checks(check_paths)
+    reader.problems += found.problems
+    scorecards = reader.scorecards(data.get("scorecards"), data, found.ids)
+    for check in gates["fail_on"]:
+        if check not in found.ids:
+            reader.problem(data["gates"], f"gate names unknown check {check!r}{did_you_mean(check, found.ids)}",
+                           "fail_on")
     if reader.problems:
-        raise ConfigError(reader.problems)
-    digest = hashlib.sha256(text.encode() + b"".join(p.read_bytes() for cp in check_paths
-                                                      for p in sorted(cp.glob("*.y*ml")) if cp.is_dir()))
+        raise ConfigError(reader.in_order())
+    if pagerduty["url"] is None:
+        pagerduty["url"] = REGION_URLS[pagerduty["region"]]
     return Config(
-        path=path, sources=reader.sources(catalog), max_file_bytes=int(catalog.get("max_file_bytes", 1_000_000)),
-        allowed_hosts=tuple(catalog.get("allowed_hosts") or ()),
-        pagerduty=PagerDutySettings(**pagerduty), store_url=store.get("url"),
-        keep_runs=store.get("keep_runs"), keep_days=store.get("keep_days"), checks=tuple(checks),
-        scorecards=scorecards, gates=Gates(gates.get("fail_under"), tuple(gates.get("fail_on") or ())),
-        waiver_max_days=int(waivers.get("max_days", 180)), hash=digest.hexdigest()[:16])
+        path=path, catalog=CatalogSettings(sources=sources, **catalog), pagerduty=PagerDutySettings(**pagerduty),
+        store_url=store["url"], keep_runs=store["keep_runs"], keep_days=store["keep_days"],
+        checks=tuple(found.checks), scorecards=scorecards, gates=Gates(**gates), waiver_max_days=waivers["max_days"],
+        version=version, hash=_hash(text_, check_paths))
+

@@ -9,6 +9,20 @@ import pandas as pd
 PLAIN_KINDS = {"string", "boolean", "integer", "floating", "empty"}
 
 
+def _key(value):
+    """A hashable stand-in that tells apart what looks different (True, 1 and 1.0), also inside lists and
+    mappings (values of any JSON shape can reach a fact column)."""
+    if isinstance(value, (list, tuple)):
+        return value.__class__, tuple(map(_key, value))
+    if isinstance(value, dict):
+        return dict, tuple((_key(k), _key(v)) for k, v in value.items())
+    try:
+        hash(value)
+    except TypeError:
+        return value.__class__, repr(value)
+    return value.__class__, value
+
+
 def distinct_codes(values) -> tuple[np.ndarray, np.ndarray, str]:
     """(code per value, -1 for None; one value per code; pandas' kind of the values). Values of one plain
     kind are coded as they are; others by type and content, so that lists can be coded and True, 1 and 1.0
@@ -18,9 +32,8 @@ def distinct_codes(values) -> tuple[np.ndarray, np.ndarray, str]:
     if kind in PLAIN_KINDS:
         codes, uniques = pd.factorize(values)
         return codes, uniques.astype(object), kind
-    codes, _ = pd.factorize(np.fromiter(
-        (None if v is None else (v.__class__, tuple(v) if isinstance(v, list) else v) for v in values),
-        dtype=object, count=len(values)))
+    codes, _ = pd.factorize(np.fromiter((None if v is None else _key(v) for v in values), dtype=object,
+                                        count=len(values)))
     known = np.flatnonzero(codes >= 0)
     return codes, values[known[np.unique(codes[known], return_index=True)[1]]], kind
 

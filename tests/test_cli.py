@@ -63,7 +63,7 @@ def test_invalid_config_exits_2_with_file_and_line(tmp_path):
     (tmp_path / "scorecards.yaml").write_text("catalog:\n  sorces: []\n")
     result = insights("validate", cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip() == "error: scorecards.yaml:2: unknown key `catalog.sorces` (did you mean 'sources'?)"
+    assert result.stderr.strip() == "error: scorecards.yaml:2:3: unknown key `catalog.sorces` (did you mean 'sources'?)"
 
 
 def test_offline_run_from_a_snapshot_and_a_tripped_gate(tmp_path, demo_state):

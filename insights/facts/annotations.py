@@ -52,6 +52,8 @@ def _value(annotations: dict, key: str) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+NEEDS = ()
+
 def compute(_facts: pd.DataFrame, _causes: dict, context) -> tuple[pd.DataFrame, dict]:
     e, index = context.entities, context.pagerduty
     service_ids = each(e["annotations"], lambda a: _value(a, SERVICE_ID))

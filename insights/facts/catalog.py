@@ -46,6 +46,8 @@ def _has_link(links: list[dict], pattern: re.Pattern) -> bool:
                for link in links)
 
 
+NEEDS = ()
+
 # The descriptor field behind each fact that is unknown when the field is not set.
 FIELDS = {"catalog.type": ("type", "spec.type"), "catalog.lifecycle": ("lifecycle", "spec.lifecycle"),
           "catalog.title": ("title", "metadata.title"), "catalog.owner": ("owner", "spec.owner"),

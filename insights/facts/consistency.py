@@ -85,6 +85,8 @@ def _describe(service_id: str, index) -> dict:
             "teams": {normalise(t.get("summary") or t.get("name")) for t in service.get("teams", [])}}
 
 
+NEEDS = ("pagerduty.service_id", "pagerduty.service_found")
+
 def _owner_team(owner: str) -> str | None:
     """The owner group's normalised name; None when the owner is a user, whose name no team carries."""
     return None if owner.startswith("user:") else normalise(display_name(owner).split("/")[-1])

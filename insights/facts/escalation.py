@@ -57,6 +57,8 @@ def _describe(policy: dict | None) -> dict | None:
     }
 
 
+NEEDS = ("pagerduty.service_id",)
+
 def compute(facts: pd.DataFrame, causes: dict, context) -> tuple[pd.DataFrame, dict]:
     # Once per service, not once per entity: many entities can share a service.
     described = per_key(facts["pagerduty.service_id"], lambda i: _describe(context.pagerduty.policy_of(i)),

@@ -25,6 +25,8 @@ def _summary(items: list[dict], now) -> dict:
             "pagerduty.oldest_open_incident_age_hours": round(max(ages), 1) if ages else None}
 
 
+NEEDS = ("pagerduty.service_id", "pagerduty.service_found")
+
 def compute(facts: pd.DataFrame, causes: dict, context) -> tuple[pd.DataFrame, dict]:
     incidents, now = context.pagerduty.incidents, context.now
     unread = why.unavailable("incidents", context.pagerduty.unavailable)

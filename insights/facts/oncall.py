@@ -44,6 +44,8 @@ def _describe(policy_id: str, levels: int, context) -> dict:
             COVERAGE_CAUSE: None if covered else why.NO_COVERAGE if schedules else why.NO_LEVEL1_SCHEDULE}
 
 
+NEEDS = ("pagerduty.escalation_policy_id", "pagerduty.escalation_levels")
+
 def compute(facts: pd.DataFrame, causes: dict, context) -> tuple[pd.DataFrame, dict]:
     index = context.pagerduty
     policies = facts["pagerduty.escalation_policy_id"]

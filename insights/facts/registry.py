@@ -15,9 +15,25 @@ from insights.facts.base import Fact, FactContext
 from insights.pagerduty.index import PagerDutyIndex
 from insights.pagerduty.state import PagerDutyState
 
-# Order matters: later families read the columns and cause groups earlier ones add (the resolved service first).
+def ordered(families) -> tuple:
+    """The families in an order where each comes after those providing the facts it NEEDS (the listed
+    order where that allows). A need no family provides, or a cycle, is a bug caught at import."""
+    done, provided, pending = [], set(), list(families)
+    while pending:
+        ready = next((f for f in pending if set(f.NEEDS) <= provided), None)
+        if ready is None:
+            raise ImportError("fact families need facts nobody provides first: " + ", ".join(
+                f"{f.__name__} needs {sorted(set(f.NEEDS) - provided)}" for f in pending))
+        pending.remove(ready)
+        done.append(ready)
+        provided |= {fact.id for fact in ready.FACTS}
+    return tuple(done)
+
+
+# Listed in catalogue order (the order of fact columns); `ordered` puts each after the families providing what it
+# NEEDS, which also provide the cause groups it reads (the resolved service first).
 # A family's CAUSE is the cause group of its facts that name none.
-FAMILIES = (catalog, annotations, service, escalation, oncall, incidents, consistency)
+FAMILIES = ordered((catalog, annotations, service, escalation, oncall, incidents, consistency))
 FACTS: dict[str, Fact] = {fact.id: fact if fact.cause else replace(fact, cause=getattr(family, "CAUSE", ""))
                           for family in FAMILIES for fact in family.FACTS}
 ENTITY_COLUMNS = ["ref", "kind", "namespace", "name", "title", "description", "owner", "system", "lifecycle", "type",
@@ -51,7 +67,7 @@ def compute_fact_table(entities, state: PagerDutyState, now: datetime) -> FactTa
     context = FactContext(frame, PagerDutyIndex.build(state), now)
     facts, causes = pd.DataFrame(index=frame.index), {}
     for family in FAMILIES:
-        computed, family_causes = family.compute(facts, causes, context)
+        computed, family_causes = family.compute(facts[list(family.NEEDS)], causes, context)  # only what it declares
         for column in computed:
             facts[column] = computed[column].astype(object)
         causes.update(family_causes)

@@ -49,6 +49,8 @@ def _describe(service: dict | None, standards: dict | None) -> dict:
     return described
 
 
+NEEDS = ("pagerduty.service_id", "pagerduty.integration_key_present", "pagerduty.annotation_valid")
+
 def compute(facts: pd.DataFrame, causes: dict, context) -> tuple[pd.DataFrame, dict]:
     index = context.pagerduty
     ids = facts["pagerduty.service_id"]

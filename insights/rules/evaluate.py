@@ -18,11 +18,10 @@ from insights.facts.registry import FACTS
 from insights.frames import combined_codes, distinct_codes, map_distinct
 from insights.rules.model import APPLIES_TO_FACTS, FAIL, LIST_APPLIES_TO, NOT_APPLICABLE, OUTCOMES, PASS, UNKNOWN, \
     WAIVED, Check, Condition, Rule
+from insights.rules.operators import OPERATORS
 
 RESULT_COLUMNS = ["entity_ref", "check_id", "outcome", "reason", "fix"]
-OPERATOR_WORDS = {"equal": "=", "notEqual": "!=", "lessThan": "<", "lessThanInclusive": "<=", "greaterThan": ">",
-                  "greaterThanInclusive": ">=", "in": "one of", "notIn": "not one of", "contains": "to contain",
-                  "doesNotContain": "not to contain", "matches": "to match"}
+OPERATOR_WORDS = {name: operator.words for name, operator in OPERATORS.items()}
 CODE = {outcome: code for code, outcome in enumerate(OUTCOMES)}
 OUTCOME_TEXT = np.array(OUTCOMES, dtype=object)
 PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z0-9_]+)+)\}")
@@ -35,26 +34,8 @@ class Leaf:
     wanted: bool  # False under an odd number of `not`s
 
 
-def _numeric(column: pd.Series) -> pd.Series:
-    return pd.to_numeric(column, errors="coerce")
-
-
-def _elementwise(column: pd.Series, other, function) -> np.ndarray:
-    others = other if isinstance(other, pd.Series) else [other] * len(column)
-    return np.array([bool(function(a, b)) if a is not None and b is not None else False
-                     for a, b in zip(column, others)], dtype=bool)
-
-
-def _contains(a, b) -> bool:
-    return b in a if isinstance(a, (list, tuple, str)) else False
-
-
-COMPARE = {"lessThan": np.less, "lessThanInclusive": np.less_equal,
-           "greaterThan": np.greater, "greaterThanInclusive": np.greater_equal}
-
-
 def condition_values(condition: Condition, columns: Columns) -> pd.arrays.BooleanArray:
-    column = columns.column(condition.fact)
+    """The condition for every entity; NA where the fact (or the fact it is compared with) is unknown."""
     known = columns.known(condition.fact)
     if condition.operator == "exists":
         return pd.array(known == bool(condition.value), dtype="boolean")
@@ -62,31 +43,9 @@ def condition_values(condition: Condition, columns: Columns) -> pd.arrays.Boolea
     if condition.value_fact:
         other = columns.column(condition.value_fact)
         known = known & columns.known(condition.value_fact)
-    op, fact_type = condition.operator, FACTS[condition.fact].type if condition.fact in FACTS else "string"
-    if op in COMPARE:
-        right = _numeric(other).to_numpy(dtype=float) if isinstance(other, pd.Series) else float(other)
-        with np.errstate(invalid="ignore"):
-            result = COMPARE[op](_numeric(column).to_numpy(dtype=float), right)
-    elif op in ("equal", "notEqual"):
-        if fact_type in ("integer", "number") and not isinstance(other, pd.Series):
-            result = _numeric(column).to_numpy(dtype=float) == float(other)
-        elif isinstance(other, pd.Series):
-            result = _elementwise(column, other, lambda a, b: a == b)
-        else:
-            result = np.array(column.to_numpy(dtype=object) == other, dtype=bool)  # numpy's loop, not Python's
-        result = result if op == "equal" else ~result
-    elif op in ("in", "notIn"):
-        result = _elementwise(column, other, lambda a, b: a in b)
-        result = result if op == "in" else ~result
-    elif op in ("contains", "doesNotContain"):
-        result = _elementwise(column, other, _contains)
-        result = result if op == "contains" else ~result
-    elif op == "matches":
-        pattern = re.compile(str(other))
-        result = np.array([bool(pattern.search(str(v))) if v is not None else False for v in column], dtype=bool)
-    else:
-        raise ValueError(f"unknown operator {op}")
-    return pd.arrays.BooleanArray(np.asarray(result, dtype=bool), ~known)
+    operator = OPERATORS[condition.operator]
+    result = np.asarray(operator.column(columns.column(condition.fact), other), dtype=bool)
+    return pd.arrays.BooleanArray(result != operator.negated, ~known)
 
 
 def rule_values(rule: Rule, columns: Columns, leaves: list[Leaf], wanted: bool = True) -> pd.arrays.BooleanArray:
@@ -118,11 +77,15 @@ def _applies(applies_to: dict | tuple, columns: Columns) -> np.ndarray:
         wanted = {str(w).lower() for w in (wanted if isinstance(wanted, (list, tuple)) else [wanted])}
         fact = APPLIES_TO_FACTS[key]
         if key in LIST_APPLIES_TO:
-            mask &= np.array([bool(wanted & {str(t).lower() for t in (v or [])}) for v in columns.column(fact)],
-                             dtype=bool)
+            mask &= map_distinct(columns.column(fact), lambda v: bool(wanted & _lowered_items(v))).astype(bool)
         else:
             mask &= columns.lowered(fact).isin(wanted).to_numpy(dtype=bool)
     return mask
+
+
+def _lowered_items(value) -> set[str]:
+    """The items of a list fact, lower case (a single value counts as a list of one)."""
+    return {str(item).lower() for item in (value if isinstance(value, (list, tuple)) else [value])}
 
 
 def _show(value) -> str:

@@ -7,15 +7,15 @@ from dataclasses import dataclass, field
 PASS, FAIL, UNKNOWN, NOT_APPLICABLE, WAIVED = "pass", "fail", "unknown", "not-applicable", "waived"
 OUTCOMES = (PASS, FAIL, UNKNOWN, NOT_APPLICABLE, WAIVED)
 
-# applies_to keys and the catalog fact each one matches against. `tags` and `annotations` match when the
-# entity has any of the listed values; the others when the fact equals one of them (case-insensitive).
-APPLIES_TO_FACTS = {"kind": "catalog.kind", "type": "catalog.type", "lifecycle": "catalog.lifecycle",
-                    "owner": "catalog.owner", "system": "catalog.system", "namespace": "catalog.namespace",
-                    "tags": "catalog.tags", "annotations": "catalog.annotation_keys"}
-LIST_APPLIES_TO = {"tags", "annotations"}
-
-OPERATORS = ("equal", "notEqual", "lessThan", "lessThanInclusive", "greaterThan", "greaterThanInclusive",
-             "in", "notIn", "contains", "doesNotContain", "exists", "matches")
+# applies_to keys: the catalog fact each one matches against, and whether that fact is a list. A list fact
+# matches when the entity has any of the listed values; the others when the fact equals one of them
+# (case-insensitive). The reader of check files and scorecards and the evaluator both read this table.
+APPLIES_TO = {"kind": ("catalog.kind", False), "type": ("catalog.type", False),
+              "lifecycle": ("catalog.lifecycle", False), "owner": ("catalog.owner", False),
+              "system": ("catalog.system", False), "namespace": ("catalog.namespace", False),
+              "tags": ("catalog.tags", True), "annotations": ("catalog.annotation_keys", True)}
+APPLIES_TO_FACTS = {key: fact for key, (fact, _) in APPLIES_TO.items()}
+LIST_APPLIES_TO = {key for key, (_, many) in APPLIES_TO.items() if many}
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,17 @@
 """Operators, three-valued combination, and agreement of the whole-table evaluation with a plain one."""
 
+import math
+
+import numpy as np
 import pandas as pd
 import pytest
+import re2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from insights.rules.evaluate import evaluate, evaluate_check
 from insights.rules.model import Check, Condition, Rule
+from insights.rules.operators import OPERATORS
 
 
 def leaf(fact, operator, value=None, value_fact=None):
@@ -109,17 +114,67 @@ def test_unknown_reason_is_the_entity_cause_and_reads_the_same_in_every_check(ta
 
 
 # --- property: the whole-table evaluation agrees with a plain per-entity evaluation ----------------
+# Fact values of any JSON shape in any column, every operator, literal values and values from another fact.
+
+def _number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _float(v):
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf if v > 0 else -math.inf
+
+
+def _norm(v):
+    """What JSON equality compares: numbers by (64-bit float) value, booleans apart from numbers."""
+    if isinstance(v, bool):
+        return "b", v
+    if _number(v):
+        return "n", _float(v)
+    if isinstance(v, list):
+        return "l", tuple(map(_norm, v))
+    if isinstance(v, dict):
+        return "d", tuple(sorted((k, _norm(x)) for k, x in v.items()))
+    return type(v).__name__, v
+
+
+def _matches(a, b):
+    if not isinstance(a, str) or not isinstance(b, str):
+        return False
+    try:
+        return re2.search(b, a) is not None
+    except re2.error:
+        return False
+
+
+PLAIN_OPERATORS = {
+    "equal": lambda a, b: _norm(a) == _norm(b),
+    "lessThan": lambda a, b: _number(a) and _number(b) and _float(a) < _float(b),
+    "lessThanInclusive": lambda a, b: _number(a) and _number(b) and _float(a) <= _float(b),
+    "greaterThan": lambda a, b: _number(a) and _number(b) and _float(a) > _float(b),
+    "greaterThanInclusive": lambda a, b: _number(a) and _number(b) and _float(a) >= _float(b),
+    "in": lambda a, b: isinstance(b, list) and _norm(a) in map(_norm, b),
+    "contains": lambda a, b: _norm(b) in map(_norm, a) if isinstance(a, list) else (
+        isinstance(a, str) and isinstance(b, str) and b in a),
+    "matches": _matches,
+}
+NEGATIONS = {"notEqual": "equal", "notIn": "in", "doesNotContain": "contains"}
+
 
 def plain(rule, row):
     """Kleene logic, one entity at a time: True, False or None."""
     if rule.op == "condition":
         c = rule.condition
-        value = row[c.fact]
+        a = row[c.fact]
         if c.operator == "exists":
-            return (value is not None) == c.value
-        if value is None:
+            return (a is not None) == bool(c.value)
+        b = row[c.value_fact] if c.value_fact else c.value
+        if a is None or (c.value_fact and b is None):  # a literal null is a value (the config refuses it)
             return None
-        return {"equal": value == c.value, "greaterThan": value > c.value, "lessThan": value < c.value}[c.operator]
+        result = PLAIN_OPERATORS[NEGATIONS.get(c.operator, c.operator)](a, b)
+        return not result if c.operator in NEGATIONS else bool(result)
     parts = [plain(child, row) for child in rule.children]
     if rule.op == "not":
         return None if parts[0] is None else not parts[0]
@@ -128,34 +183,52 @@ def plain(rule, row):
     return True if True in parts else (None if None in parts else False)
 
 
-facts_ids = ["pagerduty.escalation_levels", "pagerduty.open_incidents"]
-conditions = st.builds(lambda f, o, v: leaf(f, o, v), st.sampled_from(facts_ids),
-                       st.sampled_from(["equal", "greaterThan", "lessThan", "exists"]), st.integers(0, 3))
+def _applies(tags):
+    items = tags if isinstance(tags, list) else [] if tags is None else [tags]
+    return any(str(item).lower() == "a" for item in items)
+
+
+facts_ids = ["pagerduty.escalation_levels", "pagerduty.service_name", "catalog.tags"]
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from(["a", "ab", "A", "^a", "b$", "(a)\\1", "[", "a|b", ""]) | st.text(max_size=4),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner, max_size=2),
+    max_leaves=5)
+operators = st.sampled_from(list(OPERATORS))
+conditions = st.one_of(
+    st.builds(lambda f, o, v: leaf(f, o, v), st.sampled_from(facts_ids), operators, json_values),
+    st.builds(lambda f, o, g: leaf(f, o, value_fact=g), st.sampled_from(facts_ids),
+              operators.filter(lambda o: o != "exists"), st.sampled_from(facts_ids)))
 rules = st.recursive(conditions, lambda inner: st.one_of(
     st.builds(lambda cs: Rule("all", tuple(cs)), st.lists(inner, min_size=1, max_size=3)),
     st.builds(lambda cs: Rule("any", tuple(cs)), st.lists(inner, min_size=1, max_size=3)),
     st.builds(lambda c: Rule("not", (c,)), inner)), max_leaves=6)
-values = st.one_of(st.none(), st.integers(0, 3))
 
 
-@settings(max_examples=200, deadline=None)
-@given(rule=rules, rows=st.lists(st.tuples(values, values), min_size=1, max_size=8))
-def test_table_evaluation_agrees_with_plain_evaluation(rule, rows):
-    facts = pd.DataFrame(rows, columns=facts_ids, index=[f"e{i}" for i in range(len(rows))], dtype=object)
-    facts = facts.astype(object).where(facts.notna(), None)
-    fixed = _exists_booleans(rule)
-    got = outcomes(fixed, facts)
-    for ref, row in facts.iterrows():
-        expected = plain(fixed, row)
-        assert got[ref] == {True: "pass", False: "fail", None: "unknown"}[expected], (ref, row.to_dict())
+def _frame(rows):
+    columns = {}
+    for position, fact in enumerate(facts_ids):
+        column = np.empty(len(rows), dtype=object)
+        column[:] = [row[position] for row in rows]
+        columns[fact] = column
+    return pd.DataFrame(columns, index=[f"e{i}" for i in range(len(rows))], dtype=object)
 
 
-def _exists_booleans(rule):
-    """`exists` takes true/false: map the drawn integer to a boolean."""
-    if rule.op == "condition":
-        c = rule.condition
-        return leaf(c.fact, c.operator, bool(c.value % 2)) if c.operator == "exists" else rule
-    return Rule(rule.op, tuple(_exists_booleans(child) for child in rule.children))
+@settings(max_examples=300, deadline=None)
+@given(rule=rules, rows=st.lists(st.tuples(json_values, json_values, json_values), min_size=1, max_size=6),
+       scoped=st.booleans())
+def test_table_evaluation_agrees_with_plain_evaluation(rule, rows, scoped):
+    facts = _frame(rows)
+    check = Check("c", "c", rule, applies_to={"tags": "a"} if scoped else {},
+                  remediation="{pagerduty.service_name} {catalog.tags} {pagerduty.escalation_levels}")
+    result = evaluate_check(check, facts)
+    got = dict(zip(result["entity_ref"], result["outcome"]))
+    for ref, row in zip(facts.index, rows):
+        row = dict(zip(facts_ids, row))
+        expected = {True: "pass", False: "fail", None: "unknown"}[plain(rule, row)]
+        if scoped and not _applies(row["catalog.tags"]):
+            expected = "not-applicable"
+        assert got[ref] == expected, (ref, row)
 
 
 def test_a_string_value_unknown_is_not_taken_for_a_missing_fact(table):

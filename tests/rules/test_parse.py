@@ -17,10 +17,11 @@ def test_every_problem_of_a_file_is_reported_with_file_line_and_a_suggestion():
         f"{path}:5:10: unknown fact 'pagerduty.escalation_level' (did you mean 'pagerduty.escalation_levels', "
         "'pagerduty.escalation_unique_levels', 'pagerduty.escalation_loops'?)",
         f"{path}:6:38: unknown operator 'equals' (did you mean 'equal'?)",
-        f"{path}:9:62: `lessThan` compares numbers; value 'three' is not a number",
-        f"{path}:12:59: bad regular expression '(unclosed': missing ), unterminated subpattern at position 0",
-        f"{path}:15:3: unknown key 'aplies_to' (did you mean 'applies_to'?)",
-        f"{path}:16:52: catalog.has_owner is true or false; value 'yes' is neither",
+        f"{path}:7:3: duplicate check id 'escalation-levels', first defined at {path}:1:3",
+        f"{path}:9:62: `lessThan` compares numbers, not a text: 'three'",
+        f"{path}:12:59: '(unclosed' is not a regular expression RE2 can run: missing ): (unclosed",
+        f"{path}:15:3: unknown key `aplies_to` (did you mean 'applies_to'?)",
+        f"{path}:16:52: `equal` compares a boolean fact with true or false, not with a text: 'yes'",
     ]
 
 
@@ -30,7 +31,8 @@ def test_duplicate_ids_name_both_places(tmp_path):
     (tmp_path / "b.yaml").write_text(text)
     with pytest.raises(ConfigError) as error:
         load_checks([tmp_path])
-    assert error.value.problems == [f"{tmp_path}/b.yaml:1: duplicate check id 'same', first defined at {tmp_path}/a.yaml:1"]
+    assert error.value.problems == [
+        f"{tmp_path}/b.yaml:1:4: duplicate check id 'same', first defined at {tmp_path}/a.yaml:1:4"]
 
 
 def test_built_in_checks_load_and_keep_their_location():
@@ -59,7 +61,7 @@ def test_applies_to_takes_a_mapping_or_a_list_of_mappings_with_known_keys(tmp_pa
     with pytest.raises(ConfigError) as error:
         load_checks([path])
     assert error.value.problems == [
-        f"{path}:4:36: unknown applies_to key 'annotation' (did you mean 'annotations'?)",
+        f"{path}:4:36: unknown key `applies_to.annotation` (did you mean 'annotations'?)",
         f"{path}:8:3: `applies_to` must be a mapping such as {{kind: component, type: service}}, or a list of such "
         "mappings (any one of them matches)",
     ]

@@ -1,0 +1,121 @@
+"""The plain sections of `scorecards.yaml`: each key with its kind, range and default, and the typed
+settings they become. README's Configuration table lists the same keys."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from insights.catalog.sources import Source
+from insights.configread import BOOLEAN, ENV_VARIABLE, HOST, Field, Invalid, Kind, choice, integer, list_of, \
+    mapping_of, nullable, number, text, url
+
+REGION_URLS = {"us": "https://api.pagerduty.com", "eu": "https://api.eu.pagerduty.com"}
+FINDING_CODE = text(re.compile(r"^[a-z0-9][a-z0-9-]*$"), "a finding code such as placeholder-annotation")
+SUBDOMAIN = text(re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", re.IGNORECASE),
+                 "a PagerDuty subdomain such as acme (for acme.pagerduty.com)")
+DATABASE_DIALECTS = ("sqlite", "postgresql", "mysql", "mariadb")
+WEEK = 7 * 24 * 3600  # longer than any wait a run should make: a larger timeout is a typo
+CENTURY = 36_500  # days: date arithmetic beyond this overflows
+
+
+def seconds(default: float) -> Field:
+    return Field(number(0, WEEK, low_open=True), default)
+
+
+def _database_url(value):
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    what = "a database URL such as sqlite:///insights.db or postgresql+psycopg://user@host/db"
+    if not isinstance(value, str):
+        raise Invalid(what)
+    try:
+        dialect = make_url(value).get_backend_name()
+    except (ArgumentError, ValueError):
+        raise Invalid(what) from None
+    if dialect not in DATABASE_DIALECTS:
+        raise Invalid(what, f"insights stores runs in {', '.join(DATABASE_DIALECTS)}, not {dialect}")
+    return value
+
+
+DATABASE_URL = Kind("a database URL such as sqlite:///insights.db", _database_url)
+
+CATALOG = {
+    "max_file_bytes": Field(integer(1, 1 << 40), 1_000_000),
+    "allowed_hosts": Field(list_of(HOST, "a list of host names"), ()),
+    "severity": Field(mapping_of(FINDING_CODE, choice("error", "warning"), "a mapping of finding code to error "
+                                 "or warning"), {}),
+    "url_tokens": Field(mapping_of(HOST, ENV_VARIABLE, "a mapping of host name to environment variable name"), {}),
+    "fetch_timeout_s": seconds(30.0),
+    "git_concurrency": Field(integer(1, 64), 8),
+    "git_timeout_s": seconds(300.0),
+    "source_deadline_s": seconds(1800.0),
+}
+PAGERDUTY = {
+    "url": Field(nullable(url("https", "http", example="https://api.eu.pagerduty.com")), None),
+    "region": Field(choice(*REGION_URLS), "us"),
+    "subdomain": Field(nullable(SUBDOMAIN), None),
+    "token_url": Field(nullable(url("https", "http", example="https://identity.pagerduty.com/oauth/token")), None),
+    "requests_per_minute": Field(integer(1, 100_000), 900),
+    "concurrency": Field(integer(1, 32), 4),
+    "request_timeout_s": seconds(30.0),
+    "max_wait_s": seconds(120.0),
+    "deadline_s": seconds(1800.0),
+    "tags": Field(BOOLEAN, True),
+    "schedule_coverage": Field(BOOLEAN, False),
+    "standards": Field(BOOLEAN, False),
+}
+STORE = {
+    "url": Field(nullable(DATABASE_URL), None),
+    "keep_runs": Field(nullable(integer(1, 1_000_000_000)), None),
+    "keep_days": Field(nullable(integer(1, CENTURY)), None),
+}
+GATES = {
+    "fail_under": Field(nullable(number(0, 100)), None),
+    "fail_on": Field(list_of(text(what="a check id"), "a list of check ids"), ()),
+    "allow_unknown": Field(BOOLEAN, False),
+    "fail_on_new_failures": Field(BOOLEAN, False),
+    "fail_on_new_entity_failures": Field(BOOLEAN, False),
+    "max_shrink_percent": Field(nullable(number(0, 100)), 20.0),
+}
+WAIVERS = {"max_days": Field(integer(1, CENTURY), 180)}
+
+
+@dataclass(frozen=True)
+class CatalogSettings:
+    sources: tuple[Source, ...] = ()
+    max_file_bytes: int = 1_000_000
+    allowed_hosts: tuple[str, ...] = ()  # lower case, as URLs' host names are compared
+    severity: dict[str, str] = field(default_factory=dict)  # finding code -> error or warning
+    url_tokens: dict[str, str] = field(default_factory=dict)  # host -> environment variable with its token
+    fetch_timeout_s: float = 30.0
+    git_concurrency: int = 8
+    git_timeout_s: float = 300.0
+    source_deadline_s: float = 1800.0
+
+
+@dataclass(frozen=True)
+class PagerDutySettings:
+    url: str = REGION_URLS["us"]  # as configured, or the region's API host when not
+    region: str = "us"  # us or eu
+    subdomain: str | None = None  # for an OAuth app: acme for acme.pagerduty.com
+    token_url: str | None = None  # OAuth token endpoint; the region's by default
+    requests_per_minute: int = 900
+    concurrency: int = 4
+    request_timeout_s: float = 30.0
+    max_wait_s: float = 120.0  # longest wait for the rate limit or a retry
+    deadline_s: float = 1800.0  # the whole collection
+    tags: bool = True
+    schedule_coverage: bool = False  # one more request per level-1 schedule
+    standards: bool = False  # one more request per 100 services
+
+
+@dataclass(frozen=True)
+class Gates:
+    fail_under: float | None = None
+    fail_on: tuple[str, ...] = ()
+    allow_unknown: bool = False  # an unknown outcome of a `fail_on` check does not trip the gate
+    fail_on_new_failures: bool = False
+    fail_on_new_entity_failures: bool = False
+    max_shrink_percent: float | None = 20.0  # None: no gate on a shrinking catalog
