@@ -74,6 +74,8 @@ def _check(options: FixOptions, sources: list[Source]) -> None:
 
 
 def _nothing_to_write(suggestions: Suggestions, threshold: float) -> ConfigError:
+    if not suggestions.entities:
+        return ConfigError("nothing to write: every entity that needs a PagerDuty service has one")
     counts = {name: sum(1 for s in suggestions.at_least(0) if level(s.best.confidence) == name) for name in LEVELS}
     ambiguous = sum(1 for s in suggestions.entities if s.status == AMBIGUOUS)
     found = ", ".join(f"{n} at {name}" for name, n in counts.items() if n) or "none matched"

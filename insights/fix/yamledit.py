@@ -80,10 +80,11 @@ def set_annotation(text: str, target: Target, key: str, value: str) -> Edited:
         return Edited(None, problem=plan)
     span, line_edited = plan
     expected = _expected(before, index, key, value)
-    round_tripped = _round_trip(text, root, key, value)
-    if round_tripped is not None and not _differs(text, round_tripped, span, expected, index):
+    # Replacing a value in place is already minimal; a round trip could only re-pad the line around it.
+    round_tripped = _round_trip(text, root, key, value) if span[0] == span[1] else None
+    if round_tripped is not None and not _differs(text, round_tripped, span, expected):
         return Edited(round_tripped, "round-trip")
-    problem = _differs(text, line_edited, span, expected, index)
+    problem = _differs(text, line_edited, span, expected)
     if problem:
         return Edited(None, problem=f"the edit would change more than the annotation ({problem}); edit it by hand")
     return Edited(line_edited, "line")
@@ -151,7 +152,8 @@ def _line_edit(text: str, metadata: tuple[Node, Node], current, key: str, value:
     step = max(body.value[0][0].start_mark.column - metadata_key.start_mark.column, 2) if body.value else 2
     if current is None:
         if body.flow_style:
-            return _splice(text, _end(body), _end(body), f", annotations: {{{entry}}}")
+            last = _end(body.value[-1][1])
+            return _splice(text, last, last, f", annotations: {{{entry}}}")
         column = body.value[0][0].start_mark.column
         return _insert_lines(text, _line_after(text, _end(body)),
                              [" " * column + "annotations:", " " * (column + step) + entry])
@@ -176,7 +178,8 @@ def _line_edit(text: str, metadata: tuple[Node, Node], current, key: str, value:
             closing = annotations.end_mark.index - 1
             return _splice(text, closing, closing, entry) if text[closing] == "}" else \
                 "`metadata.annotations` is written in a form that cannot be edited safely"
-        return _splice(text, _end(annotations), _end(annotations), f", {entry}")
+        last = _end(annotations.value[-1][1])
+        return _splice(text, last, last, f", {entry}")
     column = annotations.value[0][0].start_mark.column
     return _insert_lines(text, _line_after(text, _end(annotations)), [" " * column + entry])
 
@@ -217,7 +220,7 @@ def _expected(before, index: int, key: str, value: str) -> list:
     return documents
 
 
-def _differs(old: str, new: str, span: tuple[int, int], expected: list, index: int) -> str:
+def _differs(old: str, new: str, span: tuple[int, int], expected: list) -> str:
     """Why `new` is not `old` with only the annotation added or its value replaced; "" when it is."""
     prefix = 0
     limit = min(len(old), len(new))
