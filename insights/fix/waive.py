@@ -48,8 +48,8 @@ def waiver_changes(request: WaiverRequest, entities: list[Entity], check_ids: se
     missing = [flag for flag, value in (("--waive CHECK", request.check_id), ("--until YYYY-MM-DD", request.until),
                                         ("--reason TEXT", request.reason)) if not value]
     if missing:
-        raise ConfigError(f"a waiver needs {', '.join(missing)}: --waive CHECK --until YYYY-MM-DD --reason TEXT "
-                          "--entity REF")
+        raise ConfigError(f"missing {', '.join(missing)}; a waiver is written with --waive CHECK --until YYYY-MM-DD "
+                          "--reason TEXT --entity REF")
     if not request.entity_refs:
         raise ConfigError("name the entities to waive the check for with --entity REF (repeatable)")
     if request.check_id not in check_ids:
