@@ -28,8 +28,8 @@ class WaiverRequest:
     entity_refs: tuple[str, ...] = ()
 
 
-def _did_you_mean(word: str, choices) -> str:
-    close = difflib.get_close_matches(word, sorted(choices), n=3, cutoff=0.6)
+def _did_you_mean(word: str, choices, cutoff: float = 0.6) -> str:
+    close = difflib.get_close_matches(word, sorted(choices), n=3, cutoff=cutoff)
     return f" (did you mean {', '.join(close)}?)" if close else ""
 
 
@@ -39,7 +39,7 @@ def resolve_entity(text: str, entities: dict[str, Entity]) -> Entity:
     if ref in entities:
         return entities[ref]
     raise ConfigError(f"--entity {text!r}: the catalog has no entity {ref or text}"
-                      f"{_did_you_mean(ref or text, entities)}; refs look like component:default/name")
+                      f"{_did_you_mean(ref or text, entities, 0.9)}; refs look like component:default/name")
 
 
 def waiver_changes(request: WaiverRequest, entities: list[Entity], check_ids: set[str], today: date,
