@@ -19,8 +19,8 @@ from rapidfuzz import fuzz, process
 from insights.catalog.model import Entity
 from insights.catalog.validate import INTEGRATION_KEY, PLACEHOLDER, SERVICE_ID, SERVICE_ID_FORMAT
 from insights.facts import causes
-from insights.fix.signals import LOW, MARGIN, SHARED_CAP, Profile, Signal, Subject, level, name_signal, \
-    other_signals, profiles, subject
+from insights.fix.signals import LOW, MARGIN, NAME_FLOOR, SHARED_CAP, Profile, Signal, Subject, level, \
+    name_signal, numbers, other_signals, profiles, subject
 from insights.pagerduty.state import PagerDutyState
 
 MATCH, AMBIGUOUS, NONE = "match", "ambiguous", "none"
@@ -94,22 +94,28 @@ def needs_service(entity: Entity, services: set[str], keys: dict[str, str], hidd
 
 
 def _candidates(subjects: list[Subject], services: list[Profile], used_by: dict[str, list[str]]) -> list[list[Candidate]]:
-    names = [s.normalised for s in services]
-    similarity = {on: process.cdist([getattr(s, on) for s in subjects], names, scorer=fuzz.ratio, score_cutoff=60,
-                                    dtype=np.uint8) if subjects and services else np.zeros((len(subjects), 0))
+    """Each subject's candidates scoring at least LOW, best first. Names are compared all at once; only the
+    services a name, a tag or a key points at are scored one by one."""
+    similarity = {on: process.cdist([getattr(s, on) for s in subjects], [s.normalised for s in services],
+                                    scorer=fuzz.ratio, score_cutoff=round(NAME_FLOOR * 100), dtype=np.uint8)
+                  if subjects and services else np.zeros((len(subjects), len(services)), dtype=np.uint8)
                   for on in ("name", "title")}
-    by_tag: dict[str, set[int]] = {}
+    by_numbers: dict[tuple, list[int]] = defaultdict(list)
+    by_tag: dict[str, set[int]] = defaultdict(set)
     by_key: dict[str, int] = {}
     for column, service in enumerate(services):
+        by_numbers[numbers(service.normalised)].append(column)
         for tagged in service.service_tags:
-            by_tag.setdefault(tagged, set()).add(column)
+            by_tag[tagged].add(column)
         for key in service.keys:
             by_key.setdefault(key, column)
+    by_numbers = {signature: np.array(columns) for signature, columns in by_numbers.items()}
     result = []
     for row, who in enumerate(subjects):
-        columns = set(np.flatnonzero(similarity["name"][row])) | set(np.flatnonzero(similarity["title"][row]))
-        columns |= by_tag.get(who.name, set()) | by_tag.get(who.title, set())
-        columns |= {by_key[k] for k in who.keys if k in by_key}
+        columns = by_tag.get(who.name, set()) | by_tag.get(who.title, set()) | {by_key[k] for k in who.keys if k in by_key}
+        for on in ("name", "title"):
+            alike = by_numbers.get(numbers(getattr(who, on)), np.array([], dtype=int))
+            columns |= set(alike[similarity[on][row][alike] > 0].tolist())
         found = [_candidate(who, services[c], similarity["name"][row][c] / 100, similarity["title"][row][c] / 100,
                             used_by.get(services[c].id, [])) for c in sorted(columns)]
         result.append(sorted((c for c in found if c.score >= LOW), key=lambda c: (-c.score, c.service_id)))

@@ -35,6 +35,10 @@ NUMBERS = re.compile(r"\d+")
 MAX_DEPTH = 6
 
 
+def numbers(name: str) -> tuple[str, ...]:
+    return tuple(NUMBERS.findall(name))
+
+
 def level(confidence: float) -> str | None:
     return next((name for name, floor in LEVELS.items() if confidence >= floor), None)
 
@@ -143,7 +147,7 @@ def name_signal(who: Subject, service: Profile, similarity: float, on: str) -> S
     if mine and mine == service.normalised:
         return Signal(on, EXACT_NAME, f"{on} {mine!r} is the service name {service.name!r} (normalised)", values)
     # service-3 and service-30 look alike to an edit distance and are different services.
-    if similarity < NAME_FLOOR or NUMBERS.findall(mine) != NUMBERS.findall(service.normalised):
+    if similarity < NAME_FLOOR or numbers(mine) != numbers(service.normalised):
         return None
     points = FUZZY_NAME * (similarity - NAME_FLOOR) / (1 - NAME_FLOOR)
     return Signal(on, round(points, 3), f"{on} {mine!r} is {similarity:.0%} like the service name "
