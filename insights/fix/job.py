@@ -17,6 +17,7 @@ from insights.fix.roots import LOCAL, Root, crawl_roots, expand
 from insights.fix.signals import HIGH, LEVELS, level
 from insights.fix.waive import WaiverRequest, waiver_changes
 from insights.pagerduty.collect import CollectOptions
+from insights.pipeline import RunOptions, pagerduty_state
 from insights.progress import SILENT, Progress
 
 
@@ -85,8 +86,6 @@ def _nothing_to_write(suggestions: Suggestions, threshold: float) -> ConfigError
 
 
 def run_fix(options: FixOptions) -> FixOutcome:
-    from insights.pipeline import RunOptions, pagerduty_state
-
     config = options.config
     sources = list(options.sources or config.sources)
     _check(options, sources)

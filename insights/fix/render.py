@@ -93,6 +93,13 @@ def _plan_text(outcome: FixOutcome) -> list[str]:
         for repository, diff in patches(plan).items():
             lines += [f"# in {repository}", diff[1].rstrip("\n")]
         lines.append("(nothing written: add --patch DIR or --write)")
+    if outcome.suggestions:
+        left = [s for s in outcome.suggestions.entities if s.status == AMBIGUOUS or
+                (s.status == MATCH and s.best.confidence < outcome.min_confidence)]
+        if left:
+            lines.append(f"left out: {len(left)} suggestion(s) ambiguous or below confidence "
+                         f"{outcome.min_confidence:.2f} ({', '.join(s.entity.ref for s in left)}); "
+                         "`insights fix` shows their evidence")
     lines += [f"already set: {c.entity.ref} {c.key}" for c in plan.unchanged]
     lines += [f"not edited: {r.change.entity.ref}: {r.reason}" for r in plan.refused]
     lines += [f"not written: {problem}" for problem in outcome.problems]

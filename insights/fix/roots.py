@@ -55,8 +55,8 @@ def crawl_roots(sources: list[Source], settings: CrawlSettings, scratch: Path,
 
 def _root(source: Source, settings: CrawlSettings) -> Root | None:
     if source.kind in LOCAL:
-        path = Path(source.location).resolve()
-        path = path.parent if source.kind == "file" else path
+        # As the crawler does: a file's root is the folder that holds the name given, not its link target's.
+        path = (Path(source.location).parent if source.kind == "file" else Path(source.location)).resolve()
         top = _work_tree(path) or path
         return Root(source, path, top, top.name or "catalog")
     if source.kind == "git":

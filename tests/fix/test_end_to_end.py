@@ -14,6 +14,7 @@ import pytest
 
 from insights.pagerduty.generate import generate
 from insights.pagerduty.state import save_snapshot
+from insights.resources import demo_data
 
 from .conftest import git, make_repository
 
@@ -236,3 +237,29 @@ def test_json_lists_suggestions_with_evidence_and_orphans(insights, world):
     assert (best["service_id"], best["level"]) == ("PV00005", "high")
     assert {e["signal"] for e in best["evidence"]} == {"name", "service-tag", "team"}
     assert {o["service_id"]: o["entities"] for o in document["orphans"]}["PV00003"] == ["component:default/service-3"]
+
+
+def test_pagerduty_is_read_over_http_with_the_credential_run_uses(insights, simulator, monkeypatch):
+    catalog = str(demo_data() / "catalog")
+    offline = insights("fix", "--catalog", catalog, "--pagerduty-snapshot", str(demo_data() / "pagerduty.json"))
+    monkeypatch.setenv("PAGERDUTY_TOKEN", "test-token")
+    online = insights("fix", "--catalog", catalog, "--pagerduty-url", simulator.url)
+    assert (online.code, online.out) == (0, offline.out)
+    monkeypatch.setenv("PAGERDUTY_TOKEN", "not-the-token")
+    refused = insights("fix", "--catalog", catalog, "--pagerduty-url", simulator.url)
+    assert refused.code == 3 and "PAGERDUTY_TOKEN" in refused.err and "not-the-token" not in refused.err
+
+
+def test_medium_suggestions_are_left_out_unless_asked_for(insights, tmp_path):
+    repository = make_repository(tmp_path / "repo", {"catalog-info.yaml": (
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: bookkeeper\n"
+        "spec:\n  type: service\n  lifecycle: production\n  owner: team-0\n")})
+    state = generate(1, 1).state
+    state.services[0]["name"] = "book-keeper"
+    save_snapshot(state, tmp_path / "snap.json")
+    high = insights("fix", "--catalog", str(repository), "--pagerduty-snapshot", "snap.json", "--patch", "p")
+    assert high.code == 2 and "(1 at medium, 0 ambiguous, 1 entities need a service)" in high.err
+    medium = insights("fix", "--catalog", str(repository), "--pagerduty-snapshot", "snap.json", "--write",
+                      "--min-confidence", "medium")
+    assert medium.code == 0, medium.err
+    assert "pagerduty.com/service-id: PV00000" in (repository / "catalog-info.yaml").read_text()

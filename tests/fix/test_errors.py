@@ -120,3 +120,15 @@ def test_the_demo_lists_what_it_cannot_match_and_its_orphan_service(insights):
     assert "component:default/refunds  (catalog/payments/services/refunds/catalog-info.yaml:2)" in lines
     assert ("  legacy-cron (PLEGACY): no entity in the catalog matches; add one, or retire the service  "
             "https://acme.pagerduty.com/service-directory/PLEGACY") in lines
+
+
+def test_a_file_source_that_is_a_link_out_of_its_folder_is_not_edited(insights, tmp_path):
+    (tmp_path / "elsewhere").mkdir()
+    real = tmp_path / "elsewhere" / "catalog-info.yaml"
+    real.write_text("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: checkout\n"
+                    "spec:\n  type: service\n  lifecycle: production\n  owner: payments\n")
+    (tmp_path / "here").mkdir()
+    (tmp_path / "here" / "catalog-info.yaml").symlink_to(real)
+    result = insights("fix", "--catalog", "here/catalog-info.yaml", *WAIVE, "--write")
+    assert result.code == 2 and "leads outside" in result.err and "refused" in result.err
+    assert "annotations" not in real.read_text()
