@@ -178,6 +178,10 @@ def suggest(entities: list[Entity], state: PagerDutyState) -> Suggestions:
     pairs = {(row, c.service_id): c for row, found in enumerate(candidates) for c in found}
     matched = _assign(dict(pairs))
     taken = {c.service_id: needy[row][0].ref for row, c in matched.items()}
+    by_service: dict[str, list[tuple[int, Candidate]]] = defaultdict(list)
+    for (row, column), candidate in pairs.items():
+        if row not in matched:
+            by_service[column].append((row, candidate))
     suggestions = []
     for row, (entity, need) in enumerate(needy):
         if row in matched:
@@ -189,23 +193,27 @@ def suggest(entities: list[Entity], state: PagerDutyState) -> Suggestions:
                 f"{c.service_name} ({c.service_id}) -> {taken[c.service_id]}" for c in candidates[row])
             suggestions.append(Suggestion(entity, need, NONE, note=note))
             continue
+        # Not clear: another candidate of this entity, or another entity of its best service, is as close.
         close = tuple(c for c in left if left[0].score - c.score < MARGIN)
-        rivals = tuple(needy[other][0].ref for (other, column), c in pairs.items()
-                       if column == left[0].service_id and other != row and other not in matched
-                       and left[0].score - c.score < MARGIN)
-        suggestions.append(Suggestion(entity, need, AMBIGUOUS, close, tuple(sorted(rivals)),
+        rivals = tuple(sorted(needy[other][0].ref for other, c in by_service[left[0].service_id]
+                              if other != row and left[0].score - c.score < MARGIN))
+        suggestions.append(Suggestion(entity, need, AMBIGUOUS, close, rivals,
                                       note="choose by hand: the candidates are too close to call"))
     suggestions.sort(key=lambda s: s.entity.ref)
     return Suggestions(tuple(suggestions), _orphans(services, used_by, suggestions))
 
 
 def _orphans(services: list[Profile], used_by: dict[str, list[str]], suggestions: list[Suggestion]) -> tuple[Orphan, ...]:
+    """Every service no entity points at, with the entities suggested for it (or ambiguous about it)."""
+    named: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for suggestion in suggestions:
+        for candidate in suggestion.candidates:
+            named[(candidate.service_id, suggestion.status)].append(suggestion.entity.ref)
     orphans = []
     for service in services:
         if service.id in used_by:
             continue
-        refs = {status: tuple(sorted(s.entity.ref for s in suggestions if s.status == status and any(
-            c.service_id == service.id for c in s.candidates))) for status in (MATCH, AMBIGUOUS)}
-        status = MATCH if refs[MATCH] else AMBIGUOUS if refs[AMBIGUOUS] else NONE
-        orphans.append(Orphan(service.id, service.name, service.html_url, status, refs.get(status, ())))
+        status = next((s for s in (MATCH, AMBIGUOUS) if named.get((service.id, s))), NONE)
+        orphans.append(Orphan(service.id, service.name, service.html_url, status,
+                              tuple(sorted(named.get((service.id, status), [])))))
     return tuple(sorted(orphans, key=lambda o: (o.service_name.lower(), o.service_id)))
