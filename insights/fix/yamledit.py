@@ -55,18 +55,26 @@ def key_text(key: str) -> str:
 
 
 def set_annotation(text: str, target: Target, key: str, value: str) -> Edited:
-    before = load_documents(text)
+    deep = Edited(None, problem="the file nests too deeply to be edited safely")
+    try:
+        before = load_documents(text)
+    except RecursionError:
+        return deep
     broken = next((d for d in before if d.error), None)
     if broken:
         return Edited(None, problem=f"line {broken.error_line or broken.line}: {broken.error}; fix the YAML first")
     try:
         roots = list(YAML().compose_all(text))
+    except RecursionError:
+        return deep
     except YAMLError as error:
         return Edited(None, problem=f"the file cannot be read for editing: {str(error).splitlines()[0]}")
     found = _document(roots, target)
     if isinstance(found, str):
         return Edited(None, problem=found)
     index, root = found
+    if len(before) != len(roots) or before[index].line != root.start_mark.line + 1:
+        return Edited(None, problem="the file's documents cannot be told apart safely; edit it by hand")
     metadata = _get(root, "metadata")
     if not metadata or not isinstance(metadata[1], MappingNode):
         return Edited(None, problem="`metadata` is not a mapping")
@@ -80,6 +88,8 @@ def set_annotation(text: str, target: Target, key: str, value: str) -> Edited:
         return Edited(None, problem=plan)
     span, line_edited = plan
     expected = _expected(before, index, key, value)
+    if expected is None:
+        return Edited(None, problem="`metadata.annotations` is not a mapping; fix it first")
     # Replacing a value in place is already minimal; a round trip could only re-pad the line around it.
     round_tripped = _round_trip(text, root, key, value) if span[0] == span[1] else None
     if round_tripped is not None and not _differs(text, round_tripped, span, expected):
@@ -100,7 +110,7 @@ def _document(roots: list[Node], target: Target) -> tuple[int, MappingNode] | st
         name = _get(metadata[1], "name") if metadata and isinstance(metadata[1], MappingNode) else None
         namespace = _get(metadata[1], "namespace") if name else None
         if kind and name and str(kind[1].value).lower() == target.kind and name[1].value == target.name and \
-                (namespace[1].value if namespace else "default").lower() == target.namespace:
+                str(namespace[1].value if namespace else "default").lower() == target.namespace:
             matches.append((index, root))
     on_line = [m for m in matches if m[1].start_mark.line + 1 == target.line]
     if on_line or len(matches) == 1:
@@ -213,10 +223,14 @@ def _plain(value):
     return value
 
 
-def _expected(before, index: int, key: str, value: str) -> list:
+def _expected(before, index: int, key: str, value: str) -> list | None:
+    """The documents as they should read after the edit; None when the loader sees no mapping to extend."""
     documents = [_plain(d.data) for d in before]
-    annotations = documents[index]["metadata"].get("annotations")
-    documents[index]["metadata"]["annotations"] = {**(annotations or {}), key: value}
+    metadata = documents[index].get("metadata") if isinstance(documents[index], dict) else None
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    if not isinstance(metadata, dict) or not isinstance(annotations, (dict, type(None))):
+        return None
+    metadata["annotations"] = {**(annotations or {}), key: value}
     return documents
 
 

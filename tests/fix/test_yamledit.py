@@ -149,3 +149,8 @@ def test_every_common_layout_gets_the_annotation_with_every_old_line_intact(text
     assert entity["metadata"]["annotations"][SERVICE_ID] == "PABC123"
     assert [d.data for d in documents if d.data["kind"] != "Component"] == \
         [d.data for d in load_documents(text) if d.data["kind"] != "Component"]
+
+
+def test_a_file_nested_too_deeply_is_refused_not_crashed_on():
+    text = "kind: Component\nmetadata:\n  name: a\n---\nx: " + "[" * 300 + "]" * 300 + "\n"
+    assert edit(text).problem == "the file nests too deeply to be edited safely"
