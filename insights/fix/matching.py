@@ -164,7 +164,7 @@ def suggest(entities: list[Entity], state: PagerDutyState) -> Suggestions:
     services = profiles(state)
     ids = {s.id for s in services}
     keys = {k: s.id for s in services for k in s.keys}
-    hidden = set(state.not_visible)
+    hidden = {i for i in state.not_visible if isinstance(i, str)} if isinstance(state.not_visible, list) else set()
     used_by: dict[str, list[str]] = {}
     needy: list[tuple[Entity, str]] = []
     for entity in entities:

@@ -89,7 +89,8 @@ def _tagged(labels: list, prefix: str, where: str, into: dict[str, str]) -> None
 def profiles(state: PagerDutyState) -> list[Profile]:
     """One profile per service with an id; answers of any shape are read defensively."""
     result = []
-    for service in state.services:
+    tags = state.tags if isinstance(state.tags, dict) else {}
+    for service in state.services if isinstance(state.services, list) else []:
         if not isinstance(service, dict) or not isinstance(service.get("id"), str):
             continue
         policy = service.get("escalation_policy") if isinstance(service.get("escalation_policy"), dict) else {}
@@ -100,8 +101,8 @@ def profiles(state: PagerDutyState) -> list[Profile]:
                    f"escalation policy {_text(policy.get('summary') or policy.get('name')) or policy.get('id')}")]
         places += [(f"teams/{t.get('id')}", f"team {_text(t.get('summary') or t.get('name'))}") for t in teams]
         for key, where in places:
-            _tagged(state.tags.get(key), "service:", where, service_tags)
-            _tagged(state.tags.get(key), "team:", where, team_tags)
+            _tagged(tags.get(key), "service:", where, service_tags)
+            _tagged(tags.get(key), "team:", where, team_tags)
         name = _text(service.get("name") or service.get("summary"))
         keys = tuple(i["integration_key"] for i in service.get("integrations") or []
                      if isinstance(i, dict) and isinstance(i.get("integration_key"), str))

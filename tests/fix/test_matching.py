@@ -152,3 +152,5 @@ def test_services_of_any_shape_do_not_break_matching():
     found = suggest([component("ledger")], account(*broken, tags={"teams/x": "not a list"}))
     assert found.entities[0].status == NONE
     assert [o.service_id for o in found.orphans] == ["PBROKE1", "PBROKE2"]
+    odd = replace(account(service("PLEDGER", "ledger")), tags=["service:ledger"], not_visible=7)
+    assert suggest([component("ledger")], odd).entities[0].best.service_id == "PLEDGER"
