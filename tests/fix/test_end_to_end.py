@@ -263,3 +263,15 @@ def test_medium_suggestions_are_left_out_unless_asked_for(insights, tmp_path):
                       "--min-confidence", "medium")
     assert medium.code == 0, medium.err
     assert "pagerduty.com/service-id: PV00000" in (repository / "catalog-info.yaml").read_text()
+
+
+def test_a_waiver_as_a_patch_applies_with_git(insights, world):
+    payments, _ = world
+    until = (datetime.now(timezone.utc).date() + timedelta(days=7)).isoformat()
+    result = insights("fix", "--catalog", str(payments), "--waive", "oncall-now", "--until", until, "--reason",
+                      "rota starts next week", "--entity", "component:default/service-3", "--patch", "patches")
+    assert result.code == 0, result.err
+    git(payments, "apply", str(Path("patches/payments.patch").resolve()))
+    assert (payments / "flow/catalog-info.yaml").read_text() == PAYMENTS["flow/catalog-info.yaml"].replace(
+        '"Flow style, one line"}', f'"Flow style, one line", annotations: {{insights.dev/waive.oncall-now: '
+        f'"{until}: rota starts next week"}}}}')
