@@ -253,6 +253,52 @@ def explain(entity_ref, run_id, db_url) -> None:
     click.echo(explain_entity(Store(database_url(db_url)), entity_ref, run_id))
 
 
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="scorecards.yaml to use.")
+@click.option("--catalog", "catalogs", multiple=True, help="Folder, file or git URL; repeat for more. "
+              "Replaces the sources in the config.")
+@click.option("--pagerduty-url", help="PagerDuty API base URL.")
+@click.option("--pagerduty-snapshot", type=click.Path(exists=True, dir_okay=False), help="Read PagerDuty from a snapshot.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--min-confidence", default="high", show_default=True,
+              help="Suggestions to patch or write: high, medium, low, or a number from 0 to 1.")
+@click.option("--patch", "patch_dir", type=click.Path(file_okay=False), help="Write one patch per repository here.")
+@click.option("--write", is_flag=True, help="Edit the descriptor files of local sources in place.")
+@click.option("--waive", "check_id", help="Instead of suggestions: waive this check (with --until, --reason, --entity).")
+@click.option("--until", help="With --waive: the last day of the waiver, YYYY-MM-DD.")
+@click.option("--reason", help="With --waive: why the check does not apply yet.")
+@click.option("--entity", "entity_refs", multiple=True, help="With --waive: an entity to waive it for (repeatable).")
+def fix(config_path, catalogs, pagerduty_url, pagerduty_snapshot, fmt, min_confidence, patch_dir, write, check_id,
+        until, reason, entity_refs) -> None:
+    """Suggest the PagerDuty service of each unwired entity, and write them as patches or in place.
+
+    Every suggestion comes with its confidence and evidence; ambiguous ones are listed, never written.
+    The PagerDuty credential is read as for `run`. --waive adds a waiver annotation instead.
+
+    \b
+    Example:  insights fix --pagerduty-snapshot pagerduty.json --patch patches/
+              insights fix --waive oncall-now --until 2026-12-31 --reason "team forms in January" \\
+                           --entity component:default/checkout --write
+    """
+    from insights.catalog.sources import source_from_argument
+    from insights.errors import EXIT_UNREACHABLE
+    from insights.fix.job import FixOptions, WaiverRequest, min_confidence as threshold, run_fix
+    from insights.fix.render import render
+    from insights.pipeline import credential_for
+
+    config = _config(config_path)
+    waiver = WaiverRequest(check_id, until, reason, entity_refs) if check_id or until or reason or entity_refs else None
+    outcome = run_fix(FixOptions(
+        config=config, sources=tuple(source_from_argument(c) for c in catalogs), pagerduty_url=pagerduty_url,
+        snapshot=Path(pagerduty_snapshot) if pagerduty_snapshot else None,
+        credential=None if pagerduty_snapshot or waiver else credential_for(config),
+        min_confidence=threshold(min_confidence), patch_dir=Path(patch_dir) if patch_dir else None, write=write,
+        waiver=waiver, progress=_progress()))
+    click.echo(render(outcome, fmt))
+    if outcome.problems:
+        sys.exit(EXIT_UNREACHABLE)
+
+
 @cli.group()
 def catalog() -> None:
     """The software catalog on its own."""
