@@ -173,13 +173,15 @@ class _RootCrawl(LocationFollower):
     def read(self, path: Path) -> None:
         """Read one file found under the root; a link that leads out of the root is a finding, never read."""
         real = path.resolve()
+        if not inside(real, self.root):
+            if path not in self.seen:  # each link is named, even when two lead to the same file
+                self.seen.add(path)
+                self.finding("file-outside-root", "the file is a link to outside the source root; it was not "
+                             "read. Replace the link by the file itself", path)
+            return
         if real in self.seen:
             return
         self.seen.add(real)
-        if not inside(real, self.root):
-            self.finding("file-outside-root", "the file is a link to outside the source root; it was not read. "
-                         "Replace the link by the file itself", path)
-            return
         try:
             size = real.stat().st_size
             if size > self.settings.max_file_bytes:

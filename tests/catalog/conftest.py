@@ -1,0 +1,112 @@
+"""Real servers on loopback for the source tests: a scriptable HTTP server and a git smart-HTTP server."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+
+
+class Loopback:
+    """An HTTP server whose answers a test sets: `routes[path]` is `(status, body)`, or a function
+    `(handler, query) -> (status, body)` that may also write to the handler itself and return None."""
+
+    def __init__(self):
+        self.routes, self.requests = {}, []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                parts = urlsplit(self.path)
+                owner.requests.append((parts.path, parse_qs(parts.query), dict(self.headers)))
+                route = owner.routes.get(parts.path, (404, "{}"))
+                answer = route(self, parse_qs(parts.query)) if callable(route) else route
+                if answer is None:
+                    return
+                status, body = answer
+                payload = body if isinstance(body, bytes) else body.encode()
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture()
+def server():
+    running = Loopback()
+    yield running
+    running.close()
+
+
+def _load_git_http():
+    spec = importlib.util.spec_from_file_location("git_http", ROOT / "benchmarks" / "git_http.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.GitHttpServer
+
+
+@pytest.fixture(scope="session")
+def git_http_server():
+    """The GitHttpServer class (`git http-backend` behind a loopback HTTP server)."""
+    return _load_git_http()
+
+
+def write(root: Path, relative: str, text: str) -> Path:
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
+                          env={**os.environ, **GIT_ENV}).stdout
+
+
+@pytest.fixture(scope="session")
+def make_repo():
+    """`make_repo(folder, {path: text})`: a git repository with those files in one commit on `main`."""
+
+    def make(folder: Path, files: dict[str, str]) -> Path:
+        for relative, text in files.items():
+            write(folder, relative, text)
+        git(folder, "init", "-q", "-b", "main")
+        git(folder, "add", "-A")
+        git(folder, "commit", "-qm", "files")
+        return folder
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def commit():
+    """`commit(repo, {path: text})`: a further commit changing those files."""
+
+    def change(folder: Path, files: dict[str, str]) -> None:
+        for relative, text in files.items():
+            write(folder, relative, text)
+        git(folder, "add", "-A")
+        git(folder, "commit", "-qm", "change")
+
+    return change
