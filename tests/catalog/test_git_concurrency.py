@@ -1,0 +1,61 @@
+"""Many git sources at once: fetched concurrently, each within its deadline; one that fails is a finding and
+the others are read; the cache is reused when nothing changed."""
+
+import time
+
+import pytest
+
+from insights.catalog.sources import CrawlSettings, Source, crawl
+from insights.errors import SourceError
+
+GROUP = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: {name}\nspec:\n  type: team\n  children: []\n"
+
+
+@pytest.fixture()
+def repositories(tmp_path, make_repo):
+    return [make_repo(tmp_path / f"repo-{i}", {"catalog-info.yaml": GROUP.format(name=f"team-{i}")}) for i in range(6)]
+
+
+def settings(tmp_path, **more):
+    return CrawlSettings(**{"cache_dir": tmp_path / "cache", "git_concurrency": 4, **more})
+
+
+def test_repositories_are_read_concurrently_and_a_failing_one_is_a_finding(tmp_path, repositories):
+    listing = tmp_path / "repos.txt"
+    urls = [f"file://{r}" for r in repositories]
+    broken = "https://robot:hunter2@127.0.0.1:9/gone.git"
+    listing.write_text("\n".join(urls[:3] + [broken] + urls[3:]) + "\n")
+    catalog = crawl([Source("list", str(listing))], settings(tmp_path))
+    assert [(e.name, e.repository) for e in catalog.entities] == [(f"team-{i}", urls[i]) for i in range(6)]
+    [finding] = catalog.findings
+    assert finding.code == "source-unreadable" and finding.source == "https://***@127.0.0.1:9/gone.git"
+    assert "git fetch of https://***@127.0.0.1:9/gone.git failed" in finding.message
+    assert "hunter2" not in finding.message
+
+
+def test_every_source_failing_is_an_error(tmp_path):
+    with pytest.raises(SourceError, match="none of the 2 catalog sources could be read; the first: git fetch of"):
+        crawl([Source("git", "file:///nonexistent/a"), Source("git", "file:///nonexistent/b")], settings(tmp_path))
+
+
+def test_a_repository_that_hangs_ends_at_its_deadline(tmp_path, repositories, server):
+    server.routes["/slow.git/info/refs"] = lambda handler, query: time.sleep(30)
+    sources = [Source("git", f"file://{repositories[0]}"), Source("git", f"{server.url}/slow.git")]
+    catalog = crawl(sources, settings(tmp_path, repository_timeout=1.5))
+    assert [e.name for e in catalog.entities] == ["team-0"]
+    [finding] = catalog.findings
+    assert finding.source == f"{server.url}/slow.git" and "took longer than" in finding.message
+
+
+def test_unchanged_repositories_are_not_fetched_again(tmp_path, repositories, commit):
+    sources = [Source("git", f"file://{r}") for r in repositories[:3]] + [
+        Source("git", f"file://{repositories[3]}", ref="main")]
+    crawl(sources, settings(tmp_path))
+    fetched = {p.parent.parent.name: p.stat().st_mtime_ns for p in (tmp_path / "cache" / "git").glob("*/.git/FETCH_HEAD")}
+    assert len(fetched) == 4
+    time.sleep(0.05)
+    commit(repositories[1], {"catalog-info.yaml": GROUP.format(name="renamed")})
+    catalog = crawl(sources, settings(tmp_path))
+    assert [e.name for e in catalog.entities] == ["team-0", "renamed", "team-2", "team-3"]
+    again = {p.parent.parent.name: p.stat().st_mtime_ns for p in (tmp_path / "cache" / "git").glob("*/.git/FETCH_HEAD")}
+    assert sum(again[k] != fetched[k] for k in fetched) == 1  # only the changed repository was fetched
