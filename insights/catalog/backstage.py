@@ -42,15 +42,15 @@ def fetch(base_url: str, *, token_env: str | None, query_filter: str | None, lab
     findings: list[Finding] = []
     cursors: set[str] = set()
     for number in range(1, 1_000_000):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise SourceError(f"{endpoint}: not finished within {settings.backstage_timeout:g} s "
-                              f"({number - 1} pages read); raise the limit or narrow the filter")
+        remaining = max(deadline - time.monotonic(), 0.001)
         try:
             response = http_get(url, deadline=min(settings.backstage_request_timeout, remaining), params=params,
                                 max_bytes=settings.backstage_max_page_bytes,
                                 headers_for=lambda h: headers if h == host else {"Accept": "application/json"})
         except FetchError as error:
+            if time.monotonic() >= deadline:
+                raise SourceError(f"{endpoint}: not finished within {settings.backstage_timeout:g} s "
+                                  f"({number - 1} pages read); raise the limit or narrow the filter") from None
             raise SourceError(f"{endpoint}: page {number}: {error.reason}") from None
         if response.status in (401, 403):
             raise SourceError(f"{endpoint}: HTTP {response.status}, the token in "

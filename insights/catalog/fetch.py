@@ -87,7 +87,7 @@ def _check(url: str, allowed_hosts: tuple[str, ...] | None, redirected: bool) ->
 async def _capped_body(response: httpx.Response, url: str, max_bytes: int) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise FetchError(url, f"the answer is {declared} bytes, over the limit of {max_bytes}")
+        raise FetchError(url, f"the answer is {declared} bytes, over the limit of {max_bytes} bytes")
     body = bytearray()
     async for chunk in response.aiter_bytes():
         body += chunk
