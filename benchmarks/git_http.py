@@ -31,6 +31,7 @@ class GitHttpServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in two writes
 
             def do_GET(self):  # noqa: N802
                 owner.answer(self)
@@ -87,3 +88,17 @@ class GitHttpServer:
         handler.send_header("Content-Length", str(len(payload)))
         handler.end_headers()
         handler.wfile.write(payload)
+
+
+def main() -> None:
+    """Serve ROOT until interrupted: `python benchmarks/git_http.py ROOT [LATENCY]`; prints the URL."""
+    import sys
+
+    root, latency = Path(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
+    with GitHttpServer(root, latency=latency) as server:
+        print(server.url, flush=True)
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -33,6 +33,9 @@ def checkout_all(sources: list, settings: CrawlSettings) -> list[Path | SourceEr
             return checkout(source, settings)
         except SourceError as error:
             return error
+        except OSError as error:
+            return SourceError(f"git source {mask_url(source.location)}: the cache {settings.cache_dir} cannot be "
+                               f"written ({error.strerror}); check INSIGHTS_CACHE")
 
     if len(sources) <= 1:
         return [attempt(s) for s in sources]
@@ -44,7 +47,8 @@ def checkout(source, settings: CrawlSettings) -> Path:
     """The repository's files at `source.ref` (default: the remote HEAD) in the cache, fetched only when the
     remote has moved since the last run."""
     url, ref = source.location, source.ref
-    if url.startswith("-") or url.lower().startswith("ext::") or "::" in url.split("/")[0]:
+    if (url.startswith("-") or url.lower().startswith("ext::") or "::" in url.split("/")[0]
+            or any(ord(c) < 32 or ord(c) == 127 for c in url)):
         raise SourceError(f"git source {mask_url(url)!r} is not a plain repository URL; refused")
     if ref and ref.startswith("-"):
         raise SourceError(f"git ref {ref!r} is not a valid ref; refused")
@@ -64,11 +68,20 @@ def _init(git: _Git, target: Path) -> None:
     target.chmod(PRIVATE)
     try:
         git.run(["init", "-q"], target)
-        git.run(["remote", "add", "origin", "--", git.url], target)
-        git.run(["sparse-checkout", "set", "--no-cone", "*.yaml", "*.yml"], target)
-    except SourceError:
+        # what `git remote add` and `git sparse-checkout set --no-cone` write, without two more processes
+        with (target / ".git" / "config").open("a") as config:
+            config.write(f'[remote "origin"]\n\turl = "{_quoted(git.url)}"\n'
+                         "\tfetch = +refs/heads/*:refs/remotes/origin/*\n"
+                         "[core]\n\tsparseCheckout = true\n\tsparseCheckoutCone = false\n")
+        (target / ".git" / "info").mkdir(exist_ok=True)
+        (target / ".git" / "info" / "sparse-checkout").write_text("*.yaml\n*.yml\n")
+    except BaseException:
         shutil.rmtree(target, ignore_errors=True)  # half a setup would fail every later run
         raise
+
+
+def _quoted(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _cache_folder(settings: CrawlSettings) -> Path:
@@ -118,7 +131,8 @@ class _Git:
         if timeout <= 0:
             raise SourceError(f"git {args[0]} of {self.label}: the repository took longer than "
                               f"{self.settings.repository_timeout:g} s")
-        command = ["git", "-c", "protocol.ext.allow=never", "-c", "advice.detachedHead=false", *args]
+        command = ["git", "-c", "protocol.ext.allow=never", "-c", "advice.detachedHead=false",
+                   "-c", "maintenance.auto=false", "-c", "gc.auto=0", *args]  # no background upkeep per repository
         process = subprocess.Popen(command, cwd=cwd, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True, start_new_session=True)
         try:

@@ -46,7 +46,8 @@ def test_credentials_are_used_but_never_written_to_the_cache(tmp_path, served, c
     cache = everything_under(tmp_path / "cache")
     assert SECRET.encode() not in cache and basic not in cache and b"robot" not in cache
     [checkout] = (tmp_path / "cache" / "git").iterdir()
-    assert f"url = {server.url}/team/repo.git".encode() in (checkout / ".git" / "config").read_bytes()
+    remote = subprocess.run(["git", "-C", str(checkout), "config", "remote.origin.url"], capture_output=True, text=True)
+    assert remote.stdout.strip() == f"{server.url}/team/repo.git"
     for folder in (tmp_path / "cache" / "git", checkout):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
 
