@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import resource
 import subprocess
 import sys
 import tempfile
@@ -57,13 +58,19 @@ def bare_repository(path: Path, i: int) -> None:
     (path / "refs" / "heads" / "main").write_text(commit + "\n")
 
 
+def cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(label: str, sources: list[Source], settings: CrawlSettings) -> None:
-    started = time.perf_counter()
+    started, own, git = time.perf_counter(), cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
     catalog = crawl(sources, settings)
     wall = time.perf_counter() - started
     failed = sum(f.code == "source-unreadable" for f in catalog.findings)
     print(f"{label}: {len(sources)} repositories, {len(catalog.entities)} entities, {failed} failed, "
-          f"wall {wall:.1f} s ({len(sources) / wall:.0f} repositories/s)")
+          f"wall {wall:.1f} s ({len(sources) / wall:.0f} repositories/s); CPU: crawl "
+          f"{cpu(resource.RUSAGE_SELF) - own:.1f} s, its git processes {cpu(resource.RUSAGE_CHILDREN) - git:.1f} s")
 
 
 def main() -> None:
@@ -87,8 +94,10 @@ def main() -> None:
             run("cold", sources, settings)
             run("warm", sources, settings)
         finally:
+            before = cpu(resource.RUSAGE_CHILDREN)
             server.terminate()
             server.wait()
+            print(f"server (git http-backend and its HTTP front): CPU {cpu(resource.RUSAGE_CHILDREN) - before:.1f} s")
 
 if __name__ == "__main__":
     main()

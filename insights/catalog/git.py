@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -18,11 +19,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from insights.catalog.remote_refs import ls_refs
 from insights.catalog.settings import CrawlSettings
 from insights.catalog.urls import mask_url, split_credentials
 from insights.errors import SourceError
 
 PRIVATE = 0o700
+TEMPLATE = "git-template"  # a git template folder holding the sparse-checkout patterns
+COMMIT = re.compile(r"^[0-9a-fA-F]{40}$")
 
 
 def checkout_all(sources: list, settings: CrawlSettings) -> list[Path | SourceError]:
@@ -55,33 +59,33 @@ def checkout(source, settings: CrawlSettings) -> Path:
     git = _Git(url, settings)
     target = _cache_folder(settings) / hashlib.sha256(f"{git.url}#{ref}".encode()).hexdigest()[:16]
     if not (target / ".git").is_dir():
-        _init(git, target)
-    elif _up_to_date(git, target, ref):
-        return target
-    git.run(["fetch", "-q", "--depth", "1", "--filter=blob:none", "origin", "--", ref or "HEAD"], target)
-    git.run(["checkout", "-q", "--force", "FETCH_HEAD"], target)
+        _first_checkout(git, settings.cache_dir / TEMPLATE, target, ref)
+    elif not _up_to_date(git, target, ref):
+        git.run(["fetch", "-q", "--depth", "1", "--filter=blob:none", "origin", "--", ref or "HEAD"], target)
+        git.run(["checkout", "-q", "--force", "FETCH_HEAD"], target)
     return target
 
 
-def _init(git: _Git, target: Path) -> None:
+def _first_checkout(git: _Git, template: Path, target: Path, ref: str | None) -> None:
+    """A shallow, blob-less clone whose checkout holds only YAML files (the template brings the sparse
+    patterns). `clone --branch` takes a branch or tag name only: a commit or a full ref name is fetched
+    into an empty repository instead."""
     target.mkdir(mode=PRIVATE, exist_ok=True)
     target.chmod(PRIVATE)
+    sparse = ["--template", str(template), "--config", "core.sparseCheckout=true",
+              "--config", "core.sparseCheckoutCone=false"]
     try:
-        git.run(["init", "-q"], target)
-        # what `git remote add` and `git sparse-checkout set --no-cone` write, without two more processes
-        with (target / ".git" / "config").open("a") as config:
-            config.write(f'[remote "origin"]\n\turl = "{_quoted(git.url)}"\n'
-                         "\tfetch = +refs/heads/*:refs/remotes/origin/*\n"
-                         "[core]\n\tsparseCheckout = true\n\tsparseCheckoutCone = false\n")
-        (target / ".git" / "info").mkdir(exist_ok=True)
-        (target / ".git" / "info" / "sparse-checkout").write_text("*.yaml\n*.yml\n")
+        if ref and (ref.startswith("refs/") or COMMIT.match(ref)):
+            git.run(["clone", "-q", "--no-checkout", "--depth", "1", "--filter=blob:none", *sparse, "--", git.url,
+                     "."], target)
+            git.run(["fetch", "-q", "--depth", "1", "--filter=blob:none", "origin", "--", ref], target)
+            git.run(["checkout", "-q", "--force", "FETCH_HEAD"], target)
+        else:
+            git.run(["clone", "-q", "--depth", "1", "--filter=blob:none", *sparse,
+                     *(["--branch", ref] if ref else []), "--", git.url, "."], target)
     except BaseException:
-        shutil.rmtree(target, ignore_errors=True)  # half a setup would fail every later run
+        shutil.rmtree(target, ignore_errors=True)  # half a clone would fail every later run
         raise
-
-
-def _quoted(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _cache_folder(settings: CrawlSettings) -> Path:
@@ -89,24 +93,46 @@ def _cache_folder(settings: CrawlSettings) -> Path:
     folder = settings.cache_dir / "git"
     folder.mkdir(exist_ok=True, mode=PRIVATE)
     folder.chmod(PRIVATE)
+    patterns = settings.cache_dir / TEMPLATE / "info" / "sparse-checkout"
+    if not patterns.is_file():
+        patterns.parent.mkdir(parents=True, exist_ok=True)
+        patterns.write_text("*.yaml\n*.yml\n")
     return folder
 
 
-def _up_to_date(git: _Git, target: Path, ref: str | None) -> bool:
-    """Whether the checkout already holds what `ref` names on the remote (one `ls-remote`, no fetch)."""
+def _head(target: Path) -> str | None:
+    """The commit checked out: HEAD itself when detached, else the branch it names (loose or packed)."""
+    git_dir = target / ".git"
     try:
-        head = (target / ".git" / "HEAD").read_text().strip()
+        head = (git_dir / "HEAD").read_text().strip()
+        if not head.startswith("ref: "):
+            return head
+        name = head.removeprefix("ref: ")
+        if (git_dir / name).is_file():
+            return (git_dir / name).read_text().strip()
+        packed = (git_dir / "packed-refs").read_text() if (git_dir / "packed-refs").is_file() else ""
     except OSError:
+        return None
+    return next((line.split()[0] for line in packed.splitlines() if line.endswith(f" {name}")), None)
+
+
+def _up_to_date(git: _Git, target: Path, ref: str | None) -> bool:
+    """Whether the checkout already holds the commit `ref` names on the remote (asked without a fetch)."""
+    head = _head(target)
+    if head is None:
         return False
     if ref and ref.lower() == head:
         return True
-    listing = git.run(["ls-remote", "origin", ref or "HEAD"], target)
-    commits: dict[str, str] = {}
-    for line in listing.splitlines():
-        commit, _, name = line.partition("\t")
-        if ref is None and name != "HEAD":
-            continue
-        commits[name.removesuffix("^{}")] = commit  # a peeled tag line comes after its tag and wins
+    names = [ref] if ref and ref.startswith("refs/") else [f"refs/heads/{ref}", f"refs/tags/{ref}"] if ref else ["HEAD"]
+    commits = None
+    if git.url.lower().startswith(("http://", "https://")):
+        commits = ls_refs(git.url, names, git.headers, git.timeout())
+    if commits is None:
+        commits = {}
+        for line in git.run(["ls-remote", "origin", *names], target).splitlines():
+            commit, _, name = line.partition("\t")
+            if name.removesuffix("^{}") in names and (name.endswith("^{}") or name not in commits):
+                commits[name.removesuffix("^{}")] = commit  # a peeled tag names the commit itself
     return set(commits.values()) == {head}
 
 
@@ -118,19 +144,25 @@ class _Git:
         self.settings, self.label = settings, mask_url(url)
         self.deadline = time.monotonic() + settings.repository_timeout
         self.env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
-        self.url = url
+        self.url, self.headers = url, {}
         if url.lower().startswith(("http://", "https://")):
             self.url, user, password = split_credentials(url)
             if user or password:
                 basic = base64.b64encode(f"{user or ''}:{password or ''}".encode()).decode()
+                self.headers = {"Authorization": f"Basic {basic}"}
                 self.env.update({"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": f"http.{self.url}.extraHeader",
                                  "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}"})
 
-    def run(self, args: list[str], cwd: Path) -> str:
-        timeout = min(self.settings.git_timeout, self.deadline - time.monotonic())
-        if timeout <= 0:
-            raise SourceError(f"git {args[0]} of {self.label}: the repository took longer than "
+    def timeout(self) -> float:
+        """What is left for the next command: at most `git_timeout`, never past the repository's deadline."""
+        left = min(self.settings.git_timeout, self.deadline - time.monotonic())
+        if left <= 0:
+            raise SourceError(f"git source {self.label}: the repository took longer than "
                               f"{self.settings.repository_timeout:g} s")
+        return left
+
+    def run(self, args: list[str], cwd: Path) -> str:
+        timeout = self.timeout()
         command = ["git", "-c", "protocol.ext.allow=never", "-c", "advice.detachedHead=false",
                    "-c", "maintenance.auto=false", "-c", "gc.auto=0", *args]  # no background upkeep per repository
         process = subprocess.Popen(command, cwd=cwd, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -143,7 +175,8 @@ class _Git:
             process.communicate()
             raise SourceError(f"git {args[0]} of {self.label} took longer than {timeout:.0f} s") from None
         if process.returncode != 0:
-            reason = mask_url(err.strip().splitlines()[-1] if err.strip() else "no output")
+            lines = err.strip().splitlines() or ["no output"]
+            reason = mask_url(next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[-1]))
             raise SourceError(f"git {args[0]} of {self.label} failed: {reason}; check the URL, the ref and "
                               "git's credentials (credential helper or environment)")
         return out

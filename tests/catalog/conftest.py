@@ -87,13 +87,36 @@ def git(cwd: Path, *args: str) -> str:
                           env={**os.environ, **GIT_ENV}).stdout
 
 
+def make_tree(folder: Path, files: dict[str, str]) -> Path:
+    for relative, text in files.items():
+        write(folder, relative, text)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tree():
+    """`tree(folder, {path: text})`: those files written below the folder."""
+    return make_tree
+
+
+@pytest.fixture(scope="session")
+def location():
+    """`location(*targets, name=, presence=)`: the YAML of a Location entity."""
+
+    def text(*targets: str, name: str = "loc", presence: str | None = None) -> str:
+        return (f"apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: {name}\nspec:\n"
+                + (f"  presence: {presence}\n" if presence else "") + "  targets:\n"
+                + "".join(f"    - {t}\n" for t in targets))
+
+    return text
+
+
 @pytest.fixture(scope="session")
 def make_repo():
     """`make_repo(folder, {path: text})`: a git repository with those files in one commit on `main`."""
 
     def make(folder: Path, files: dict[str, str]) -> Path:
-        for relative, text in files.items():
-            write(folder, relative, text)
+        make_tree(folder, files)
         git(folder, "init", "-q", "-b", "main")
         git(folder, "add", "-A")
         git(folder, "commit", "-qm", "files")
@@ -107,8 +130,7 @@ def commit():
     """`commit(repo, {path: text})`: a further commit changing those files."""
 
     def change(folder: Path, files: dict[str, str]) -> None:
-        for relative, text in files.items():
-            write(folder, relative, text)
+        make_tree(folder, files)
         git(folder, "add", "-A")
         git(folder, "commit", "-qm", "change")
 

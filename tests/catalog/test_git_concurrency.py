@@ -1,6 +1,7 @@
 """Many git sources at once: fetched concurrently, each within its deadline; one that fails is a finding and
 the others are read; the cache is reused when nothing changed."""
 
+import subprocess
 import time
 
 import pytest
@@ -16,6 +17,10 @@ def repositories(tmp_path, make_repo):
     return [make_repo(tmp_path / f"repo-{i}", {"catalog-info.yaml": GROUP.format(name=f"team-{i}")}) for i in range(6)]
 
 
+def git(cwd, *args):
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
 def settings(tmp_path, **more):
     return CrawlSettings(**{"cache_dir": tmp_path / "cache", "git_concurrency": 4, **more})
 
@@ -29,12 +34,12 @@ def test_repositories_are_read_concurrently_and_a_failing_one_is_a_finding(tmp_p
     assert [(e.name, e.repository) for e in catalog.entities] == [(f"team-{i}", urls[i]) for i in range(6)]
     [finding] = catalog.findings
     assert finding.code == "source-unreadable" and finding.source == "https://***@127.0.0.1:9/gone.git"
-    assert "git fetch of https://***@127.0.0.1:9/gone.git failed" in finding.message
+    assert "git clone of https://***@127.0.0.1:9/gone.git failed" in finding.message
     assert "hunter2" not in finding.message
 
 
 def test_every_source_failing_is_an_error(tmp_path):
-    with pytest.raises(SourceError, match="none of the 2 catalog sources could be read; the first: git fetch of"):
+    with pytest.raises(SourceError, match="none of the 2 catalog sources could be read; the first: git clone of"):
         crawl([Source("git", "file:///nonexistent/a"), Source("git", "file:///nonexistent/b")], settings(tmp_path))
 
 
@@ -48,14 +53,20 @@ def test_a_repository_that_hangs_ends_at_its_deadline(tmp_path, repositories, se
 
 
 def test_unchanged_repositories_are_not_fetched_again(tmp_path, repositories, commit):
+    """Default branch, a branch, and a commit id: only the repository that moved is fetched and checked out."""
+    sha = git(repositories[4], "rev-parse", "HEAD").strip()
     sources = [Source("git", f"file://{r}") for r in repositories[:3]] + [
-        Source("git", f"file://{repositories[3]}", ref="main")]
-    crawl(sources, settings(tmp_path))
-    fetched = {p.parent.parent.name: p.stat().st_mtime_ns for p in (tmp_path / "cache" / "git").glob("*/.git/FETCH_HEAD")}
-    assert len(fetched) == 4
+        Source("git", f"file://{repositories[3]}", ref="main"), Source("git", f"file://{repositories[4]}", ref=sha)]
+
+    def checked_out():
+        return {p.parent.parent.name: p.stat().st_mtime_ns for p in (tmp_path / "cache" / "git").glob("*/.git/index")}
+
+    assert [e.name for e in crawl(sources, settings(tmp_path)).entities] == [f"team-{i}" for i in range(5)]
+    before = checked_out()
     time.sleep(0.05)
     commit(repositories[1], {"catalog-info.yaml": GROUP.format(name="renamed")})
+    commit(repositories[4], {"catalog-info.yaml": GROUP.format(name="after-the-pinned-commit")})
     catalog = crawl(sources, settings(tmp_path))
-    assert [e.name for e in catalog.entities] == ["team-0", "renamed", "team-2", "team-3"]
-    again = {p.parent.parent.name: p.stat().st_mtime_ns for p in (tmp_path / "cache" / "git").glob("*/.git/FETCH_HEAD")}
-    assert sum(again[k] != fetched[k] for k in fetched) == 1  # only the changed repository was fetched
+    assert [e.name for e in catalog.entities] == ["team-0", "renamed", "team-2", "team-3", "team-4"]
+    after = checked_out()
+    assert len(before) == 5 and sum(after[k] != before[k] for k in before) == 1  # repository 1 alone

@@ -58,7 +58,7 @@ def test_refused_credentials_are_a_clear_error_without_the_secret(tmp_path, serv
     with pytest.raises(SourceError) as error:
         crawl([Source("git", url)], CrawlSettings(cache_dir=tmp_path / "cache"))
     assert "wrong-password" not in str(error.value) and "http://***@127.0.0.1" in str(error.value)
-    assert "git fetch" in str(error.value) and "credentials" in str(error.value)
+    assert "git clone" in str(error.value) and "credentials" in str(error.value)
 
 
 def test_the_credential_is_not_sent_to_another_host(tmp_path, served):

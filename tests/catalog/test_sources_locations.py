@@ -17,33 +17,18 @@ GROUP = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: {nam
 SECRET = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: stolen-{n}\nspec:\n  type: team\n  children: []\n"
 
 
-def write(root: Path, relative: str, text: str) -> Path:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
-
-
-def location(*targets):
-    return ("apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: loc\nspec:\n  targets:\n"
-            + "".join(f"    - {t}\n" for t in targets))
-
-
 def settings(tmp_path):
     return CrawlSettings(cache_dir=tmp_path / "cache")
 
 
-def test_relative_targets_resolve_against_the_location_folder_and_slash_against_the_root(tmp_path):
-    root = tmp_path / "repo"
-    write(root, "sub/catalog-info.yaml", location("x/svc.yaml", "./y.yaml", "/top/z.yaml", "../side/w.yaml",
-                                                  "nested/*/g.yaml"))
-    write(root, "sub/x/svc.yaml", GROUP.format(name="x"))
-    write(root, "sub/y.yaml", GROUP.format(name="y"))
-    write(root, "top/z.yaml", GROUP.format(name="z"))
-    write(root, "side/w.yaml", GROUP.format(name="w"))
-    write(root, "sub/nested/a/g.yaml", GROUP.format(name="ga"))
-    write(root, "sub/nested/b/g.yaml", GROUP.format(name="gb"))
-    write(root, "x/svc.yaml", GROUP.format(name="wrong-x"))  # where the old root-relative rule looked
+def test_relative_targets_resolve_against_the_location_folder_and_slash_against_the_root(tmp_path, tree, location):
+    root = tree(tmp_path / "repo", {
+        "sub/catalog-info.yaml": location("x/svc.yaml", "./y.yaml", "/top/z.yaml", "../side/w.yaml", "nested/*/g.yaml"),
+        "sub/x/svc.yaml": GROUP.format(name="x"), "sub/y.yaml": GROUP.format(name="y"),
+        "top/z.yaml": GROUP.format(name="z"), "side/w.yaml": GROUP.format(name="w"),
+        "sub/nested/a/g.yaml": GROUP.format(name="ga"), "sub/nested/b/g.yaml": GROUP.format(name="gb"),
+        "x/svc.yaml": GROUP.format(name="wrong-x"),  # where the old root-relative rule looked
+    })
     catalog = crawl([Source("folder", str(root))], settings(tmp_path))
     assert catalog.findings == ()
     assert {e.name: e.path for e in catalog.entities} == {
@@ -52,18 +37,17 @@ def test_relative_targets_resolve_against_the_location_folder_and_slash_against_
 
 
 @pytest.mark.parametrize("target", ["../../outside.yaml", "/../outside.yaml", "../../*.yaml"])
-def test_targets_that_leave_the_repository_are_refused(tmp_path, target):
-    root = tmp_path / "repo"
-    write(tmp_path, "outside.yaml", GROUP.format(name="outside"))
-    write(root, "sub/catalog-info.yaml", location(target))
+def test_targets_that_leave_the_repository_are_refused(tmp_path, tree, location, target):
+    tree(tmp_path, {"outside.yaml": GROUP.format(name="outside")})
+    root = tree(tmp_path / "repo", {"sub/catalog-info.yaml": location(target)})
     catalog = crawl([Source("folder", str(root))], settings(tmp_path))
     assert [e.name for e in catalog.entities] == ["loc"]
     [finding] = catalog.findings
     assert finding.code == "location-escapes-root" and target in finding.message
 
 
-def test_missing_target_names_the_rule(tmp_path):
-    write(tmp_path, "sub/catalog-info.yaml", location("gone.yaml"))
+def test_missing_target_names_the_rule(tmp_path, tree, location):
+    tree(tmp_path, {"sub/catalog-info.yaml": location("gone.yaml")})
     [finding] = crawl([Source("folder", str(tmp_path))], settings(tmp_path)).findings
     assert finding.code == "location-target-missing" and "relative to this file's folder" in finding.message
 
@@ -117,7 +101,7 @@ def backstage_resolution(repository: str, location_path: str, target: str) -> st
 
 
 @pytest.mark.parametrize("kind", ["folder", "git"])
-def test_real_location_files_resolve_as_backstage_does(shared, tmp_path, make_repo, kind):
+def test_real_location_files_resolve_as_backstage_does(shared, tmp_path, make_repo, tree, kind):
     checked = 0
     for repository, files in sorted(real_repositories(shared).items()):
         for location_path, text in files.items():
@@ -130,8 +114,7 @@ def test_real_location_files_resolve_as_backstage_does(shared, tmp_path, make_re
                 make_repo(root, files)
                 source = Source("git", f"file://{root}")
             else:
-                for relative, content in files.items():
-                    write(root, relative, content)
+                tree(root, files)
                 source = Source("folder", str(root))
             catalog = crawl([Source(source.kind, source.location, globs=(location_path,))], settings(tmp_path))
             read_paths = {e.path for e in catalog.entities}
@@ -147,10 +130,8 @@ def test_real_location_files_resolve_as_backstage_does(shared, tmp_path, make_re
     assert checked >= 30  # 1-Platform, janus-idp, RoadieHQ monorepo, PagerDuty plugins, backstage examples
 
 
-def test_real_monorepo_location_reads_both_services(shared, tmp_path):
-    files = real_repositories(shared)["RoadieHQ/monorepo-sample-service"]
-    for relative, content in files.items():
-        write(tmp_path / "repo", relative, content)
+def test_real_monorepo_location_reads_both_services(shared, tmp_path, tree):
+    tree(tmp_path / "repo", real_repositories(shared)["RoadieHQ/monorepo-sample-service"])
     catalog = crawl([Source("folder", str(tmp_path / "repo"))], settings(tmp_path))
     assert sorted(e.path for e in catalog.entities if e.kind == "component") == [
         "services/banana-service/backstage.yaml", "services/pricing-service/backstage.yaml"]
@@ -159,9 +140,10 @@ def test_real_monorepo_location_reads_both_services(shared, tmp_path):
 
 def plant_links(root: Path, outside: Path) -> None:
     """Descriptor files that are links out of the root: absolute, `../../`, and the process environment."""
-    write(outside, "secret.yaml", SECRET.format(n=1))
-    write(root, "ok/catalog-info.yaml", GROUP.format(name="ok"))
-    (root / "abs").mkdir(parents=True)
+    (outside / "secret.yaml").write_text(SECRET.format(n=1))
+    (root / "ok").mkdir(parents=True)
+    (root / "ok" / "catalog-info.yaml").write_text(GROUP.format(name="ok"))
+    (root / "abs").mkdir()
     os.symlink(outside / "secret.yaml", root / "abs" / "catalog-info.yaml")
     (root / "rel" / "deeper").mkdir(parents=True)
     os.symlink("../" * 40 + "etc/passwd", root / "rel" / "deeper" / "catalog-info.yaml")  # from any depth
@@ -171,11 +153,10 @@ def plant_links(root: Path, outside: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", ["folder", "git"])
-def test_descriptor_links_to_outside_the_root_are_findings_not_reads(tmp_path, make_repo, monkeypatch, kind):
+def test_descriptor_links_to_outside_the_root_are_findings_not_reads(tmp_path, make_repo, tree, monkeypatch, kind):
     monkeypatch.setenv("INSIGHTS_PROBE", "probe-value-in-environ")
-    root, outside = tmp_path / "repo", tmp_path / "outside"
+    root, outside = tmp_path / "repo", tree(tmp_path / "outside", {"catalog-info.yaml": SECRET.format(n=2)})
     plant_links(root, outside)
-    write(outside, "catalog-info.yaml", SECRET.format(n=2))
     if kind == "git":
         make_repo(root, {})
         source = Source("git", f"file://{root}", globs=("**/catalog-info.yaml", "dirlink/catalog-info.yaml"))
