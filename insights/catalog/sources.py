@@ -9,6 +9,7 @@ crawl raise SourceError.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,12 +142,25 @@ def _files_of(source: Source, checkout: Path | None) -> tuple[Path, list[Path]]:
     if not root.is_dir():
         raise SourceError(f"catalog folder {source.location} does not exist or is not a folder")
     root = root.resolve()
-    files: set[Path] = set()
-    for pattern in source.globs:
-        for path in root.glob(pattern):
-            if path.is_file() and not IGNORED_DIRS.intersection(path.relative_to(root).parts[:-1]):
-                files.add(path)
+    wanted = re.compile("|".join(f"(?:{_glob_pattern(g)})" for g in source.globs))
+    files = []
+    # a walk that never enters ignored folders (.git above all) nor linked folders, unlike Path.glob("**")
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [d for d in subfolders if d not in IGNORED_DIRS]
+        base = Path(folder)
+        relative = base.relative_to(root).as_posix()
+        for name in names:
+            if wanted.fullmatch(name if relative == "." else f"{relative}/{name}") and (base / name).is_file():
+                files.append(base / name)
     return root, sorted(files)
+
+
+def _glob_pattern(glob: str) -> str:
+    """A glob as a regular expression over `/`-separated relative paths: `**/` is any number of folders,
+    `*` and `?` stay within one name, `[...]` is a character class."""
+    parts = re.split(r"(\*\*/|\*\*|\*|\?|\[[^\]]*\])", glob.removeprefix("./"))
+    translated = {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
+    return "".join(translated.get(p) or (p if p.startswith("[") else re.escape(p)) for p in parts)
 
 
 class _RootCrawl(LocationFollower):
