@@ -23,7 +23,7 @@ class CrawlSettings:
     cache_dir: Path = field(default_factory=_default_cache)
     git_timeout: int = 300  # one git command
     repository_timeout: float = 600.0  # every git command of one repository together
-    git_concurrency: int = 8  # repositories fetched at once
+    git_concurrency: int = 16  # repositories fetched at once
     backstage_request_timeout: float = 60.0  # total time for one page of a Backstage API
     backstage_timeout: float = 900.0  # every page of one Backstage source together
     backstage_max_page_bytes: int = 64_000_000
