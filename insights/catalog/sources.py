@@ -70,6 +70,8 @@ def source_from_argument(text: str) -> Source:
 def read_repository_list(source: Source) -> list[Source]:
     """`URL [ref]` per line; blank lines and lines starting with `#` are skipped."""
     try:
+        if not Path(source.location).is_file():  # a pipe or a device would be read forever
+            raise FileNotFoundError(2, "not a regular file")
         lines = Path(source.location).read_text().splitlines()
     except OSError as error:
         raise SourceError(f"repository list {source.location} cannot be read: {error.strerror}") from error
@@ -158,9 +160,16 @@ def _files_of(source: Source, checkout: Path | None) -> tuple[Path, list[Path]]:
 def _glob_pattern(glob: str) -> str:
     """A glob as a regular expression over `/`-separated relative paths: `**/` is any number of folders,
     `*` and `?` stay within one name, `[...]` is a character class."""
-    parts = re.split(r"(\*\*/|\*\*|\*|\?|\[[^\]]*\])", glob.removeprefix("./"))
+    parts = re.split(r"(\*\*/|\*\*|\*|\?|\[!?[^\]]+\])", glob.removeprefix("./"))
     translated = {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
-    return "".join(translated.get(p) or (p if p.startswith("[") else re.escape(p)) for p in parts)
+    return "".join(translated.get(p) or (_character_class(p) if p.startswith("[") else re.escape(p)) for p in parts)
+
+
+def _character_class(glob_class: str) -> str:
+    inner = glob_class[1:-1]
+    negated = inner.startswith("!")
+    inner = inner.removeprefix("!").replace("\\", "\\\\").replace("[", "\\[")
+    return f"[{'^' if negated else ''}{inner}]"
 
 
 class _RootCrawl(LocationFollower):

@@ -168,3 +168,14 @@ def test_descriptor_links_to_outside_the_root_are_findings_not_reads(tmp_path, m
     assert outside_root == ["abs/catalog-info.yaml", "proc/catalog-info.yaml", "rel/deeper/catalog-info.yaml"]
     text = " ".join(f"{f.path} {f.message}" for f in catalog.findings)
     assert "stolen" not in text and "probe-value" not in text and "root:" not in text and str(outside) not in text
+
+
+def test_globs_match_paths_below_the_root_and_never_look_inside_git_folders(tmp_path, tree):
+    root = tree(tmp_path / "repo", {
+        "services/a/backstage.yaml": GROUP.format(name="a"), "services/a/deeper/backstage.yaml": GROUP.format(name="no"),
+        "x/y/catalog-info.yml": GROUP.format(name="y"), "catalog-info.yml": GROUP.format(name="top"),
+        ".git/catalog-info.yml": GROUP.format(name="in-git"), "other/[a].yaml": GROUP.format(name="bracket"),
+    })
+    globs = ("services/*/backstage.yaml", "./**/catalog-info.yml", "other/[[]a].yaml")
+    catalog = crawl([Source("folder", str(root), globs=globs)], settings(tmp_path))
+    assert sorted(e.name for e in catalog.entities) == ["a", "bracket", "top", "y"]
