@@ -58,10 +58,36 @@ class LocationFollower:
         self.finding("location-escapes-root", f"Location target {target} points {how}; targets must stay inside "
                      "the repository", origin, location.line, location.ref)
 
-    def follow_target(self, location: Entity, path: Path, target: str, optional: bool) -> None:
+    def resolve(self, target: str, path: Path) -> str | None:
+        """The path `target` names from the file `path`, or None when it leaves the root."""
         base = self.root if target.startswith("/") else path.parent
-        pattern = os.path.normpath(os.path.join(base, target.lstrip("/")))
-        if not inside(Path(pattern), self.root):
+        resolved = os.path.normpath(os.path.join(base, target.lstrip("/")))
+        return resolved if inside(Path(resolved), self.root) else None
+
+    def read_target(self, target: str, origin: Path | str) -> str:
+        """The text a placeholder (`$text`, `$json`, `$yaml`) in the file or URL `origin` points at, resolved
+        and confined as a Location target is. Raises FetchError with the reason."""
+        if isinstance(origin, str) or is_url(target):
+            url = target if is_url(target) else resolve_url(target, origin)
+            if not is_url(target) and not inside_repository(url, origin):
+                raise FetchError(url, "it points outside the repository of the file that names it")
+            return fetch_text(url, self.settings)
+        resolved = self.resolve(target, origin)
+        if resolved is None:
+            raise FetchError(target, "it points outside the repository (by ../ or a link)")
+        if not os.path.isfile(resolved):
+            raise FetchError(target, "no such file")
+        try:
+            if os.path.getsize(resolved) > self.settings.max_file_bytes:
+                raise FetchError(target, f"it is over the limit of {self.settings.max_file_bytes} bytes")
+            with open(resolved, "rb") as file:
+                return file.read(self.settings.max_file_bytes).decode("utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise FetchError(target, f"it cannot be read as UTF-8 text ({type(error).__name__})") from None
+
+    def follow_target(self, location: Entity, path: Path, target: str, optional: bool) -> None:
+        pattern = self.resolve(target, path)
+        if pattern is None:
             self.escape(location, path, target, "outside the repository")
             return
         relative = os.path.relpath(pattern, self.root)

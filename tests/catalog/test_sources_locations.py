@@ -179,3 +179,31 @@ def test_globs_match_paths_below_the_root_and_never_look_inside_git_folders(tmp_
     globs = ("services/*/backstage.yaml", "./**/catalog-info.yml", "other/[[]a].yaml")
     catalog = crawl([Source("folder", str(root), globs=globs)], settings(tmp_path))
     assert sorted(e.name for e in catalog.entities) == ["a", "bracket", "top", "y"]
+
+
+def test_placeholder_targets_are_read_by_the_location_rules(tmp_path, tree, server):
+    from insights.catalog.fetch import FetchError
+    from insights.catalog.sources import _RootCrawl
+
+    root = tree(tmp_path / "repo", {"sub/catalog-info.yaml": "", "sub/README.md": "read me", "docs/api.yaml": "api",
+                                    "big.txt": "x" * 200})
+    tree(tmp_path, {"outside.txt": "secret"})
+    os.symlink(tmp_path / "outside.txt", root / "sub" / "link.txt")
+    server.routes["/o/r/-/raw/main/sub/spec.yaml"] = (200, "from the server")
+    crawler = _RootCrawl(Source("folder", str(root)), root.resolve(), CrawlSettings(
+        cache_dir=tmp_path / "cache", allowed_hosts=("127.0.0.1",), max_file_bytes=100))
+    origin = root.resolve() / "sub" / "catalog-info.yaml"
+    assert crawler.read_target("./README.md", origin) == "read me"
+    assert crawler.read_target("README.md", origin) == "read me"
+    assert crawler.read_target("/docs/api.yaml", origin) == "api"
+    remote = f"{server.url}/o/r/-/blob/main/sub/catalog-info.yaml"
+    assert crawler.read_target("./spec.yaml", remote) == "from the server"
+    for target, reason in [("../../outside.txt", "outside the repository"), ("link.txt", "outside the repository"),
+                           ("/big.txt", "over the limit of 100 bytes"), ("gone.md", "no such file")]:
+        with pytest.raises(FetchError, match=reason):
+            crawler.read_target(target, origin)
+    with pytest.raises(FetchError, match="outside the repository of the file"):
+        crawler.read_target("../../../elsewhere.yaml", remote)
+    with pytest.raises(FetchError) as refused:
+        crawler.read_target("https://other.example/x.yaml", origin)
+    assert refused.value.kind == "host-not-allowed"
