@@ -123,7 +123,7 @@ def _up_to_date(git: _Git, target: Path, ref: str | None) -> bool:
         return False
     if ref and ref.lower() == head:
         return True
-    names = [ref] if ref and ref.startswith("refs/") else [f"refs/heads/{ref}", f"refs/tags/{ref}"] if ref else ["HEAD"]
+    names = ([ref] if ref.startswith("refs/") else [f"refs/heads/{ref}", f"refs/tags/{ref}"]) if ref else ["HEAD"]
     commits = None
     if git.url.lower().startswith(("http://", "https://")):
         commits = ls_refs(git.url, names, git.headers, git.timeout())
@@ -150,8 +150,11 @@ class _Git:
             if user or password:
                 basic = base64.b64encode(f"{user or ''}:{password or ''}".encode()).decode()
                 self.headers = {"Authorization": f"Basic {basic}"}
-                self.env.update({"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": f"http.{self.url}.extraHeader",
-                                 "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}"})
+                index = os.environ.get("GIT_CONFIG_COUNT", "0")  # after any the caller's environment holds
+                index = int(index) if index.isdigit() else 0
+                self.env.update({"GIT_CONFIG_COUNT": str(index + 1),
+                                 f"GIT_CONFIG_KEY_{index}": f"http.{self.url}.extraHeader",
+                                 f"GIT_CONFIG_VALUE_{index}": f"Authorization: Basic {basic}"})
 
     def timeout(self) -> float:
         """What is left for the next command: at most `git_timeout`, never past the repository's deadline."""
