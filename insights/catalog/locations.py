@@ -14,6 +14,7 @@ from pathlib import Path
 from insights.catalog.fetch import HOST_NOT_ALLOWED, FetchError, fetch_text
 from insights.catalog.model import WARNING, Entity
 from insights.catalog.parse import parse_file
+from insights.catalog.settings import CrawlSettings
 from insights.catalog.urls import inside_repository, is_url, mask_url, resolve_url
 
 GLOB_CHARACTERS = "*?["
@@ -33,6 +34,20 @@ def targets_of(location: Entity) -> list[str]:
     targets = list(targets) if isinstance(targets, list) else []
     target = location.spec.get("target")
     return [t for t in ([target] if target else []) + targets if isinstance(t, str) and t.strip()]
+
+
+def url_reader(origin: str, settings: CrawlSettings):
+    """`read(target) -> text` for the placeholders (`$text`, `$json`, `$yaml`) of a file fetched from the URL
+    `origin`: a relative target resolves against that URL and stays in its repository; a URL is read as it is.
+    Both only from allowed hosts; raises FetchError with the reason."""
+
+    def read(target: str) -> str:
+        url = resolve_url(target, origin)
+        if not is_url(target) and not inside_repository(url, origin):
+            raise FetchError(url, "it points outside the repository of the file that names it")
+        return fetch_text(url, settings)
+
+    return read
 
 
 class LocationFollower:
@@ -63,27 +78,6 @@ class LocationFollower:
         base = self.root if target.startswith("/") else path.parent
         resolved = os.path.normpath(os.path.join(base, target.lstrip("/")))
         return resolved if inside(Path(resolved), self.root) else None
-
-    def read_target(self, target: str, origin: Path | str) -> str:
-        """The text a placeholder (`$text`, `$json`, `$yaml`) in the file or URL `origin` points at, resolved
-        and confined as a Location target is. Raises FetchError with the reason."""
-        if isinstance(origin, str) or is_url(target):
-            url = target if is_url(target) else resolve_url(target, origin)
-            if not is_url(target) and not inside_repository(url, origin):
-                raise FetchError(url, "it points outside the repository of the file that names it")
-            return fetch_text(url, self.settings)
-        resolved = self.resolve(target, origin)
-        if resolved is None:
-            raise FetchError(target, "it points outside the repository (by ../ or a link)")
-        if not os.path.isfile(resolved):
-            raise FetchError(target, "no such file")
-        try:
-            if os.path.getsize(resolved) > self.settings.max_file_bytes:
-                raise FetchError(target, f"it is over the limit of {self.settings.max_file_bytes} bytes")
-            with open(resolved, "rb") as file:
-                return file.read(self.settings.max_file_bytes).decode("utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise FetchError(target, f"it cannot be read as UTF-8 text ({type(error).__name__})") from None
 
     def follow_target(self, location: Entity, path: Path, target: str, optional: bool) -> None:
         pattern = self.resolve(target, path)

@@ -181,29 +181,18 @@ def test_globs_match_paths_below_the_root_and_never_look_inside_git_folders(tmp_
     assert sorted(e.name for e in catalog.entities) == ["a", "bracket", "top", "y"]
 
 
-def test_placeholder_targets_are_read_by_the_location_rules(tmp_path, tree, server):
+def test_placeholders_of_a_fetched_file_resolve_against_its_url(tmp_path, server):
     from insights.catalog.fetch import FetchError
-    from insights.catalog.sources import _RootCrawl
+    from insights.catalog.locations import url_reader
 
-    root = tree(tmp_path / "repo", {"sub/catalog-info.yaml": "", "sub/README.md": "read me", "docs/api.yaml": "api",
-                                    "big.txt": "x" * 200})
-    tree(tmp_path, {"outside.txt": "secret"})
-    os.symlink(tmp_path / "outside.txt", root / "sub" / "link.txt")
-    server.routes["/o/r/-/raw/main/sub/spec.yaml"] = (200, "from the server")
-    crawler = _RootCrawl(Source("folder", str(root)), root.resolve(), CrawlSettings(
-        cache_dir=tmp_path / "cache", allowed_hosts=("127.0.0.1",), max_file_bytes=100))
-    origin = root.resolve() / "sub" / "catalog-info.yaml"
-    assert crawler.read_target("./README.md", origin) == "read me"
-    assert crawler.read_target("README.md", origin) == "read me"
-    assert crawler.read_target("/docs/api.yaml", origin) == "api"
-    remote = f"{server.url}/o/r/-/blob/main/sub/catalog-info.yaml"
-    assert crawler.read_target("./spec.yaml", remote) == "from the server"
-    for target, reason in [("../../outside.txt", "outside the repository"), ("link.txt", "outside the repository"),
-                           ("/big.txt", "over the limit of 100 bytes"), ("gone.md", "no such file")]:
-        with pytest.raises(FetchError, match=reason):
-            crawler.read_target(target, origin)
+    server.routes["/o/r/-/raw/main/sub/spec.yaml"] = (200, "beside the file")
+    server.routes["/o/r/-/raw/main/top.md"] = (200, "at the root")
+    read = url_reader(f"{server.url}/o/r/-/blob/main/sub/catalog-info.yaml",
+                      CrawlSettings(cache_dir=tmp_path, allowed_hosts=("127.0.0.1",)))
+    assert read("./spec.yaml") == "beside the file" and read("spec.yaml") == "beside the file"
+    assert read("/top.md") == "at the root"
     with pytest.raises(FetchError, match="outside the repository of the file"):
-        crawler.read_target("../../../elsewhere.yaml", remote)
+        read("../../../elsewhere.yaml")
     with pytest.raises(FetchError) as refused:
-        crawler.read_target("https://other.example/x.yaml", origin)
+        read("https://other.example/x.yaml")
     assert refused.value.kind == "host-not-allowed"
