@@ -78,19 +78,21 @@ def main() -> None:
     parser.add_argument("--repositories", type=int, default=2000)
     parser.add_argument("--latency", type=float, default=0.1, help="seconds added to every HTTP answer")
     parser.add_argument("--concurrency", type=int, default=CrawlSettings().git_concurrency)
+    parser.add_argument("--filter", default=CrawlSettings().git_filter, help="git_filter: blob:none, blob:limit=1m, ''")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         for i in range(args.repositories):
             bare_repository(root / "srv" / f"repo-{i}.git", i)
-        settings = CrawlSettings(cache_dir=root / "cache", git_concurrency=args.concurrency)
+        settings = CrawlSettings(cache_dir=root / "cache", git_concurrency=args.concurrency, git_filter=args.filter)
         # the server in a process of its own, as a git host would be, not sharing the crawl's interpreter
         server = subprocess.Popen([sys.executable, str(SERVER), str(root / "srv"), str(args.latency)],
                                   stdout=subprocess.PIPE, text=True)
         try:
             url = server.stdout.readline().strip()
             sources = [Source("git", f"{url}/repo-{i}.git") for i in range(args.repositories)]
-            print(f"git: latency {args.latency * 1000:.0f} ms per request, concurrency {args.concurrency}")
+            print(f"git: latency {args.latency * 1000:.0f} ms per request, concurrency {args.concurrency}, "
+                  f"filter {args.filter or 'none'}")
             run("cold", sources, settings)
             run("warm", sources, settings)
         finally:

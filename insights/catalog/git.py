@@ -27,6 +27,7 @@ from insights.errors import SourceError
 PRIVATE = 0o700
 TEMPLATE = "git-template"  # a git template folder holding the sparse-checkout patterns
 COMMIT = re.compile(r"^[0-9a-fA-F]{40}$")
+FILTER = re.compile(r"^(blob:none|blob:limit=\d+[kmg]?)?$")
 
 
 def checkout_all(sources: list, settings: CrawlSettings) -> list[Path | SourceError]:
@@ -61,13 +62,13 @@ def checkout(source, settings: CrawlSettings) -> Path:
     if not (target / ".git").is_dir():
         _first_checkout(git, settings.cache_dir / TEMPLATE, target, ref)
     elif not _up_to_date(git, target, ref):
-        git.run(["fetch", "-q", "--depth", "1", "--filter=blob:none", "origin", "--", ref or "HEAD"], target)
+        git.run(["fetch", "-q", "--depth", "1", *git.filter, "origin", "--", ref or "HEAD"], target)
         git.run(["checkout", "-q", "--force", "FETCH_HEAD"], target)
     return target
 
 
 def _first_checkout(git: _Git, template: Path, target: Path, ref: str | None) -> None:
-    """A shallow, blob-less clone whose checkout holds only YAML files (the template brings the sparse
+    """A shallow clone (blob-less by default) whose checkout holds only YAML files (the template brings the sparse
     patterns). `clone --branch` takes a branch or tag name only: a commit or a full ref name is fetched
     into an empty repository instead."""
     target.mkdir(mode=PRIVATE, exist_ok=True)
@@ -76,12 +77,11 @@ def _first_checkout(git: _Git, template: Path, target: Path, ref: str | None) ->
               "--config", "core.sparseCheckoutCone=false"]
     try:
         if ref and (ref.startswith("refs/") or COMMIT.match(ref)):
-            git.run(["clone", "-q", "--no-checkout", "--depth", "1", "--filter=blob:none", *sparse, "--", git.url,
-                     "."], target)
-            git.run(["fetch", "-q", "--depth", "1", "--filter=blob:none", "origin", "--", ref], target)
+            git.run(["clone", "-q", "--no-checkout", "--depth", "1", *git.filter, *sparse, "--", git.url, "."], target)
+            git.run(["fetch", "-q", "--depth", "1", *git.filter, "origin", "--", ref], target)
             git.run(["checkout", "-q", "--force", "FETCH_HEAD"], target)
         else:
-            git.run(["clone", "-q", "--depth", "1", "--filter=blob:none", *sparse,
+            git.run(["clone", "-q", "--depth", "1", *git.filter, *sparse,
                      *(["--branch", ref] if ref else []), "--", git.url, "."], target)
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)  # half a clone would fail every later run
@@ -142,6 +142,9 @@ class _Git:
 
     def __init__(self, url: str, settings: CrawlSettings):
         self.settings, self.label = settings, mask_url(url)
+        if not FILTER.match(settings.git_filter):
+            raise SourceError(f"git filter {settings.git_filter!r} is not `blob:none`, `blob:limit=SIZE` or empty")
+        self.filter = [f"--filter={settings.git_filter}"] if settings.git_filter else []
         self.deadline = time.monotonic() + settings.repository_timeout
         self.env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
         self.url, self.headers = url, {}

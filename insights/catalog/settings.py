@@ -24,6 +24,9 @@ class CrawlSettings:
     git_timeout: int = 300  # one git command
     repository_timeout: float = 600.0  # every git command of one repository together
     git_concurrency: int = 16  # repositories fetched at once
+    # What a clone leaves out: `blob:none` downloads only the YAML files checked out, at the cost of a second
+    # request per repository; `blob:limit=1m` (or empty: everything) saves that request for more bytes.
+    git_filter: str = "blob:none"
     backstage_request_timeout: float = 60.0  # total time for one page of a Backstage API
     backstage_timeout: float = 900.0  # every page of one Backstage source together
     backstage_max_page_bytes: int = 64_000_000

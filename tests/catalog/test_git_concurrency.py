@@ -70,3 +70,18 @@ def test_unchanged_repositories_are_not_fetched_again(tmp_path, repositories, co
     assert [e.name for e in catalog.entities] == ["team-0", "renamed", "team-2", "team-3", "team-4"]
     after = checked_out()
     assert len(before) == 5 and sum(after[k] != before[k] for k in before) == 1  # repository 1 alone
+
+
+@pytest.mark.parametrize("git_filter", ["blob:none", "blob:limit=10", "blob:limit=1m", ""])
+def test_every_clone_filter_checks_out_the_yaml_files_only(tmp_path, make_repo, git_filter):
+    repo = make_repo(tmp_path / "repo", {"catalog-info.yaml": GROUP.format(name="a"), "src/main.py": "print(1)\n"})
+    catalog = crawl([Source("git", f"file://{repo}")], settings(tmp_path, git_filter=git_filter))
+    assert [e.name for e in catalog.entities] == ["a"]
+    [checkout] = (tmp_path / "cache" / "git").iterdir()
+    assert not (checkout / "src").exists()
+
+
+def test_an_unknown_clone_filter_is_refused(tmp_path, make_repo):
+    repo = make_repo(tmp_path / "repo", {"catalog-info.yaml": GROUP.format(name="a")})
+    with pytest.raises(SourceError, match="is not `blob:none`, `blob:limit=SIZE` or empty"):
+        crawl([Source("git", f"file://{repo}")], settings(tmp_path, git_filter="tree:0 --upload-pack=x"))
