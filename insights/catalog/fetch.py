@@ -89,7 +89,7 @@ def _check(url: str, allowed_hosts: tuple[str, ...] | None, redirected: bool) ->
     how = "a redirect leads to " if redirected else ""
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchError(url, f"{how}a URL that is not http or https")
-    if allowed_hosts is not None and parts.hostname not in allowed_hosts:
+    if allowed_hosts is not None and parts.hostname not in {h.lower() for h in allowed_hosts}:
         raise FetchError(url, f"{how}host {parts.hostname!r}, which is not in `catalog.allowed_hosts`",
                          HOST_NOT_ALLOWED)
     return parts.hostname
@@ -109,7 +109,7 @@ async def _capped_body(response: httpx.Response, url: str, max_bytes: int) -> by
 
 def token_headers(host: str, settings: CrawlSettings) -> dict:
     """The read token configured for `host`, in the header that host expects."""
-    variable = settings.url_tokens.get(host)
+    variable = next((v for h, v in settings.url_tokens.items() if h.lower() == host), None)
     if not variable:
         return {}
     token = os.environ.get(variable)
