@@ -42,10 +42,20 @@ def checkout_all(sources: list, settings: CrawlSettings) -> list[Path | SourceEr
             return SourceError(f"git source {mask_url(source.location)}: the cache {settings.cache_dir} cannot be "
                                f"written ({error.strerror}); check INSIGHTS_CACHE")
 
-    if len(sources) <= 1:
-        return [attempt(s) for s in sources]
-    with ThreadPoolExecutor(max_workers=max(1, settings.git_concurrency), thread_name_prefix="git") as pool:
-        return list(pool.map(attempt, sources))
+    # one checkout per repository and ref: two clones into one folder would undo each other
+    unique: dict[tuple, object] = {}
+    for source in sources:
+        unique.setdefault((split_credentials(source.location)[0], source.ref), source)
+    if len(unique) > 1:
+        try:
+            _cache_folder(settings)  # once, before the threads
+        except OSError:
+            pass  # each attempt reports it
+        with ThreadPoolExecutor(max_workers=max(1, settings.git_concurrency), thread_name_prefix="git") as pool:
+            done = dict(zip(unique, pool.map(attempt, unique.values())))
+    else:
+        done = {key: attempt(source) for key, source in unique.items()}
+    return [done[(split_credentials(s.location)[0], s.ref)] for s in sources]
 
 
 def checkout(source, settings: CrawlSettings) -> Path:
@@ -96,7 +106,9 @@ def _cache_folder(settings: CrawlSettings) -> Path:
     patterns = settings.cache_dir / TEMPLATE / "info" / "sparse-checkout"
     if not patterns.is_file():
         patterns.parent.mkdir(parents=True, exist_ok=True)
-        patterns.write_text("*.yaml\n*.yml\n")
+        partial = patterns.with_name(f"sparse-checkout.{os.getpid()}")
+        partial.write_text("*.yaml\n*.yml\n")
+        partial.replace(patterns)  # a clone never copies a half-written pattern file
     return folder
 
 

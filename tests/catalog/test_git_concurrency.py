@@ -85,3 +85,12 @@ def test_an_unknown_clone_filter_is_refused(tmp_path, make_repo):
     repo = make_repo(tmp_path / "repo", {"catalog-info.yaml": GROUP.format(name="a")})
     with pytest.raises(SourceError, match="is not `blob:none`, `blob:limit=SIZE` or empty"):
         crawl([Source("git", f"file://{repo}")], settings(tmp_path, git_filter="tree:0 --upload-pack=x"))
+
+
+def test_a_repository_listed_twice_is_cloned_once(tmp_path, repositories):
+    url = f"file://{repositories[0]}"
+    sources = [Source("git", url), Source("git", f"file://{repositories[1]}"), Source("git", url)]
+    catalog = crawl(sources, settings(tmp_path))
+    assert [e.name for e in catalog.entities] == ["team-0", "team-1", "team-0"]
+    assert [f.code for f in catalog.findings] == ["duplicate-entity"]
+    assert len(list((tmp_path / "cache" / "git").iterdir())) == 2
