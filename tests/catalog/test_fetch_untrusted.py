@@ -14,7 +14,7 @@ GROUP = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: {nam
 
 def settings(tmp_path, hosts=("127.0.0.1",), **more):
     return CrawlSettings(**{"cache_dir": tmp_path / "cache", "allowed_hosts": hosts, "max_file_bytes": 100_000,
-                            "fetch_timeout": 2.0, **more})
+                            "fetch_timeout": 10.0, **more})
 
 
 def crawl_targets(tmp_path, location, *targets, **more):

@@ -46,7 +46,7 @@ def test_every_source_failing_is_an_error(tmp_path):
 def test_a_repository_that_hangs_ends_at_its_deadline(tmp_path, repositories, server):
     server.routes["/slow.git/info/refs"] = lambda handler, query: time.sleep(30)
     sources = [Source("git", f"file://{repositories[0]}"), Source("git", f"{server.url}/slow.git")]
-    catalog = crawl(sources, settings(tmp_path, repository_timeout=1.5))
+    catalog = crawl(sources, settings(tmp_path, repository_timeout=4))
     assert [e.name for e in catalog.entities] == ["team-0"]
     [finding] = catalog.findings
     assert finding.source == f"{server.url}/slow.git" and "took longer than" in finding.message
