@@ -177,6 +177,16 @@ def file_reader(descriptor: Path, root: Path, *, max_bytes: int,
     return read
 
 
+def guarded(read: Callable[[str], str]) -> ReadTarget:
+    """A reader whose failures (an InsightsError, say a FetchError) are placeholder problems, not run errors."""
+    def reader(target: str) -> str:
+        try:
+            return read(target)
+        except (InsightsError, OSError, ValueError) as error:
+            raise PlaceholderError(f"it could not be fetched: {getattr(error, 'reason', error)}") from error
+    return reader
+
+
 def _fetch(url: str, fetch) -> str:
     if not url.lower().startswith(("http://", "https://")):
         raise PlaceholderError("only http(s) URLs are read")

@@ -1,9 +1,6 @@
 """Sources over HTTP on loopback: a Backstage catalog API, and URL targets of Location entities."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -18,46 +15,11 @@ def component(name, owner="team"):
             "spec": {"type": "service", "lifecycle": "production", "owner": owner}}
 
 
-class Server:
-    """A tiny HTTP server whose answers a test sets: path -> (status, body)."""
-
-    def __init__(self):
-        self.routes, self.requests = {}, []
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
-                parts = urlsplit(self.path)
-                owner.requests.append((parts.path, parse_qs(parts.query), self.headers.get("Authorization")))
-                status, body = owner.routes.get(parts.path, (404, "{}"))
-                if callable(body):
-                    body = body(parse_qs(parts.query))
-                payload = body.encode()
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+def catalog_pages(handler, query):
+    return 200, pages(query)
 
 
-@pytest.fixture()
-def server():
-    running = Server()
-    yield running
-    running.close()
-
-
-def catalog_pages(query):
+def pages(query):
     """Three entities, two per page, cursor paging as Backstage does it."""
     items = [component("alpha"), component("beta"), {**component("gamma"), "extra": 1}]
     start = int(query.get("cursor", ["0"])[0])
@@ -67,13 +29,13 @@ def catalog_pages(query):
 
 
 def test_backstage_api_is_read_with_cursor_paging_and_a_bearer_token(server, monkeypatch):
-    server.routes["/api/catalog/entities/by-query"] = (200, catalog_pages)
+    server.routes["/api/catalog/entities/by-query"] = catalog_pages
     monkeypatch.setenv("BACKSTAGE_TOKEN", "bs-secret")
     catalog = crawl([Source("backstage", server.url, token_env="BACKSTAGE_TOKEN", filter="kind=component")])
     assert [e.name for e in catalog.entities] == ["alpha", "beta", "gamma"]
     assert catalog.entities[0].path == "https://git.example/alpha/catalog-info.yaml"
     assert [f.code for f in catalog.findings] == ["unknown-root-key"]
-    assert [r[2] for r in server.requests] == ["Bearer bs-secret"] * 2
+    assert [r[2]["Authorization"] for r in server.requests] == ["Bearer bs-secret"] * 2
     assert server.requests[0][1]["filter"] == ["kind=component"] and server.requests[1][1]["cursor"] == ["2"]
 
 

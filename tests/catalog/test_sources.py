@@ -137,7 +137,7 @@ def test_git_ref_is_honoured(tmp_path, repo):
 
 
 @pytest.mark.parametrize("url, ref, message", [
-    ("file:///nonexistent/repo", None, "git fetch of file:///nonexistent/repo failed"),
+    ("file:///nonexistent/repo", None, "git clone of file:///nonexistent/repo failed"),
     ("REPO", "no-such-ref", "failed"),
     ("--upload-pack=touch /tmp/pwned", None, "is not a plain repository URL; refused"),
     ("ext::sh -c touch% /tmp/pwned", None, "is not a plain repository URL; refused"),
