@@ -141,6 +141,7 @@ def owner_gone(owner: str | None, heartbeat_at, now, stale_after: float) -> bool
 class _Postgres:
     KEY = 0x696E73  # "ins"; advisory locks are per database
     beats = True
+    gone = "the database ended the session holding it"
     short_wait = "SET LOCAL lock_timeout = '1s'"
 
     def take(self, engine):
@@ -158,6 +159,7 @@ class _Postgres:
 class _MySQL:
     NAME = "CONCAT('insights-run-', MD5(DATABASE()))"  # GET_LOCK names are server-wide; 45 characters
     beats = True
+    gone = "the database ended the session holding it"
     short_wait = "SET SESSION innodb_lock_wait_timeout = 1"
 
     def take(self, engine):
@@ -187,6 +189,7 @@ def _session_lock(engine, statement, parameters):
 
 class _SQLiteFile:
     beats = False
+    gone = "its lock file was removed or replaced"
     short_wait = "PRAGMA busy_timeout = 1000"
 
     def __init__(self, database: str, safe_url: str):
@@ -227,6 +230,7 @@ class _Unshared:
     """An in-memory SQLite database: no other process can reach it."""
 
     beats = False
+    gone = ""
     short_wait = "SELECT 1"
 
     def take(self, engine):
@@ -324,7 +328,7 @@ class RunLock:
 
     def _verify(self) -> None:
         if not self.kind.holds(self.connection):
-            self.lost = self.lost or "the lock is no longer this run's"
+            self.lost = self.lost or self.kind.gone
             raise StoreError(LOST.format(url=self.safe_url, reason=self.lost))
 
     def _still_held(self) -> bool:
@@ -340,7 +344,7 @@ class RunLock:
                 continue  # the run is writing: its session is busy, not idle
             try:
                 if not self.lost and not self._still_held():
-                    self.lost = "the database ended the session holding it"
+                    self.lost = self.kind.gone
                     log.warning("run lock on %s lost: %s", self.safe_url, self.lost)
                 if self.run_id is not None and self.kind.beats:
                     self._mark_alive()
