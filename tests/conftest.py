@@ -236,3 +236,21 @@ def tmpfs(tmp_path):
     yield mount
     for mounted in mounts:
         mounted.unmount()
+
+
+@pytest.fixture()
+def insights(tmp_path, monkeypatch):
+    """`insights(*args, env=...)`: the command line in this process (click's CliRunner), from tmp_path, with
+    no credential or database in the environment unless given; errors go through the CLI's own mapping."""
+    from click.testing import CliRunner
+
+    from insights.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    hidden = dict.fromkeys(("PAGERDUTY_TOKEN", "PD_CLIENT_ID", "PD_CLIENT_SECRET", "INSIGHTS_DB_URL",
+                            "BACKSTAGE_TOKEN"))
+
+    def invoke(*args, env=None):
+        return CliRunner().invoke(cli, [str(a) for a in args], env={**hidden, **(env or {})},
+                                  catch_exceptions=False)
+    return invoke
