@@ -64,10 +64,11 @@ def evaluate_gates(view: RunView, previous: Previous, settings: GateSettings) ->
             regressed, newcomers = _new_failures(view, previous)
             if settings.fail_on_new_failures and len(regressed):
                 problems.append(f"{_count(len(regressed), 'check')} passed in run {previous.run_id} and "
-                                f"fail now: {_pairs(regressed)}")
+                                f"{'fails' if len(regressed) == 1 else 'fail'} now: {_pairs(regressed)}")
             if len(newcomers):
-                line = (f"{_count(newcomers['entity_ref'].nunique(), 'entity', 'entities')} new since run "
-                        f"{previous.run_id} fail {_count(len(newcomers), 'check')}: {_pairs(newcomers)}")
+                entities = newcomers["entity_ref"].nunique()
+                line = (f"{_count(entities, 'entity', 'entities')} new since run {previous.run_id} "
+                        f"{'fails' if entities == 1 else 'fail'} {_count(len(newcomers), 'check')}: {_pairs(newcomers)}")
                 if settings.fail_on_new_entity_failures:
                     problems.append(line)
                 else:
