@@ -10,6 +10,7 @@ previous reports as they were.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -55,7 +56,8 @@ def write_reports(store, view: RunView, out_dir: Path, formats=FORMATS) -> dict[
             _write(new_teams / name, text)
     except OSError as error:
         for temporary in staged:
-            temporary.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a read-only folder refuses even removing what is not there
+                temporary.unlink()
         shutil.rmtree(new_teams, ignore_errors=True)
         raise OutputError(f"cannot write {target}: {error.strerror or error}; the previous reports in {out_dir} "
                           "are unchanged") from error

@@ -158,11 +158,16 @@ def test_unreachable_or_bad_urls_are_clear_and_mask_the_password(url, message):
     assert message in str(error.value) and "s3cret" not in str(error.value)
 
 
-def test_read_only_database_file(tmp_path):
+def test_read_only_database_file(tmp_path, bundle):
     """SQLite's read-only mode fails writes the way a file without write permission does (and root
-    ignores file permissions, so permissions alone would test nothing here)."""
-    Store(f"sqlite:///{tmp_path / 'ro.db'}").upgrade()
+    ignores file permissions, so permissions alone would test nothing here). Maintenance fails as the
+    store does, with a StoreError."""
+    writable, _ = stored(f"sqlite:///{tmp_path / 'ro.db'}", bundle)
+    writable.save_run(writable.begin_run(config_hash="x", sources=[]), bundle)
     store = Store(f"sqlite:///file:{tmp_path / 'ro.db'}?mode=ro&uri=true")
     store.ensure_schema()
     with pytest.raises(StoreError, match="cannot record the run: attempt to write a readonly database"):
         store.begin_run(config_hash="x", sources=[])
+    with pytest.raises(StoreError, match="cannot apply retention: attempt to write a readonly database"):
+        store.apply_retention(keep_runs=1)
+    assert len(store.runs()) == 2
