@@ -35,7 +35,7 @@ def test_exit_codes_of_the_console_script(tmp_path, environment):
                     "few-open-incidents", cwd=tmp_path, env=environment)
     assert gate.returncode == 1
     assert gate.stderr.strip().splitlines()[-1].startswith("gate failed: check few-open-incidents does not pass")
-    assert gate.stdout.startswith("Run 1: 4 entities scanned")
+    assert gate.stdout.startswith("Run 1: 7 entities scanned")  # the summary comes first, the gate last
     missing = insights("report", "--db", "sqlite:///none.db", cwd=tmp_path, env=environment)
     assert missing.returncode == 2 and not (tmp_path / "none.db").exists()
 
