@@ -1,7 +1,6 @@
 """The `insights` command. Commands parse options, call one library function, print, and exit.
 
-Errors are mapped to messages and exit codes in one place, `report_error`, for every command (see
-`insights.errors` for the tree and the codes).
+Errors are mapped to messages and exit codes in one place for every command: `insights.cli_errors`.
 """
 
 from __future__ import annotations
@@ -9,15 +8,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
 import click
 
 from insights import __version__
-from insights.errors import (EXIT_BROKEN_PIPE, EXIT_GATE_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK,
-                             EXIT_USAGE, GateFailed, InsightsError)
+from insights.cli_errors import InsightsGroup, report_error
+from insights.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_USAGE, GateFailed
 
 log = logging.getLogger("insights")
 
@@ -45,54 +43,16 @@ def _print_summary(outcome) -> None:
 
 
 def _gate_settings(config, **given):
-    """The gates: each command-line option when given, else the configuration's `gates` value, else the
-    default."""
-    from insights.gates import GateSettings
+    from insights.gates import gate_settings
 
-    default = GateSettings()
-    settings = {name: value if value is not None and value is not False
-                else getattr(config.gates, name, getattr(default, name)) for name, value in given.items()}
-    settings["fail_on"] = tuple(settings["fail_on"])
-    unknown = [check for check in settings["fail_on"] if check not in config.check_ids]
+    settings = gate_settings(config.gates, **given)
+    unknown = [check for check in settings.fail_on if check not in config.check_ids]
     if unknown:
         from insights.rules.parse import did_you_mean
 
         raise click.BadParameter(f"unknown check {unknown[0]!r}{did_you_mean(unknown[0], config.check_ids)}",
                                  param_hint="'--fail-on'")
-    return GateSettings(**settings)
-
-
-def report_error(error: BaseException) -> int:
-    """The one place that turns an error into what the user sees, and returns the exit code."""
-    if isinstance(error, KeyboardInterrupt):
-        click.echo("interrupted", err=True)
-        return EXIT_INTERRUPTED
-    if isinstance(error, BrokenPipeError):  # the reader of our output went away (`| head`): stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_BROKEN_PIPE
-    if isinstance(error, GateFailed):
-        for problem in error.problems:
-            click.echo(f"gate failed: {problem}", err=True)
-        return error.exit_code
-    if isinstance(error, InsightsError):
-        click.echo(f"error: {error}", err=True)
-        return error.exit_code
-    log.debug("internal error", exc_info=error)
-    click.echo(f"internal error: {type(error).__name__}: {error}\nThis is a bug in insights; please report it "
-               "with the command you ran (rerun with --log-level debug for the traceback).", err=True)
-    return EXIT_INTERNAL
-
-
-class InsightsGroup(click.Group):
-    """A click group whose commands' errors all go through `report_error`."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-            raise
-        except (Exception, KeyboardInterrupt) as error:  # noqa: BLE001 (the one place errors become exit codes)
-            ctx.exit(report_error(error))
+    return settings
 
 
 class StderrHandler(logging.StreamHandler):

@@ -32,6 +32,15 @@ class GateSettings:
     max_shrink_percent: float | None = 20.0  # 0 to 100; None or 100: no shrink gate
 
 
+def gate_settings(configured, **given) -> GateSettings:
+    """Each setting as given (a command-line option), else as configured (the `gates` section), else the
+    default. A flag not set and an option not given count as not given."""
+    default = GateSettings()
+    chosen = {name: value if value is not None and value is not False
+              else getattr(configured, name, getattr(default, name)) for name, value in given.items()}
+    return GateSettings(**{**chosen, "fail_on": tuple(chosen.get("fail_on", ()))})
+
+
 @dataclass(frozen=True)
 class Previous:
     """The previous successful run, as far as the gates compare with it."""
