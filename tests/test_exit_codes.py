@@ -69,13 +69,14 @@ def test_reading_a_run_that_is_not_there_or_failed(insights, stored, simulator):
 
 
 @pytest.mark.parametrize("server", ["postgres_url", "mariadb_url"])
-def test_reading_a_database_the_server_does_not_have(insights, request, server):
+def test_a_database_the_server_does_not_have(insights, request, server, snapshot):
     url = make_url(request.getfixturevalue(server))
     missing = url.set(database=f"{url.database}_missing").render_as_string(hide_password=False)
+    expected = f"error: database {missing} does not exist; create it, or point --db at the database your runs use"
     result = insights("history", "component:default/checkout", "--db", missing)
-    assert result.exit_code == 2
-    assert result.stderr == (f"error: database {missing} does not exist; create it, or point --db at the "
-                             "database your runs use\n")
+    assert (result.exit_code, result.stderr) == (2, expected + "\n")
+    result = insights("run", "--catalog", CATALOG, "--pagerduty-snapshot", snapshot, "--db", missing)
+    assert result.exit_code == 2 and result.stderr.strip().splitlines()[-1] == expected
 
 
 def test_a_database_in_a_read_only_folder_is_a_broken_place_not_a_bug(insights, tmpfs, snapshot):

@@ -155,6 +155,9 @@ class _Postgres:
     def release(self, connection) -> None:
         connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.KEY})
 
+    def close(self) -> None:
+        pass
+
 
 class _MySQL:
     NAME = "CONCAT('insights-run-', MD5(DATABASE()))"  # GET_LOCK names are server-wide; 45 characters
@@ -170,6 +173,9 @@ class _MySQL:
 
     def release(self, connection) -> None:
         connection.execute(text(f"SELECT RELEASE_LOCK({self.NAME})"))
+
+    def close(self) -> None:
+        pass
 
 
 def _session_lock(engine, statement, parameters):
@@ -213,7 +219,11 @@ class _SQLiteFile:
             handle.close()
             raise StoreError(f"database {self.safe_url}: cannot lock {self.path}: {error.strerror}") from error
         self.handle = handle
-        return engine.connect()
+        try:
+            return engine.connect()
+        except BaseException:
+            self.close()
+            raise
 
     def holds(self, connection) -> bool:
         try:
@@ -223,7 +233,11 @@ class _SQLiteFile:
         return (named.st_dev, named.st_ino) == (locked.st_dev, locked.st_ino)
 
     def release(self, connection) -> None:
-        self.handle.close()
+        pass  # the lock goes with the file handle, in close()
+
+    def close(self) -> None:
+        if self.handle:
+            self.handle.close()
 
 
 class _Unshared:
@@ -240,6 +254,9 @@ class _Unshared:
         return True
 
     def release(self, connection) -> None:
+        pass
+
+    def close(self) -> None:
         pass
 
 
@@ -300,6 +317,7 @@ class RunLock:
                 pass  # a session that is gone has released its lock with it
             finally:
                 self.connection.close()
+                self.kind.close()
 
     def ensure(self) -> None:
         """Stop here when the lock is known to be lost."""

@@ -86,7 +86,12 @@ class Store:
             yield self._lock
             return
         lock = RunLock(self.engine, self.safe_url, self.owner, self.timing)
-        lock.acquire()
+        try:
+            lock.acquire()
+        except StoreError as error:
+            if _missing_database(error.__cause__):
+                raise self._no_database() from error
+            raise
         self._lock = lock
         try:
             yield lock
@@ -118,9 +123,12 @@ class Store:
                 return MigrationContext.configure(connection).get_current_revision(), head
         except SQLAlchemyError as error:
             if _missing_database(error):
-                raise NotInStore(f"database {self.safe_url} does not exist; create it, or point --db at the "
-                                 "database your runs use") from error
+                raise self._no_database() from error
             raise self._fail("connect", error) from error
+
+    def _no_database(self) -> NotInStore:
+        return NotInStore(f"database {self.safe_url} does not exist; create it, or point --db at the database "
+                          "your runs use")
 
     def ensure_schema(self) -> None:
         """An empty database is set up; one of another schema version is refused with the way out."""
