@@ -4,11 +4,11 @@ The lock lives on the connection that commits
 ---------------------------------------------
 A run takes the store's lock on a database session of its own and keeps that session for its whole
 life. Everything the run writes (its `running` row, its results and final status, interrupted runs,
-retention) is written in a transaction on that same session, and every such transaction first asks the
-database whether this very session holds the lock (SQLite, whose lock is a file, is asked again just
-before COMMIT). A server releases a session's lock only when the session ends, and a session that ends
-takes its open transaction with it: a write commits while the lock is held, or not at all. There is no
-window between "check" and "commit" for another run to slip into.
+retention) is written in a transaction on that same session, and every such transaction asks, at its
+start and again just before COMMIT, whether this very session holds the lock (for SQLite, whose lock is a
+file: whether the lock file is still the one locked). A server releases a session's lock only when the
+session ends, and a session that ends takes its open transaction with it: a write commits while the lock
+is held, or not at all. There is no window between "check" and "commit" for another run to slip into.
 
 - PostgreSQL: a session advisory lock (`pg_try_advisory_lock`). Advisory locks belong to one database,
   so runs on other databases of the same server go on. Between writes the session is idle *outside* a
