@@ -9,7 +9,7 @@ from insights.report.view import load_view
 
 
 def explain_entity(store, entity_ref: str, run_id: int | None = None) -> str:
-    view = load_view(store, run_id, trend_runs=1)  # one entity needs no trend
+    view = load_view(store, store.readable_run(run_id), trend_runs=1)  # one entity needs no trend
     ref = entity_ref.lower() if ":" in entity_ref else f"component:default/{entity_ref.lower()}"
     entities = view.entities[view.entities["ref"] == ref]
     if not len(entities):
