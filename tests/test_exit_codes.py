@@ -101,7 +101,7 @@ def test_negative_retention_is_refused_before_anything_runs(insights, tmp_path, 
     (tmp_path / "scorecards.yaml").write_text("store:\n  keep_runs: -1\n")
     configured = insights("run", "--catalog", CATALOG, "--pagerduty-snapshot", snapshot)
     assert (configured.exit_code, configured.stderr) == (
-        2, "error: store.keep_runs must be a whole number of 1 or more, not -1 (leave it out to keep every run)\n")
+        2, "error: scorecards.yaml:2:3: `store.keep_runs` must be an integer from 1 to 1000000000, not -1\n")
     assert not (tmp_path / "insights.db").exists()
 
 
