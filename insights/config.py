@@ -15,6 +15,7 @@ from pathlib import Path
 from insights.catalog.sources import DEFAULT_GLOBS, GIT_URL, Source
 from insights.configread import ENV_VARIABLE, PROSE, Invalid, Kind, Reader, did_you_mean, list_of, load_yaml, \
     mapping_of, shown, text
+from insights.catalog.severity import check_overrides
 from insights.configsections import CATALOG, GATES, PAGERDUTY, REGION_URLS, STORE, WAIVERS, \
     CatalogSettings, Gates, PagerDutySettings
 from insights.errors import ConfigError
@@ -219,6 +220,8 @@ def load_config(path: Path) -> Config:
     found = read_checks(check_paths)
     reader.problems += found.problems
     scorecards = reader.scorecards(data.get("scorecards"), data, found.ids)
+    for problem in check_overrides(catalog["severity"]):
+        reader.problem(data["catalog"], f"`catalog.severity`: {problem}", "severity")
     for check in gates["fail_on"]:
         if check not in found.ids:
             reader.problem(data["gates"], f"gate names unknown check {check!r}{did_you_mean(check, found.ids)}",

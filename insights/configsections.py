@@ -48,9 +48,11 @@ CATALOG = {
                                  "or warning"), {}),
     "url_tokens": Field(mapping_of(HOST, ENV_VARIABLE, "a mapping of host name to environment variable name"), {}),
     "fetch_timeout_s": seconds(30.0),
-    "git_concurrency": Field(integer(1, 64), 8),
+    "git_concurrency": Field(integer(1, 256), 16),
     "git_timeout_s": seconds(300.0),
-    "source_deadline_s": seconds(1800.0),
+    "git_filter": Field(text(re.compile(r"^(blob:none|blob:limit=\d+[kmg]?|)$"), "blob:none, blob:limit=N[kmg] "
+                                                                               "or empty"), "blob:none"),
+    "source_deadline_s": seconds(900.0),
 }
 PAGERDUTY = {
     "url": Field(nullable(url("https", "http", example="https://api.eu.pagerduty.com")), None),
@@ -90,9 +92,10 @@ class CatalogSettings:
     severity: dict[str, str] = field(default_factory=dict)  # finding code -> error or warning
     url_tokens: dict[str, str] = field(default_factory=dict)  # host -> environment variable with its token
     fetch_timeout_s: float = 30.0
-    git_concurrency: int = 8
+    git_concurrency: int = 16
     git_timeout_s: float = 300.0
-    source_deadline_s: float = 1800.0
+    git_filter: str = "blob:none"
+    source_deadline_s: float = 900.0  # one repository or Backstage API, every request of it together
 
 
 @dataclass(frozen=True)

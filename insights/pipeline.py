@@ -72,6 +72,23 @@ def wanted_services(catalog) -> CollectOptions:
     return CollectOptions(service_ids=frozenset(ids), integration_keys=frozenset(keys))
 
 
+def crawl_settings(config: Config) -> CrawlSettings:
+    catalog = config.catalog
+    return CrawlSettings(max_file_bytes=catalog.max_file_bytes, allowed_hosts=catalog.allowed_hosts,
+                         url_tokens=dict(catalog.url_tokens), fetch_timeout=catalog.fetch_timeout_s,
+                         git_timeout=int(catalog.git_timeout_s), repository_timeout=catalog.source_deadline_s,
+                         git_concurrency=catalog.git_concurrency, git_filter=catalog.git_filter,
+                         backstage_timeout=catalog.source_deadline_s, severity=dict(catalog.severity))
+
+
+def client_settings(config: Config, url: str | None = None) -> ClientSettings:
+    """`url` (the --pagerduty-url option) or the configured URL, which is the region's API host when unset."""
+    settings = config.pagerduty
+    return ClientSettings(base_url=url or settings.url, requests_per_minute=settings.requests_per_minute,
+                          concurrency=settings.concurrency, request_timeout_s=settings.request_timeout_s,
+                          max_wait_s=settings.max_wait_s, deadline_s=settings.deadline_s)
+
+
 def pagerduty_state(options: RunOptions, wanted: CollectOptions | None = None) -> PagerDutyState:
     if options.snapshot:
         return load_snapshot(options.snapshot)
@@ -81,9 +98,7 @@ def pagerduty_state(options: RunOptions, wanted: CollectOptions | None = None) -
 
 def _collect(options: RunOptions, wanted: CollectOptions | None, advance) -> PagerDutyState:
     settings = options.config.pagerduty
-    client = PagerDutyClient(options.credential, ClientSettings(
-        base_url=options.pagerduty_url or settings.url, requests_per_minute=settings.requests_per_minute,
-        concurrency=settings.concurrency))
+    client = PagerDutyClient(options.credential, client_settings(options.config, options.pagerduty_url))
     client.on_request = advance
     return collect(client, dataclasses.replace(wanted or CollectOptions(), tags=settings.tags,
                                                schedule_coverage=settings.schedule_coverage,
@@ -136,8 +151,7 @@ def _run(options: RunOptions, store: Store, lock: RunLock, run_id: int, sources)
     try:
         log.info("run %d: crawling %d catalog source(s)", run_id, len(sources))
         with options.progress.stage("crawl", "files") as advance:
-            catalog = crawl(list(sources), CrawlSettings(max_file_bytes=options.config.max_file_bytes,
-                                                         allowed_hosts=options.config.allowed_hosts), advance)
+            catalog = crawl(list(sources), crawl_settings(options.config), advance)
         lock.ensure()
         log.info("run %d: %d entities, %d findings; collecting PagerDuty", run_id, len(catalog.entities),
                  len(catalog.findings))

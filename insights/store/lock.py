@@ -16,7 +16,9 @@ is held, or not at all. There is no window between "check" and "commit" for anot
 - MariaDB/MySQL: `GET_LOCK` on `insights-run-<md5 of the database name>`: `GET_LOCK` names are
   server-wide, so the name carries the database.
 - SQLite: `flock` on `<real path of the database>.lock`. The real path: a symlinked folder or file
-  reaches the same lock. The check is that this path still names the very file locked.
+  reaches the same lock. The check is that this path still names the very file locked. The file is removed
+  (while still locked) when the run ends, so nothing is left beside the database; a run that locked the
+  removed file meanwhile sees that the path no longer names it and locks the new one.
 
 A run whose session ends (terminated, timed out, cut) has lost the lock: its next write finds the lock
 gone or the connection dead, nothing of it commits, and it stops with exit 3, storing nothing more. A
@@ -204,6 +206,25 @@ class _SQLiteFile:
         self.handle = None
 
     def take(self, engine):
+        for _ in range(5):
+            handle = self._locked()
+            if handle is None:
+                return None
+            if self._same_file(handle):
+                break
+            handle.close()  # a run that just ended removed the file we locked: lock the one there now
+        else:
+            raise StoreError(f"database {self.safe_url}: its lock file {self.path} keeps being replaced; "
+                             "another program is removing it")
+        self.handle = handle
+        try:
+            return engine.connect()
+        except BaseException:
+            self.close()
+            raise
+
+    def _locked(self):
+        """The lock file, opened and locked; None when another run holds it."""
         try:
             handle = open(self.path, "a")
         except OSError as error:
@@ -218,26 +239,32 @@ class _SQLiteFile:
         except OSError as error:
             handle.close()
             raise StoreError(f"database {self.safe_url}: cannot lock {self.path}: {error.strerror}") from error
-        self.handle = handle
-        try:
-            return engine.connect()
-        except BaseException:
-            self.close()
-            raise
+        return handle
 
-    def holds(self, connection) -> bool:
+    def _same_file(self, handle) -> bool:
         try:
-            named, locked = os.stat(self.path), os.fstat(self.handle.fileno())
+            named, locked = os.stat(self.path), os.fstat(handle.fileno())
         except (OSError, ValueError):
             return False
         return (named.st_dev, named.st_ino) == (locked.st_dev, locked.st_ino)
+
+    def holds(self, connection) -> bool:
+        return self._same_file(self.handle)
 
     def release(self, connection) -> None:
         pass  # the lock goes with the file handle, in close()
 
     def close(self) -> None:
+        """The lock file is removed while still locked, so nothing is left beside the database; a run that
+        opened it meanwhile finds its lock on a removed file and takes the new one (see `take`)."""
         if self.handle:
+            if self._same_file(self.handle):
+                try:
+                    os.unlink(self.path)
+                except OSError:
+                    pass  # a read-only folder keeps it; the next run locks the same file
             self.handle.close()
+            self.handle = None
 
 
 class _Unshared:
