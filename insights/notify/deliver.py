@@ -7,6 +7,8 @@ import json
 import os
 from dataclasses import dataclass
 
+import requests
+
 from insights.errors import NotifyError
 from insights.notify.formats import RENDERERS
 from insights.notify.message import notices
@@ -71,8 +73,9 @@ def notify_run(store, run_id: int | None, settings: NotifySettings, dry_run: boo
     if dry_run or not messages:
         return outcome
     webhooks = resolve({m.variable for m in messages if m.variable}, environ)
-    sender = Sender(settings)
-    deliveries = tuple(sender.post(m.team, webhooks[m.variable], m.body) for m in messages if m.variable)
+    with requests.Session() as session:
+        sender = Sender(settings, session)
+        deliveries = tuple(sender.post(m.team, webhooks[m.variable], m.body) for m in messages if m.variable)
     outcome = NotifyOutcome(outcome.run_id, outcome.first_run, messages, quiet, deliveries)
     failed = [d for d in deliveries if not d.delivered]
     if failed:

@@ -18,8 +18,8 @@ from email.utils import parsedate_to_datetime
 
 import requests
 import urllib3
-from tenacity import (Retrying, retry_if_result, stop_after_attempt, stop_before_delay,
-                      wait_exponential_jitter)
+from tenacity import (Retrying, retry_if_result, stop_after_attempt, stop_before_delay, wait_exponential,
+                      wait_random)
 
 from insights import __version__
 from insights.notify.settings import NotifySettings, Webhook
@@ -117,7 +117,7 @@ class Sender:
 
 
 def _wait(backoff: float, max_backoff: float):
-    exponential = wait_exponential_jitter(initial=backoff, max=max_backoff, jitter=backoff)
+    exponential = wait_exponential(multiplier=backoff, max=max_backoff) + wait_random(0, backoff)
 
     def wait(state) -> float:
         return max(exponential(state), state.outcome.result().retry_after or 0.0)
