@@ -3,9 +3,9 @@ team's webhook (or print them, for a dry run), and report the teams whose webhoo
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
-from dataclasses import dataclass
 
 import requests
 
@@ -17,7 +17,7 @@ from insights.notify.settings import NotifySettings, resolve
 from insights.report.view import load_view
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Message:
     team: str
     variable: str | None  # the environment variable holding the team's webhook; None: none configured
@@ -25,7 +25,7 @@ class Message:
     body: dict
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class NotifyOutcome:
     run_id: int
     first_run: bool
@@ -76,7 +76,7 @@ def notify_run(store, run_id: int | None, settings: NotifySettings, dry_run: boo
     with requests.Session() as session:
         sender = Sender(settings, session)
         deliveries = tuple(sender.post(m.team, webhooks[m.variable], m.body) for m in messages if m.variable)
-    outcome = NotifyOutcome(outcome.run_id, outcome.first_run, messages, quiet, deliveries)
+    outcome = dataclasses.replace(outcome, deliveries=deliveries)
     failed = [d for d in deliveries if not d.delivered]
     if failed:
         sent = [d.team for d in deliveries if d.delivered]
