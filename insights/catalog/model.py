@@ -8,6 +8,31 @@ ERROR = "error"
 WARNING = "warning"
 
 
+def show(value, limit: int = 60) -> str:
+    """A value as a message quotes it, cut short so a huge value cannot make a huge message."""
+    if isinstance(value, str):
+        return repr(str(value)) if len(value) <= limit else repr(str(value[:limit])) + "…"
+    if value is None or isinstance(value, (bool, int, float)):
+        return repr(value)[:limit]
+    return type_name(value)
+
+
+def type_name(value) -> str:
+    return {type(None): "empty", dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), "a mapping" if isinstance(value, dict) else "a number" if isinstance(value, (int, float))
+        else type(value).__name__)
+
+
+def line_of(mapping, key=None):
+    lines = getattr(mapping, "key_lines", None)
+    return (lines.get(key) if lines and key is not None else None) or getattr(mapping, "line", None) or None
+
+
+class Unresolved(str):
+    """What a placeholder that could not be read leaves in its field: text naming the placeholder, which
+    every type check accepts, so a field that Backstage would fill is not reported missing or mistyped."""
+
+
 @dataclass(frozen=True)
 class Entity:
     ref: str

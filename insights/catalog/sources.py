@@ -19,6 +19,7 @@ import requests
 
 from insights.catalog.model import ERROR, WARNING, Catalog, Entity, Finding
 from insights.catalog.parse import parse_file
+from insights.catalog.placeholders import file_reader
 from insights.errors import SourceError
 
 log = logging.getLogger(__name__)
@@ -173,8 +174,9 @@ class _RootCrawl:
         except OSError as error:
             self.finding("file-unreadable", f"the file cannot be read: {error.strerror}", path)
             return
+        reader = file_reader(path, self.root, max_bytes=self.settings.max_file_bytes)
         entities, findings = parse_file(text, source=self.source.label, repository=self.repository,
-                                        path=self.rel(path))
+                                        path=self.rel(path), read_target=reader)
         self.entities += entities
         self.findings += findings
         for entity in entities:

@@ -1,185 +1,203 @@
-"""Backstage catalog-model rules, applied to one parsed document. Pure.
+"""Backstage's entity validators, applied to one parsed document. Pure.
 
-Written from Backstage's catalog-model JSON schemas and the rules of its catalog backend: required
-fields per kind, name/namespace/tag syntax, unknown root keys, value types, plus PagerDuty annotations.
+Written from Backstage's catalog-model package: the envelope and entity schemas, the entity policies its
+catalog backend runs on every entity (no foreign root fields, field formats), and the built-in kinds'
+schemas. A problem here means Backstage refuses the entity; each is (code, message, line, severity).
+A field left by a placeholder that could not be read (`Unresolved`) passes every type check.
 """
 
 from __future__ import annotations
 
-import re
+from insights.catalog import formats
+from insights.catalog.model import ERROR, WARNING, Unresolved, line_of, show, type_name
+# Re-exported: other modules read the PagerDuty annotation names from here.
+from insights.catalog.policies import (INTEGRATION_KEY, INTEGRATION_KEY_FORMAT, PLACEHOLDER,  # noqa: F401
+                                       SERVICE_ID, SERVICE_ID_FORMAT, WAIVER_PREFIX)
 
-from insights.catalog.model import ERROR, WARNING
+DESCRIPTOR_ROOT_KEYS = ("apiVersion", "kind", "metadata", "spec")
+# Entities read back from a Backstage catalog API also carry what the catalog computed.
+STORED_ROOT_KEYS = DESCRIPTOR_ROOT_KEYS + ("relations", "status")
+API_VERSIONS = ("backstage.io/v1alpha1", "backstage.io/v1beta1")
 
-SERVICE_ID = "pagerduty.com/service-id"
-INTEGRATION_KEY = "pagerduty.com/integration-key"
-WAIVER_PREFIX = "insights.dev/waive."
-
-NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-NAMESPACE = re.compile(r"^[a-z0-9]+(?:-+[a-z0-9]+)*$")
-KIND = re.compile(r"^[a-zA-Z][a-z0-9A-Z]*$")
-TAG = re.compile(r"^[a-z0-9:+#]+(\-[a-z0-9:+#]+)*$")
-# PagerDuty ids are upper-case letters and digits: the classic 7-character `P…` form and the longer forms
-# (14 characters starting with Q, as in the API reference's own examples; PagerDuty documents P, Q and R).
-SERVICE_ID_FORMAT = re.compile(r"^[PQR][A-Z0-9]{6,19}$")
-INTEGRATION_KEY_FORMAT = re.compile(r"^[0-9a-f]{32}$")
-PLACEHOLDER = re.compile(r"\$\{\{.*\}\}|\{\{.*\}\}|^<.*>$|^\[.*\]$|^P?X{5,}$|CHANGEME|TODO|REPLACE", re.IGNORECASE)
-
-METADATA_TYPES = (("uid", str, "a string"), ("etag", str, "a string"), ("title", str, "a string"),
-                  ("description", str, "a string"), ("labels", dict, "a mapping"), ("annotations", dict, "a mapping"))
-ROOT_KEYS = {"apiVersion", "kind", "metadata", "spec", "relations", "status"}
-API_VERSIONS = {"backstage.io/v1alpha1", "backstage.io/v1beta1"}
-REQUIRED_SPEC = {
-    "component": ("type", "lifecycle", "owner"),
-    "api": ("type", "lifecycle", "owner", "definition"),
-    "resource": ("type", "owner"),
-    "system": ("owner",),
-    "domain": ("owner",),
-    "group": ("type", "children"),
-    "user": ("memberOf",),
-    "location": (),
+TEXT, TEXTS, ANY_TEXT, PROFILE, PRESENCE = "text", "texts", "any-text", "profile", "presence"
+_WHAT = {TEXT: "a non-empty string", TEXTS: "a list of non-empty strings", ANY_TEXT: "a string",
+         PROFILE: "a mapping of non-empty strings (displayName, email, picture)",
+         PRESENCE: "`required` or `optional`"}
+# Per built-in kind: required spec fields, then the optional fields the kind's schema types.
+KINDS: dict[str, tuple[dict, dict]] = {
+    "Component": ({"type": TEXT, "lifecycle": TEXT, "owner": TEXT},
+                  {"system": TEXT, "subcomponentOf": TEXT, "providesApis": TEXTS, "consumesApis": TEXTS,
+                   "dependsOn": TEXTS}),
+    "API": ({"type": TEXT, "lifecycle": TEXT, "owner": TEXT, "definition": TEXT}, {"system": TEXT}),
+    "Resource": ({"type": TEXT, "owner": TEXT}, {"dependsOn": TEXTS, "system": TEXT}),
+    "System": ({"owner": TEXT}, {"domain": TEXT, "type": TEXT}),
+    "Domain": ({"owner": TEXT}, {"subdomainOf": TEXT, "type": TEXT}),
+    "Group": ({"type": TEXT, "children": TEXTS}, {"profile": PROFILE, "parent": TEXT, "members": TEXTS}),
+    "User": ({"memberOf": TEXTS}, {"profile": PROFILE}),
+    "Location": ({}, {"type": TEXT, "target": TEXT, "targets": TEXTS, "presence": PRESENCE}),
 }
-# Keys people mistype for the PagerDuty annotations; anything else under pagerduty.com/ is left alone.
-PAGERDUTY_KEYS = {SERVICE_ID, INTEGRATION_KEY}
+_BY_LOWER = {name.lower(): name for name in KINDS}
+_METADATA = (("uid", TEXT), ("etag", TEXT), ("title", TEXT), ("description", ANY_TEXT))
 
 
-def _type_name(value) -> str:
-    return {type(None): "empty", dict: "a mapping", list: "a list", str: "a string"}.get(type(value), type(value).__name__)
+def _is(value, shape) -> bool:
+    if isinstance(value, Unresolved):
+        return True
+    if shape == TEXT:
+        return isinstance(value, str) and len(value) >= 1
+    if shape == ANY_TEXT:
+        return isinstance(value, str)
+    if shape == TEXTS:
+        return isinstance(value, list) and all(_is(item, TEXT) for item in value)
+    if shape == PROFILE:
+        return isinstance(value, dict) and all(_is(value[k], TEXT) for k in ("displayName", "email", "picture")
+                                               if k in value)
+    return value in ("required", "optional")
 
 
-def _line(mapping, key):
-    return getattr(mapping, "key_lines", {}).get(key) or getattr(mapping, "line", None)
-
-
-def envelope(data) -> list[tuple]:
-    """Problems with the document's root, metadata and spec, as (code, message, line, severity)."""
+def entity(data: dict, *, descriptor: bool = True) -> list[tuple]:
+    """Problems with one document (a mapping): envelope, metadata, field formats and the kind's spec."""
     problems: list[tuple] = []
 
-    def add(code, message, key=None, where=data, severity=ERROR):
-        problems.append((code, message, _line(where, key) if key else getattr(where, "line", None), severity))
+    def add(code, message, where=data, key=None, severity=ERROR):
+        problems.append((code, message, line_of(where, key), severity))
 
+    allowed = DESCRIPTOR_ROOT_KEYS if descriptor else STORED_ROOT_KEYS
     for key in data:
-        if key not in ROOT_KEYS:
-            add("unknown-root-key", f"unknown root key `{key}`; allowed are {', '.join(sorted(ROOT_KEYS))}", key)
+        if key not in allowed:
+            add("unknown-root-key", f"unknown root key {show(key)}; a descriptor has only {', '.join(allowed)}",
+                key=key)
     api_version, kind = data.get("apiVersion"), data.get("kind")
-    if not isinstance(api_version, str) or not api_version:
-        add("apiversion-missing", "`apiVersion` is missing; use `apiVersion: backstage.io/v1alpha1`")
-    if not isinstance(kind, str) or not kind:
-        add("kind-missing", "`kind` is missing; set it to Component, API, Group, ...")
-    elif not KIND.match(kind):
-        add("kind-invalid", f"kind `{kind}` is not a valid kind name", "kind")
-    elif kind.lower() in REQUIRED_SPEC and api_version not in API_VERSIONS:
-        add("apiversion-invalid", f"apiVersion `{api_version}` is not valid for kind {kind}; "
-            "use backstage.io/v1alpha1", "apiVersion")
+    if not _is(api_version, TEXT):
+        add("apiversion-missing", "`apiVersion` is missing or not a string; use `apiVersion: backstage.io/v1alpha1`",
+            key="apiVersion")
+    elif not isinstance(api_version, Unresolved) and not formats.api_version(api_version):
+        add("apiversion-invalid", f"apiVersion {show(api_version)} is not valid; use backstage.io/v1alpha1",
+            key="apiVersion")
+    if not _is(kind, TEXT):
+        add("kind-missing", "`kind` is missing or not a string; set it to Component, API, Group, ...", key="kind")
+    elif not isinstance(kind, Unresolved) and not formats.kind(kind):
+        add("kind-invalid", f"kind {show(kind)} is not a valid kind name (a letter, then letters and digits)",
+            key="kind")
     metadata = data.get("metadata")
     if not isinstance(metadata, dict):
-        add("metadata-missing", "`metadata` is missing or not a mapping; it needs at least `name`")
-        return problems
-    name = metadata.get("name")
-    if not isinstance(name, str) or not name:
-        add("name-missing", "`metadata.name` is missing; give the entity a name", "metadata")
-    elif len(name) > 63 or not NAME.match(name):
-        add("name-invalid", f"`metadata.name` {name!r} is not valid: 1-63 letters, digits, `-`, `_`, `.`, "
-            "starting and ending with a letter or digit", "name", metadata)
-    namespace = metadata.get("namespace")
-    if namespace is not None and (not isinstance(namespace, str) or len(namespace) > 63 or not NAMESPACE.match(namespace)):
-        add("namespace-invalid", f"`metadata.namespace` {namespace!r} is not valid: lower-case letters, digits "
-            "and `-`, at most 63", "namespace", metadata)
-    for key, kind_of, what in METADATA_TYPES:
-        if key in metadata and not isinstance(metadata[key], kind_of):
-            add("schema-violation", f"`metadata.{key}` must be {what}, not {_type_name(metadata[key])}", key, metadata)
-    labels = metadata.get("labels")
-    if isinstance(labels, dict):
-        for key, value in labels.items():
-            if not isinstance(value, str) or (value and not NAME.match(value)):
-                add("schema-violation", f"label `{key}` must be a name-like string or \"\", got {value!r}", key, labels)
-    tags = metadata.get("tags", [])
-    if not isinstance(tags, list):
-        add("schema-violation", "`metadata.tags` must be a list of strings", "tags", metadata)
+        add("metadata-missing", "`metadata` is missing or not a mapping; it needs at least `name`", key="metadata")
     else:
-        for tag in tags:
-            if not isinstance(tag, str) or len(tag) > 63 or not TAG.match(tag):
-                add("tag-invalid", f"tag {tag!r} is not valid: lower-case letters, digits, `:+#`, joined by `-`",
-                    "tags", metadata, WARNING)
-    links = metadata.get("links", [])
-    if not isinstance(links, list) or any(not isinstance(l, dict) or not isinstance(l.get("url"), str) for l in links):
-        add("schema-violation", "`metadata.links` must be a list of mappings, each with a `url`", "links", metadata)
-    if isinstance(kind, str):
-        _spec(data, kind.lower(), add)
+        _metadata(metadata, add)
+    spec = data.get("spec")
+    if "spec" in data and not isinstance(spec, (dict, Unresolved)):
+        add("schema-violation", f"`spec` must be a mapping, not {type_name(spec)}", key="spec")
+    if isinstance(kind, str) and formats.kind(kind):
+        _kind(data, kind, api_version, add)
     return problems
 
 
-def _spec(data, kind, add):
-    required = REQUIRED_SPEC.get(kind)
-    if required is None:
+def _metadata(metadata: dict, add) -> None:
+    name = metadata.get("name")
+    if not _is(name, TEXT):
+        add("name-missing", "`metadata.name` is missing or not a string; give the entity a name", metadata,
+            "name" if "name" in metadata else None)
+    elif not isinstance(name, Unresolved) and not formats.object_name(name):
+        add("name-invalid", f"`metadata.name` {show(name)} is not valid: 1-63 letters, digits, `-`, `_`, `.`, "
+            "starting and ending with a letter or digit", metadata, "name")
+    namespace = metadata.get("namespace")
+    if "namespace" in metadata and not isinstance(namespace, Unresolved) and not formats.dns_label(namespace):
+        add("namespace-invalid", f"`metadata.namespace` {show(namespace)} is not valid: lower-case "
+            "letters, digits and `-`, at most 63", metadata, "namespace")
+    for key, shape in _METADATA:
+        if key in metadata and not _is(metadata[key], shape):
+            add("schema-violation", f"`metadata.{key}` must be {_WHAT[shape]}, not {type_name(metadata[key])}",
+                metadata, key)
+    _keyed(metadata, "labels", "label-invalid", "label-invalid", formats.label_value,
+           "\"\" or a name-like string", add)
+    _keyed(metadata, "annotations", "annotation-key-invalid", "annotation-not-string",
+           lambda value: isinstance(value, str), "a string", add)
+    _tags(metadata, add)
+    _links(metadata, add)
+
+
+def _collection(metadata: dict, key: str, kind: type, what: str, add):
+    """`metadata[key]` when it is of the right kind; None (after a problem when it is wrong) otherwise."""
+    value = metadata.get(key)
+    if key in metadata and not isinstance(value, (kind, Unresolved)):
+        add("schema-violation", f"`metadata.{key}` must be {what}, not {type_name(value)}", metadata, key)
+    return value if isinstance(value, kind) else None
+
+
+def _keyed(metadata: dict, field: str, key_code: str, value_code: str, value_ok, value_rule: str, add) -> None:
+    """Labels and annotations: `[prefix/]name` keys (the same rule for both) and their values."""
+    mapping = _collection(metadata, field, dict, "a mapping", add)
+    if mapping is None:
         return
+    what = field[:-1]
+    for key, value in mapping.items():
+        if not formats.annotation_key(key):
+            add(key_code, f"{what} key {show(key)} is not valid: `[prefix/]name`, the prefix a lower-case DNS name "
+                "and the name 1-63 letters, digits, `-`, `_`, `.`", mapping, key)
+        if not isinstance(value, Unresolved) and not value_ok(value):
+            raw = getattr(mapping, "raw", {}).get(key)
+            hint = f"; quote it: {key}: \"{raw}\"" if raw and isinstance(value, (int, float, bool)) else ""
+            add(value_code, f"{what} {show(key)} must be {value_rule}, not {show(value)}{hint}", mapping, key)
+
+
+def _tags(metadata: dict, add) -> None:
+    tags = _collection(metadata, "tags", list, "a list of strings", add)
+    if tags is None:
+        return
+    for tag in tags:
+        if not isinstance(tag, Unresolved) and not formats.tag(tag):
+            add("tag-invalid", f"tag {show(tag)} is not valid: lower-case letters, digits and `:+#`, joined by "
+                "`-`, at most 63", metadata, "tags")
+
+
+def _links(metadata: dict, add) -> None:
+    links = _collection(metadata, "links", list, "a list", add)
+    if links is None:
+        return
+    for number, link in enumerate(links, 1):
+        if isinstance(link, Unresolved):
+            continue
+        if not isinstance(link, dict):
+            add("link-invalid", f"link {number} must be a mapping with a `url`, not {type_name(link)}",
+                metadata, "links")
+            continue
+        url = link.get("url")
+        if not isinstance(url, Unresolved) and not formats.url(url):
+            add("link-invalid", f"link {number} has no valid `url` (got {show(url)}); write a full URL such as "
+                "https://...", link, "url" if "url" in link else None)
+        for key in ("title", "icon", "type"):
+            value = link.get(key)
+            if key in link and not isinstance(value, Unresolved) and \
+                    not (formats.non_blank(value) if key != "type" else _is(value, TEXT)):
+                add("link-invalid", f"link {number} `{key}` must be a non-empty string, not {show(value)}",
+                    link, key)
+
+
+def _kind(data: dict, kind: str, api_version, add) -> None:
+    builtin = _BY_LOWER.get(kind.lower())
+    if builtin is None:
+        add("kind-unknown", f"kind {show(kind)} is not one of Backstage's built-in kinds; Backstage accepts it "
+            "only when a plugin adds it (the scaffolder adds Template)", key="kind", severity=WARNING)
+        return
+    if kind != builtin:
+        add("kind-invalid", f"kind {show(kind)} must be written {builtin}: Backstage matches kinds exactly",
+            key="kind")
+        return
+    if isinstance(api_version, str) and not isinstance(api_version, Unresolved) and api_version not in API_VERSIONS:
+        add("apiversion-invalid", f"apiVersion {show(api_version)} is not one Backstage knows for kind {kind}; "
+            "use backstage.io/v1alpha1", key="apiVersion")
     spec = data.get("spec")
-    if spec is None and not required:
+    if isinstance(spec, Unresolved):
         return
+    required, optional = KINDS[kind]
     if not isinstance(spec, dict):
-        add("spec-missing", f"`spec` is missing; a {kind} needs {', '.join(required)}")
+        if spec is None and "spec" not in data:
+            needs = f"; a {kind} needs {', '.join(required)}" if required else ""
+            add("spec-missing", f"`spec` is missing{needs}")
         return
-    for field in required:
-        value = spec.get(field)
-        if value is None or value == "":
-            add("spec-field-missing", f"`spec.{field}` is required for kind {kind}", None, spec)
-        elif field in ("children", "memberOf") and not isinstance(value, list):
-            add("schema-violation", f"`spec.{field}` must be a list", field, spec)
-        elif field not in ("children", "memberOf") and not isinstance(value, str):
-            add("schema-violation", f"`spec.{field}` must be a string", field, spec)
-    if kind == "location" and "target" not in spec and "targets" not in spec:
-        add("location-no-target", "a Location needs `spec.target` or `spec.targets`", None, spec)
-
-
-def annotations(metadata, kind: str, problems: list) -> dict[str, str]:
-    """The annotations as strings (YAML 1.1 values read back as written), plus PagerDuty problems."""
-    raw = metadata.get("annotations")
-    if not isinstance(raw, dict):
-        return {}  # a wrong type is reported with the other metadata fields
-    result: dict[str, str] = {}
-    for key, value in raw.items():
-        line = _line(raw, key)
-        if isinstance(value, (dict, list)) or value is None:
-            problems.append(("annotation-not-string", f"annotation `{key}` must be a string", line, ERROR))
-            continue
-        result[str(key)] = value if isinstance(value, str) else getattr(raw, "raw", {}).get(key, str(value))
-    _pagerduty(result, raw, kind, problems)
-    return result
-
-
-def _pagerduty(values: dict[str, str], raw, kind: str, problems: list) -> None:
-    def add(code, message, key, severity=ERROR):
-        problems.append((code, message, _line(raw, key), severity))
-
-    for key in values:
-        lowered = key.lower()
-        if lowered.startswith("pagerduty") and key not in PAGERDUTY_KEYS and _near_pagerduty_key(lowered):
-            add("annotation-key-misspelled", f"annotation `{key}` looks like a misspelling of "
-                f"`{_near_pagerduty_key(lowered)}`; rename it or PagerDuty checks will not see it", key)
-    present = [k for k in PAGERDUTY_KEYS if k in values]
-    if present and kind.lower() != "component":
-        add("annotation-wrong-kind", f"PagerDuty annotations belong on a Component, not a {kind}", present[0], WARNING)
-    if len(present) == 2:
-        add("annotation-both-set", f"both `{SERVICE_ID}` and `{INTEGRATION_KEY}` are set; keep `{SERVICE_ID}` "
-            "and remove the integration key", INTEGRATION_KEY, WARNING)
-    for key, pattern, example in ((SERVICE_ID, SERVICE_ID_FORMAT, "an id such as P1A2B3C or Q1R2DLCB21K7NP"),
-                                  (INTEGRATION_KEY, INTEGRATION_KEY_FORMAT, "32 hexadecimal characters")):
-        value = values.get(key)
-        if value is None:
-            continue
-        if not value.strip():
-            add("annotation-empty", f"annotation `{key}` is empty; set it or remove it", key)
-        elif PLACEHOLDER.search(value):
-            add("placeholder-annotation", f"annotation `{key}` holds the template placeholder {value!r}; "
-                "replace it with the real value", key)
-        elif not pattern.match(value.strip()):
-            add("annotation-malformed", f"annotation `{key}` value {value!r} is not well formed (expected {example})", key)
-        elif key == INTEGRATION_KEY:
-            add("integration-key-exposed", f"`{INTEGRATION_KEY}` is a secret committed in plain text: anyone who "
-                f"reads the repository can trigger incidents. Rotate the key and use `{SERVICE_ID}` instead", key)
-
-
-def _near_pagerduty_key(key: str) -> str | None:
-    import difflib
-
-    match = difflib.get_close_matches(key, sorted(PAGERDUTY_KEYS), n=1, cutoff=0.75)
-    return match[0] if match else None
+    for field, shape in required.items():
+        if field not in spec:
+            add("spec-field-missing", f"`spec.{field}` is required for kind {kind}", spec)
+    for field, shape in {**required, **optional}.items():
+        if field in spec and not _is(spec[field], shape):
+            add("schema-violation", f"`spec.{field}` must be {_WHAT[shape]}, not {show(spec[field])}", spec, field)

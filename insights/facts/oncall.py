@@ -34,7 +34,9 @@ def _describe(policy_id: str, levels: int, context) -> dict:
     level1, later = people.get(1, 0), sum(n for level, n in people.items() if level > 1)
     uncovered = [level for level in range(1, int(levels or 0) + 1) if not people.get(level)]
     schedules = index.level_schedules(policy_id, 1)
-    covered = [index.schedule_coverage[s] for s in schedules if s in index.schedule_coverage]
+    # The lowest coverage is known only when every level-1 schedule's coverage is.
+    covered = [index.schedule_coverage[s] for s in schedules] if all(s in index.schedule_coverage for s in schedules) \
+        else []
     return {"pagerduty.oncall_level1_count": level1, "pagerduty.has_oncall": level1 > 0,
             "pagerduty.oncall_gap_level1": level1 == 0 and later > 0,
             "pagerduty.oncall_levels_uncovered": uncovered, "pagerduty.oncall_every_level": not uncovered,

@@ -1,21 +1,41 @@
 """PagerDuty credentials: a REST API key or user token (`Token token=...`), or an OAuth app whose client
-id and secret are exchanged for a scoped, read-only bearer token. Secrets are never put in messages."""
+id and secret are exchanged for a scoped, read-only bearer token. Secrets are never put in messages.
+
+PagerDuty documents one token endpoint for both service regions; the account is named in the
+`as_account-{region}.{subdomain}` scope. The app asks only for the read scopes of the endpoints a collection
+calls (the spec's "Scoped OAuth requires" for each operation).
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from dataclasses import dataclass, field
 
-import requests
-
 from insights.errors import ConfigError, PagerDutyError
+from insights.pagerduty.transport import Transport, TransportFailure
 
 TOKEN_ENV, CLIENT_ID_ENV, CLIENT_SECRET_ENV = "PAGERDUTY_TOKEN", "PD_CLIENT_ID", "PD_CLIENT_SECRET"
-TOKEN_URLS = {"us": "https://identity.pagerduty.com/oauth/token",
-              "eu": "https://identity.eu.pagerduty.com/oauth/token"}
-READ_SCOPES = ("services.read", "escalation_policies.read", "oncalls.read", "incidents.read", "teams.read",
-               "tags.read", "schedules.read", "standards.read")
+TOKEN_URL = "https://identity.pagerduty.com/oauth/token"
+REGIONS = ("us", "eu")
+
+# Each endpoint the collector calls, as it counts requests, and the scope an OAuth app needs for it.
+ENDPOINT_SCOPES = {
+    "GET /services": "services.read", "GET /services/{id}": "services.read",
+    "GET /escalation_policies": "escalation_policies.read", "GET /teams": "teams.read",
+    "GET /oncalls": "oncalls.read", "GET /incidents": "incidents.read",
+    "GET /tags": "tags.read", "GET /tags/{id}/escalation_policies": "tags.read", "GET /tags/{id}/teams": "tags.read",
+    "GET /escalation_policies/{id}/tags": "tags.read", "GET /teams/{id}/tags": "tags.read",
+    "GET /schedules/{id}": "schedules.read", "GET /standards/scores/{resource_type}": "standards.read",
+    "GET /v3/schedules/{id}": None,  # the spec names no scope for it: scoped OAuth tokens are refused
+}
+CORE_SCOPES = ("services.read", "escalation_policies.read", "teams.read", "oncalls.read", "incidents.read")
+
+
+def scopes_for(tags: bool, schedule_coverage: bool, standards: bool) -> tuple[str, ...]:
+    """The read scopes a collection with these options needs, and no others."""
+    return CORE_SCOPES + ("tags.read",) * tags + ("schedules.read",) * schedule_coverage + ("standards.read",) * standards
 
 
 @dataclass
@@ -29,6 +49,12 @@ class TokenCredential:
     def refresh(self) -> bool:
         return False  # an API key cannot be renewed here
 
+    def want(self, scopes: tuple[str, ...]) -> None:
+        pass  # an API key's access is set in PagerDuty, not asked for
+
+    def lacks(self, scope: str) -> bool:
+        return False
+
 
 @dataclass
 class OAuthCredential:
@@ -38,8 +64,15 @@ class OAuthCredential:
     region: str = "us"
     token_url: str | None = None
     names: str = f"{CLIENT_ID_ENV}/{CLIENT_SECRET_ENV}"
+    scopes: tuple[str, ...] = scopes_for(True, True, True)
+    granted: frozenset[str] | None = None  # the scopes PagerDuty issued with the token, once known
+    time_limit_s: float = 30.0  # the token request, from connecting to the last byte
     _token: str | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self):
+        if self.region not in REGIONS:
+            raise ConfigError(f"`pagerduty.region` must be one of {', '.join(REGIONS)}, not {self.region!r}")
 
     def header(self) -> str:
         with self._lock:
@@ -53,25 +86,44 @@ class OAuthCredential:
             self._token = self._exchange()
         return True
 
+    def want(self, scopes: tuple[str, ...]) -> None:
+        """Ask for these scopes from the next token on."""
+        with self._lock:
+            if tuple(scopes) != self.scopes:
+                self.scopes, self._token = tuple(scopes), None
+
+    def lacks(self, scope: str) -> bool:
+        """True when PagerDuty issued the token without this scope."""
+        return self.granted is not None and scope not in self.granted
+
+    @property
+    def scope(self) -> str:
+        return " ".join((f"as_account-{self.region}.{self.subdomain}",) + self.scopes)
+
     def _exchange(self) -> str:
-        url = self.token_url or TOKEN_URLS[self.region]
-        scope = f"as_account-{self.region}.{self.subdomain} " + " ".join(READ_SCOPES)
+        url = self.token_url or TOKEN_URL
+        endpoint = "POST /oauth/token"
+        form = {"grant_type": "client_credentials", "client_id": self.client_id,
+                "client_secret": self.client_secret, "scope": self.scope}
         try:
-            response = requests.post(url, data={"grant_type": "client_credentials", "client_id": self.client_id,
-                                                "client_secret": self.client_secret, "scope": scope}, timeout=30)
-        except requests.RequestException as error:
-            raise PagerDutyError(f"PagerDuty OAuth token endpoint {url} cannot be reached "
-                                 f"({type(error).__name__})", endpoint="POST /oauth/token") from error
-        if response.status_code in (400, 401, 403):
+            answer = Transport({"Accept": "application/json"}, self.time_limit_s, 1_000_000).send(
+                "POST", url, self.time_limit_s, data=form)
+        except TransportFailure as error:
+            raise PagerDutyError(f"PagerDuty OAuth token endpoint {url}: {error.problem}", endpoint=endpoint) from error
+        if answer.status in (400, 401, 403):
             raise PagerDutyError(f"PagerDuty OAuth token endpoint refused the app in {self.names} "
-                                 f"(HTTP {response.status_code}); check the client id, secret, subdomain and region",
-                                 status=response.status_code, endpoint="POST /oauth/token")
+                                 f"(HTTP {answer.status}); check the client id, secret, subdomain, region and the "
+                                 f"app's scopes ({' '.join(self.scopes)})", status=answer.status, endpoint=endpoint)
         try:
-            return response.json()["access_token"]
-        except (ValueError, KeyError, TypeError) as error:
-            raise PagerDutyError(f"PagerDuty OAuth token endpoint answered HTTP {response.status_code} without "
-                                 "an access_token", status=response.status_code,
-                                 endpoint="POST /oauth/token") from error
+            data = json.loads(answer.body)
+            token, issued = data["access_token"], data.get("scope")
+            if not isinstance(token, str) or not token:
+                raise TypeError("access_token")
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
+            raise PagerDutyError(f"PagerDuty OAuth token endpoint answered HTTP {answer.status} without an "
+                                 "access_token", status=answer.status, endpoint=endpoint) from error
+        self.granted = frozenset(issued.split()) if isinstance(issued, str) else None
+        return token
 
 
 def credential_from_environment(subdomain: str | None, region: str, token_url: str | None,

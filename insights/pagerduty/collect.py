@@ -2,7 +2,9 @@
 
 Where most of a list is needed it is fetched whole; where a few objects are, it is filtered by batches of
 ids. A query whose answer would pass the API's offset cap is split (by id batches, or by team for the
-account-wide lists) so that every object is fetched.
+account-wide lists) so that every object is fetched. A service the catalog names that the listing lacks is
+asked for by id: the key may simply not see it. An optional collection the key may not read is recorded as
+unavailable; a core list it may not read stops the collection.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from insights.catalog.validate import PLACEHOLDER, SERVICE_ID_FORMAT
 from insights.errors import PagerDutyError
-from insights.pagerduty.client import OffsetCapExceeded, PagerDutyClient
+from insights.pagerduty.auth import scopes_for
+from insights.pagerduty.client import OffsetCapExceeded, PagerDutyClient, segment
 from insights.pagerduty.state import PagerDutyState, now_iso
+from insights.pagerduty.tags import collect_tags
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +41,9 @@ class CollectOptions:
     def wants(self, service: dict) -> bool:
         return self.service_ids is None or service["id"] in self.service_ids or any(
             i.get("integration_key") in self.integration_keys for i in service.get("integrations", []))
+
+    def scopes(self) -> tuple[str, ...]:
+        return scopes_for(self.tags, self.schedule_coverage, self.standards)
 
 
 def by_ids(client: PagerDutyClient, path: str, key: str, params: dict, id_param: str, ids: list[str]) -> list[dict]:
@@ -72,7 +80,10 @@ def account_list(client: PagerDutyClient, path: str, key: str, params: dict, tea
         return client.paginate(path, key, params)
     except OffsetCapExceeded as error:
         found = {item["id"]: item for item in by_ids(client, path, key, params, "team_ids[]", [t["id"] for t in teams])}
-        total = client.get(path, {**params, "limit": 1, "total": "true"})["total"]
+        total = client.page(path, key, params).total
+        if not isinstance(total, int):
+            raise PagerDutyError(f"{error}; split by team, the API did not say how many there are in all",
+                                 endpoint=error.endpoint) from error
         if len(found) < total:
             raise PagerDutyError(f"{error}; split by team, {total - len(found)} of {total} belong to no team and "
                                  "cannot be listed: give them a team in PagerDuty", endpoint=error.endpoint) from error
@@ -81,84 +92,144 @@ def account_list(client: PagerDutyClient, path: str, key: str, params: dict, tea
 
 def collect(client: PagerDutyClient, options: CollectOptions | None = None) -> PagerDutyState:
     options = options or CollectOptions()
-    started = now_iso()
-    with ThreadPoolExecutor(max_workers=client.settings.concurrency) as pool:
-        teams_f = pool.submit(client.paginate, "/teams", "teams")
-        tag_list_f = pool.submit(client.paginate, "/tags", "tags") if options.tags else None
-        teams = teams_f.result()
-        services_f = pool.submit(account_list, client, "/services", "services", SERVICE_INCLUDES, teams)
-        policies_f = pool.submit(account_list, client, "/escalation_policies", "escalation_policies",
-                                 {"include[]": ["targets"]}, teams)
-        services, policies = services_f.result(), policies_f.result()
+    client.credential.want(options.scopes())
+    pool = ThreadPoolExecutor(max_workers=client.settings.concurrency)
+    try:
+        return _collect(client, options, pool)
+    except BaseException as error:
+        # Workers still waiting or retrying stop at once instead of finishing the queue.
+        client.stop(error if isinstance(error, PagerDutyError) else PagerDutyError("collection interrupted"))
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
-        relevant = [s for s in services if options.wants(s)]
-        service_ids = sorted({s["id"] for s in relevant})
-        policy_ids = sorted({s["escalation_policy"]["id"] for s in relevant if s.get("escalation_policy")})
-        oncalls_f = pool.submit(wanted_or_all, client, "/oncalls", "oncalls", {}, "escalation_policy_ids[]",
-                                policy_ids, len(policies))
-        incidents_f = pool.submit(wanted_or_all, client, "/incidents", "incidents", OPEN, "service_ids[]",
-                                  service_ids, len(services))
-        team_ids = {t["id"] for s in relevant for t in s.get("teams", [])}
-        wanted_policies, wanted_services = set(policy_ids), set(service_ids)
-        tags = _tags(client, pool, tag_list_f.result(), [p for p in policies if p["id"] in wanted_policies],
-                     [t for t in teams if t["id"] in team_ids]) if tag_list_f else {}
-        coverage = _coverage(client, pool, policies, set(policy_ids)) if options.schedule_coverage else {}
-        standards = _standards(client, service_ids) if options.standards else {}
-        oncalls = [o for o in oncalls_f.result() if o["escalation_policy"]["id"] in wanted_policies]
-        incidents = [i for i in incidents_f.result() if i["service"]["id"] in wanted_services]
+
+def _collect(client: PagerDutyClient, options: CollectOptions, pool: ThreadPoolExecutor) -> PagerDutyState:
+    started = now_iso()
+    teams = pool.submit(client.paginate, "/teams", "teams").result()
+    services_f = pool.submit(account_list, client, "/services", "services", SERVICE_INCLUDES, teams)
+    policies_f = pool.submit(account_list, client, "/escalation_policies", "escalation_policies",
+                             {"include[]": ["targets"]}, teams)
+    services, policies = services_f.result(), policies_f.result()
+    found, not_visible = _confirm_missing(client, pool, options, services)
+    services += found
+
+    relevant = [s for s in services if options.wants(s)]
+    service_ids = sorted({s["id"] for s in relevant})
+    policy_ids = sorted({s["escalation_policy"]["id"] for s in relevant if s.get("escalation_policy")})
+    oncalls_f = pool.submit(wanted_or_all, client, "/oncalls", "oncalls", {}, "escalation_policy_ids[]",
+                            policy_ids, len(policies))
+    incidents_f = pool.submit(wanted_or_all, client, "/incidents", "incidents", OPEN, "service_ids[]",
+                              service_ids, len(services))
+    wanted_policies, wanted_services = set(policy_ids), set(service_ids)
+    unavailable: dict[str, str] = {}
+    tags = coverage = standards = {}
+    if options.tags:
+        wanted = {"escalation_policies": wanted_policies, "teams": {t["id"] for s in relevant for t in s.get("teams", [])}}
+        tags = _optional(client, unavailable, "tags", "tags.read", lambda: collect_tags(client, pool, wanted))
+    if options.schedule_coverage:
+        coverage = _optional(client, unavailable, "schedules", "schedules.read",
+                             lambda: _coverage(client, pool, policies, wanted_policies))
+    if options.standards:
+        standards = _optional(client, unavailable, "standards", "standards.read",
+                              lambda: _standards(client, pool, service_ids))
+    oncalls = [o for o in oncalls_f.result() if o["escalation_policy"]["id"] in wanted_policies]
+    incidents = [i for i in incidents_f.result() if i["service"]["id"] in wanted_services]
     log.info("collected %d services, %d escalation policies, %d on-calls, %d open incidents in %d requests",
              len(services), len(policies), len(oncalls), len(incidents), sum(client.counts.values()))
     return PagerDutyState(services=services, escalation_policies=policies, oncalls=oncalls, incidents=incidents,
                           teams=teams, tags=tags, schedule_coverage=coverage, standards=standards,
-                          api_url=client.base_url, collected_at=started,
-                          requests=dict(sorted(client.counts.items())))
+                          not_visible=not_visible, unavailable=unavailable, api_url=client.base_url,
+                          collected_at=started, requests=dict(sorted(client.counts.items())))
+
+
+def _confirm_missing(client, pool, options: CollectOptions, services: list[dict]) -> tuple[list[dict], list[str]]:
+    """Ask for each id the catalog names that the listing lacks: 404, it does not exist; 403, this key may not
+    see it (a user token or team-scoped app); found, the listing left it out."""
+    if options.service_ids is None:
+        return [], []
+    listed = {s["id"] for s in services}
+    missing = sorted(i for i in options.service_ids - listed if SERVICE_ID_FORMAT.match(i) and not PLACEHOLDER.search(i))
+    futures = {i: pool.submit(_service_by_id, client, i) for i in missing}
+    found, hidden = [], []
+    for service_id, future in futures.items():
+        answer = future.result()
+        if answer == "forbidden":
+            hidden.append(service_id)
+        elif answer:
+            found.append(answer["service"])
+    if hidden:
+        log.warning("%d services the catalog names are not visible to this PagerDuty key", len(hidden))
+    return found, hidden
+
+
+def _service_by_id(client, service_id: str):
+    try:
+        return client.get(f"/services/{segment(service_id)}", SERVICE_INCLUDES, endpoint="GET /services/{id}",
+                          missing_ok=True)
+    except PagerDutyError as error:
+        if error.status == 403:
+            return "forbidden"
+        raise
+
+
+def _optional(client, unavailable: dict[str, str], name: str, scope: str, read):
+    """An optional collection: one the key may not read is recorded as unavailable and the run goes on."""
+    if client.credential.lacks(scope):
+        unavailable[name] = f"the OAuth app was not granted {scope}"
+        return {}
+    try:
+        return read()
+    except PagerDutyError as error:
+        if error.status != 403:
+            raise
+        unavailable[name] = (f"{error.endpoint} answered HTTP 403: not visible to this key (an OAuth app needs "
+                             f"{scope}); use an account-level read-only key")
+        log.warning("PagerDuty %s unavailable: %s", name, unavailable[name])
+        return {}
 
 
 def _coverage(client, pool, policies: list[dict], wanted: set[str]) -> dict[str, float]:
-    """Coverage of each level-1 schedule over the next 7 days: one request per schedule (no bulk form)."""
-    schedules = sorted({t["id"] for p in policies if p["id"] in wanted for rule in p.get("escalation_rules", [])[:1]
-                        for t in rule.get("targets", []) if t.get("type", "").startswith("schedule")})
+    """Coverage of each level-1 schedule over the next 7 days: one request per schedule (no bulk form).
+    Shift-based (v3) schedules live under /v3/schedules and render their coverage only when asked to."""
+    schedules = sorted({(t["id"], t.get("type") == "schedule_v3_reference") for p in policies if p["id"] in wanted
+                        for rule in p.get("escalation_rules", [])[:1] for t in rule.get("targets", [])
+                        if (t.get("type") or "").startswith("schedule")})
     now = datetime.now(timezone.utc).replace(microsecond=0)
     window = {"since": now.isoformat(), "until": (now + timedelta(days=7)).isoformat()}
-    futures = {s: pool.submit(client.get, f"/schedules/{s}", window, endpoint="GET /schedules/{id}", missing_ok=True)
-               for s in schedules}
+    futures = {s: pool.submit(_schedule, client, s, v3, window) for s, v3 in schedules}
     result = {}
-    for schedule_id, future in futures.items():
-        final = ((future.result() or {}).get("schedule") or {}).get("final_schedule") or {}
-        if isinstance(final.get("rendered_coverage_percentage"), (int, float)):
-            result[schedule_id] = float(final["rendered_coverage_percentage"])
+    try:
+        for schedule_id, future in futures.items():
+            final = ((future.result() or {}).get("schedule") or {}).get("final_schedule") or {}
+            if final.get("rendered_coverage_percentage") is not None:
+                result[schedule_id] = float(final["rendered_coverage_percentage"])
+    finally:
+        for future in futures.values():
+            future.cancel()  # after a 403, the rest would be refused too
     return result
 
 
-def _standards(client, service_ids: list[str]) -> dict[str, dict]:
-    """Service Standards scores, 100 services a request."""
+def _schedule(client, schedule_id: str, v3: bool, window: dict) -> dict | None:
+    if not v3:
+        return client.get(f"/schedules/{segment(schedule_id)}", window, endpoint="GET /schedules/{id}",
+                          missing_ok=True)
+    try:
+        return client.get(f"/v3/schedules/{segment(schedule_id)}", {**window, "include[]": ["final_schedule"]},
+                          endpoint="GET /v3/schedules/{id}", missing_ok=True)
+    except PagerDutyError as error:
+        if error.status == 403:  # the v3 API refuses scoped OAuth tokens: this schedule's coverage stays unknown
+            return None
+        raise
+
+
+def _standards(client, pool, service_ids: list[str]) -> dict[str, dict]:
+    """Service Standards scores, 100 services a request (`ids` is a plain array parameter in the spec)."""
+    futures = [pool.submit(client.get, "/standards/scores/technical_services", {"ids": service_ids[i:i + ID_BATCH]},
+                           endpoint="GET /standards/scores/{resource_type}")
+               for i in range(0, len(service_ids), ID_BATCH)]
     result = {}
-    for start in range(0, len(service_ids), ID_BATCH):
-        page = client.get("/standards/scores/technical_services", {"ids": service_ids[start:start + ID_BATCH]},
-                          endpoint="GET /standards/scores/{resource_type}")
-        for resource in page.get("resources", []):
+    for future in futures:
+        for resource in future.result()["resources"]:
             result[resource["resource_id"]] = resource.get("score") or {}
     return result
-
-
-def _tags(client, pool, tags: list[dict], policies: list[dict], teams: list[dict]) -> dict[str, list[str]]:
-    """Tags of policies and teams, by whichever way takes fewer requests: each tag's policies and teams
-    (two requests per tag), or each policy's and team's tags (one request per object)."""
-    result: dict[str, list[str]] = {}
-    if 2 * len(tags) <= len(policies) + len(teams):
-        futures = {(tag["label"], kind): pool.submit(client.paginate, f"/tags/{tag['id']}/{kind}", kind,
-                                                     endpoint=f"GET /tags/{{id}}/{kind}")
-                   for tag in tags for kind in ("escalation_policies", "teams")}
-        for (label, kind), future in futures.items():
-            for ref in future.result():
-                result.setdefault(f"{kind}/{ref['id']}", []).append(label)
-    else:
-        objects = [("escalation_policies", p["id"]) for p in policies] + [("teams", t["id"]) for t in teams]
-        futures = {f"{kind}/{object_id}": pool.submit(client.paginate, f"/{kind}/{object_id}/tags", "tags",
-                                                      endpoint=f"GET /{kind}/{{id}}/tags")
-                   for kind, object_id in objects}
-        for key, future in futures.items():
-            labels = [tag["label"] for tag in future.result()]
-            if labels:
-                result[key] = labels
-    return {key: sorted(labels) for key, labels in sorted(result.items())}

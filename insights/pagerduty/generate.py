@@ -134,7 +134,7 @@ def _catalog(rng: random.Random, services: int, entities: int) -> list[str]:
         if roll < 0.6:
             annotation = f"pagerduty.com/service-id: {_id('V', target)}"
         elif roll < 0.7:
-            annotation = f"pagerduty.com/integration-key: {target:032x}"
+            annotation = f"pagerduty.com/integration-key: '{target:032x}'"
         elif roll < 0.75:
             annotation = "pagerduty.com/service-id: ${{ values.pagerduty }}"
         else:

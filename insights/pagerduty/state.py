@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from insights.errors import ConfigError
+from insights.pagerduty.shapes import SNAPSHOT, problem
 
 SNAPSHOT_FORMAT = "insights.pagerduty-snapshot/1"
 
@@ -65,6 +66,9 @@ def load_snapshot(path: Path) -> PagerDutyState:
         raise ConfigError(f"{path}: not a PagerDuty snapshot (expected \"format\": \"{SNAPSHOT_FORMAT}\"); "
                           "write one with `insights pagerduty snapshot -o FILE`")
     known = {f for f in PagerDutyState.__dataclass_fields__}
+    found = problem(data, SNAPSHOT)
+    if found:
+        raise ConfigError(f"{path}: not a usable PagerDuty snapshot: {found}")
     return PagerDutyState(**{k: v for k, v in data.items() if k in known})
 
 

@@ -1,5 +1,6 @@
 """The self-contained HTML report for the platform team. Jinja2 with autoescaping: every string from a
-catalog or from PagerDuty is rendered as text."""
+catalog or from PagerDuty is rendered as text, without the control characters HTML and XML forbid, and
+only http(s) URLs become links (`escape.safe_url`)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,23 @@ from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
+from insights.report.escape import clean, safe_url
 from insights.report.view import RunView
 from insights.report.view import records as _records
 
-_environment = Environment(loader=PackageLoader("insights.report", "templates"),
+
+def _finalize(value):
+    """Applied to every `{{ }}` value: escaped markup (joins, JSON) is cleaned as well as plain text."""
+    if isinstance(value, Markup):
+        return Markup(clean(value))
+    return clean(value) if isinstance(value, str) else value
+
+
+_environment = Environment(loader=PackageLoader("insights.report", "templates"), finalize=_finalize,
                            autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+_environment.filters["safe_url"] = safe_url
 _environment.filters["when"] = lambda value: f"{value:%Y-%m-%d %H:%M} UTC" if hasattr(value, "strftime") else value
 
 
@@ -46,11 +58,12 @@ def render(view: RunView) -> str:
 
 
 def _chart_data(view: RunView, cards: list[dict]) -> dict:
-    """What the page's charts draw, as JSON (Jinja's tojson escapes it for a <script> block)."""
+    """What the page's charts draw, as JSON (Jinja's tojson escapes it for a <script> block; JSON would
+    carry control characters as escapes, past the template's own cleaning, so names are cleaned here)."""
     trend = view.trend
     return {
         "trend": {"labels": [f"run {r}" for r in trend["run_id"]], "mean_score": list(trend["mean_score"]),
                   "pass_rate": list(trend["pass_rate"])},
-        "levels": [{"name": c["name"], "labels": [n for n, _, _ in c["distribution"]],
+        "levels": [{"name": clean(c["name"]), "labels": [clean(n) for n, _, _ in c["distribution"]],
                     "counts": [count for _, count, _ in c["distribution"]]} for c in cards],
     }

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from xml.etree import ElementTree
 
 import pandas as pd
 
+from insights.report.escape import clean, csv_cell
 from insights.report.view import RunView
 from insights.report.view import records as _records
 
@@ -38,25 +40,27 @@ def render_json(view: RunView, facts: pd.DataFrame | None = None) -> str:
 
 
 def render_csv(view: RunView) -> str:
-    """One row per entity and check, for spreadsheets."""
+    """One row per entity and check, for spreadsheets; every cell quoted, none read as a formula."""
     teams = view.entities.set_index("ref")[["kind", "team"]]
     frame = view.results.join(teams, on="entity_ref")
-    return frame[["entity_ref", "kind", "team", "check_id", "outcome", "reason", "fix"]].to_csv(index=False)
+    columns = ["entity_ref", "kind", "team", "check_id", "outcome", "reason", "fix"]
+    return frame[columns].astype(object).map(csv_cell).to_csv(index=False, quoting=csv.QUOTE_ALL)
 
 
 def render_junit(view: RunView) -> str:
     """JUnit XML: a test suite per check, a test case per entity; failures carry the reason and the fix,
-    unknown and not-applicable results are skipped with their reason."""
+    unknown and not-applicable results are skipped with their reason. Every value goes through `clean`:
+    XML 1.0 has no escape for control characters, so they are dropped."""
     root = ElementTree.Element("testsuites", name=f"insights run {view.run['id']}")
     for check_id, rows in view.results.groupby("check_id", sort=True):
         outcomes = rows["outcome"]
-        suite = ElementTree.SubElement(root, "testsuite", name=check_id, tests=str(len(rows)),
+        suite = ElementTree.SubElement(root, "testsuite", name=clean(check_id), tests=str(len(rows)),
                                        failures=str(int((outcomes == "fail").sum())),
                                        skipped=str(int(outcomes.isin(("unknown", "not-applicable")).sum())))
         for row in rows.itertuples():
-            case = ElementTree.SubElement(suite, "testcase", classname=check_id, name=row.entity_ref)
+            case = ElementTree.SubElement(suite, "testcase", classname=clean(check_id), name=clean(row.entity_ref))
             if row.outcome == "fail":
-                ElementTree.SubElement(case, "failure", message=row.reason).text = row.fix or row.reason
+                ElementTree.SubElement(case, "failure", message=clean(row.reason)).text = clean(row.fix or row.reason)
             elif row.outcome in ("unknown", "not-applicable"):
-                ElementTree.SubElement(case, "skipped", message=f"{row.outcome}: {row.reason}")
+                ElementTree.SubElement(case, "skipped", message=clean(f"{row.outcome}: {row.reason}"))
     return ElementTree.tostring(root, encoding="unicode", xml_declaration=True)

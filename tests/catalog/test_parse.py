@@ -49,10 +49,13 @@ def test_one_broken_document_does_not_lose_its_neighbours():
     assert findings[0].line == 14  # the `---` that starts the second document
 
 
-def test_unquoted_date_and_yes_in_annotations_stay_strings():
-    [entity], _ = parse(component(annotations="    acme.com/since: 2022-11-23\n    acme.com/flag: yes\n"
-                                             "    acme.com/version: 1.10"))
-    assert entity.annotations == {"acme.com/since": "2022-11-23", "acme.com/flag": "yes", "acme.com/version": "1.10"}
+def test_unquoted_date_and_yes_in_annotations_stay_strings_and_numbers_are_refused_as_backstage_does():
+    [entity], findings = parse(component(annotations="    acme.com/since: 2022-11-23\n    acme.com/flag: yes\n"
+                                                      "    acme.com/version: 1.10"))
+    assert entity.annotations == {"acme.com/since": "2022-11-23", "acme.com/flag": "yes"}
+    [finding] = findings
+    assert (finding.code, finding.severity, finding.line) == ("annotation-not-string", "error", 9)
+    assert 'quote it: acme.com/version: "1.10"' in finding.message
 
 
 def test_required_fields_and_names_are_validated_with_lines():
@@ -60,7 +63,7 @@ def test_required_fields_and_names_are_validated_with_lines():
     [entity], findings = parse(text)
     assert ("name-invalid", 4) in [(f.code, f.line) for f in findings]
     assert sorted(f.message for f in findings if f.code == "spec-field-missing") == [
-        "`spec.lifecycle` is required for kind component", "`spec.owner` is required for kind component"]
+        "`spec.lifecycle` is required for kind Component", "`spec.owner` is required for kind Component"]
 
 
 def test_unknown_root_key_and_missing_name():
@@ -91,12 +94,25 @@ def test_pagerduty_annotation_problems_are_findings():
         assert all(f.line == 7 for f in findings if f.code == code)
 
 
-def test_both_annotations_and_wrong_kind():
+def test_both_annotations_and_any_kind_in_scope():
     both = "    pagerduty.com/service-id: PABC123\n    pagerduty.com/integration-key: 0123456789abcdef0123456789abcdef"
     assert "annotation-both-set" in codes(parse(component(annotations=both))[1])
     group = ("apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team\n  annotations:\n"
              "    pagerduty.com/service-id: PABC123\nspec:\n  type: team\n  children: []\n")
-    assert codes(parse(group)[1]) == ["annotation-wrong-kind"]
+    [entity], findings = parse(group)
+    assert findings == [] and entity.annotations["pagerduty.com/service-id"] == "PABC123"
+    resource = ("apiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n  name: db\n  annotations:\n"
+                "    pagerduty.com/service-id: p-bad\nspec:\n  type: database\n  owner: team\n")
+    assert codes(parse(resource)[1]) == ["annotation-malformed"]
+
+
+def test_an_integration_key_is_a_warning_unless_the_configuration_raises_it():
+    key = "    pagerduty.com/integration-key: 0123456789abcdef0123456789abcdef"
+    [finding] = parse(component(annotations=key))[1]
+    assert (finding.code, finding.severity) == ("integration-key-exposed", "warning")
+    raised = parse_file(component(annotations=key), source="t", repository="r", path="p",
+                        severity={"integration-key-exposed": "error"})[1]
+    assert [(f.code, f.severity) for f in raised] == [("integration-key-exposed", "error")]
 
 
 def test_a_well_formed_service_id_gives_no_finding():

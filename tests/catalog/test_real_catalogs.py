@@ -29,8 +29,10 @@ def test_every_file_is_read_and_reported(real):
 
 
 @pytest.mark.parametrize("name, expected_codes, entity_count", [
+    # `name: {{cookiecutter.name | jsonify}}` is a mapping with a mapping for a key: Backstage's parser
+    # reads it, and its validator refuses a name that is not a string.
     ("RoadieHQ__software-templates__scaffolder-templates__bitbucket-demo__template__catalog-info.yaml",
-     {"yaml-invalid"}, 0),
+     {"yaml-complex-key", "name-missing"}, 0),
     ("RoadieHQ__sample-service__catalog-info-broken.yaml", {"name-missing"}, 0),
     ("RoadieHQ__sample-service__pear-test-service.yaml", {"integration-key-exposed"}, 1),
     ("RoadieHQ__software-templates__scaffolder-templates__github-pages-site__skeleton__catalog-info.yaml",
@@ -45,3 +47,17 @@ def test_chosen_verdicts(real, name, expected_codes, entity_count):
     assert len(entities) == entity_count
     if not expected_codes:
         assert not [c for c in codes if c not in ("duplicate-entity", "location-target-missing")]
+
+
+def test_a_broken_document_in_a_real_multi_document_file_hides_none_of_the_others(shared, tmp_path):
+    text = (shared / "catalogs" / "real" / "RoadieHQ__sample-service__catalog-info.yaml").read_text()
+    documents = text.split("\n---\n")
+    assert len(documents) >= 7
+    broken = documents[:3] + ["metadata: [unclosed\nname: x"] + documents[3:]
+    (tmp_path / "catalog-info.yaml").write_text("\n---\n".join(broken))
+    whole = crawl([Source("file", str(shared / "catalogs" / "real" / "RoadieHQ__sample-service__catalog-info.yaml"))])
+    catalog = crawl([Source("folder", str(tmp_path))])
+    assert [e.ref for e in catalog.entities] == [e.ref for e in whole.entities] and len(catalog.entities) == 7
+    [finding] = [f for f in catalog.findings if f.code == "yaml-invalid"]
+    first_line = "\n---\n".join(documents[:3]).count("\n") + 3
+    assert finding.line == first_line + 1 and finding.severity == "error"

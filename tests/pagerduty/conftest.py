@@ -1,7 +1,20 @@
-"""PagerDuty's official spec from ../shared, loaded once, for the contract, request and schemathesis tests."""
+"""PagerDuty test fixtures: the official spec from ../shared, loaded once, for the contract, request and
+schemathesis tests; and a fault proxy, a real HTTP server on 127.0.0.1 in front of the simulator that can
+answer anything, drip, truncate, reset connections, and go away after a number of requests."""
 
+from __future__ import annotations
+
+import http.client
 import json
+import socket
+import socketserver
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Callable
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -70,3 +83,134 @@ def generated_served():
     """A generated account: long-form ids, shift-based (v3) schedules, on-calls on both."""
     with Simulator(generate(100, 100, seed=11).state, SimulatorSettings(token=TOKEN)) as running:
         yield running
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What the proxy does with one request; the default forwards it untouched."""
+
+    status: int | None = None  # answer this status instead of forwarding
+    body: bytes | None = None  # with this body (or replace the upstream body)
+    headers: dict[str, str] = field(default_factory=dict)  # headers added to (or replacing) the answer's
+    drip_s: float = 0.0  # send the body one byte at a time, this far apart
+    drip_head: bool = False  # drip the status line and headers as well
+    truncate: int | None = None  # send this many bytes of the body, announce its full length, and close
+    reset: bool = False  # reset the connection instead of answering
+    delay_s: float = 0.0  # wait this long before answering
+    rewrite: Callable[[bytes], bytes] | None = None  # change the upstream body
+
+
+Rule = Callable[[int, str, str], "Fault | None"]  # (request number from 1, method, target) -> fault
+
+
+class FaultProxy(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+    def __init__(self, upstream: str, rule: Rule | None = None, gone_after: int | None = None):
+        self.upstream = urlsplit(upstream)
+        self.rule, self.gone_after = rule or (lambda n, method, target: None), gone_after
+        self.requests: list[str] = []  # "METHOD target" of every request received, in order
+        self.lock = threading.Lock()
+        super().__init__(("127.0.0.1", 0), _handler(self))
+        self.thread = threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def after_gone(self) -> int:
+        """Requests received after the proxy went away."""
+        return max(0, len(self.requests) - (self.gone_after or len(self.requests)))
+
+    def close(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+def _reset(connection: socket.socket) -> None:
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    connection.close()
+
+
+def _handler(proxy: FaultProxy):
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self):
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = self.request.recv(65536)
+                if not chunk:
+                    return
+                head += chunk
+            head, _, body = head.partition(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            method, target, _ = lines[0].split(" ", 2)
+            headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+            length = int(headers.get("Content-Length", 0))
+            while len(body) < length:
+                body += self.request.recv(65536)
+            with proxy.lock:
+                proxy.requests.append(f"{method} {target}")
+                number = len(proxy.requests)
+            if proxy.gone_after is not None and number > proxy.gone_after:
+                return _reset(self.request)
+            fault = proxy.rule(number, method, target) or Fault()
+            if fault.reset:
+                return _reset(self.request)
+            time.sleep(fault.delay_s)
+            try:
+                status, answer_headers, answer = self.upstream(method, target, headers, body) \
+                    if fault.status is None else (fault.status, {"Content-Type": "application/json"}, b"")
+            except OSError:
+                return _reset(self.request)  # the upstream went away
+            if fault.rewrite:
+                answer = fault.rewrite(answer)
+            answer = answer if fault.body is None else fault.body
+            answer_headers = {**answer_headers, **fault.headers, "Content-Length": str(len(answer)),
+                              "Connection": "close"}
+            raw_head = (f"HTTP/1.1 {status} X\r\n" + "".join(f"{k}: {v}\r\n" for k, v in answer_headers.items())
+                        + "\r\n").encode("latin-1")
+            try:
+                self.send(raw_head, fault.drip_s if fault.drip_head else 0)
+                self.send(answer[:fault.truncate] if fault.truncate is not None else answer, fault.drip_s)
+            except OSError:
+                return  # the client gave up
+
+        def send(self, data: bytes, drip_s: float) -> None:
+            if not drip_s:
+                return self.request.sendall(data)
+            for i in range(len(data)):
+                self.request.sendall(data[i:i + 1])
+                time.sleep(drip_s)
+
+        def upstream(self, method, target, headers, body):
+            connection = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=30)
+            forwarded = {k: v for k, v in headers.items() if k.lower() not in ("host", "connection")}
+            connection.request(method, target, body=body or None, headers=forwarded)
+            response = connection.getresponse()
+            data = response.read()
+            kept = {k: v for k, v in response.getheaders() if k.lower() not in ("content-length", "connection")}
+            connection.close()
+            return response.status, kept, data
+
+    return Handler
+
+
+@pytest.fixture()
+def fault_proxy():
+    """`fault_proxy(upstream_url, rule=None, gone_after=None)` starts a FaultProxy, stopped after the test."""
+    started: list[FaultProxy] = []
+
+    def start(upstream: str, rule: Rule | None = None, gone_after: int | None = None) -> FaultProxy:
+        started.append(FaultProxy(upstream, rule, gone_after))
+        return started[-1]
+
+    yield start
+    for proxy in started:
+        proxy.close()
+
+
+@pytest.fixture()
+def fault():
+    return Fault

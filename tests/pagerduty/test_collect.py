@@ -40,6 +40,25 @@ def test_snapshot_round_trip(tmp_path, demo_state):
     assert load_snapshot(tmp_path / "snap.json") == demo_state
 
 
+@pytest.mark.parametrize("change, message", [
+    ({"services": None}, "services is null, expected a list"),
+    ({"oncalls": [{"escalation_policy": "PEPPAY1"}]}, "oncalls[0].escalation_policy is the string 'PEPPAY1', "
+                                                     "expected an object"),
+    ({"tags": {"teams/PT1": "team:x"}}, "tags.teams/PT1 is the string 'team:x', expected a list"),
+    ({"collected_at": "last night"}, "collected_at is the string 'last night', expected an ISO 8601 time"),
+])
+def test_a_broken_snapshot_is_a_clear_error(tmp_path, demo_state, change, message):
+    import json
+
+    from insights.errors import ConfigError
+
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps({**demo_state.to_json(), **change}))
+    with pytest.raises(ConfigError) as error:
+        load_snapshot(path)
+    assert str(error.value) == f"{path}: not a usable PagerDuty snapshot: {message}"
+
+
 def big_account(demo_state, services=10_050, teams=3, incidents_per_service=0, teamless=0):
     team_refs = [{"id": f"PT{t:05d}", "type": "team_reference", "summary": f"t{t}"} for t in range(teams)]
     policy = {"id": "PEBIG01", "type": "escalation_policy_reference", "summary": "big"}
@@ -96,10 +115,9 @@ def test_optional_schedule_coverage_and_standards(simulator, demo_catalog, demo_
 
 def test_request_count_stays_within_a_tenth_of_the_lower_bound(tmp_path):
     """Deterministic: the list pages a generated account takes, against the fewest pages of 100 that
-    carry its services, policies, teams, tags, wanted on-calls and open incidents."""
-    import math
-
+    carry its services, policies, teams, wanted on-calls and open incidents."""
     from insights.catalog.sources import Source, crawl
+    from insights.pagerduty.cost import fewest_list_requests
     from insights.pagerduty.generate import generate, write_catalog
     from insights.pipeline import wanted_services
 
@@ -109,7 +127,5 @@ def test_request_count_stays_within_a_tenth_of_the_lower_bound(tmp_path):
     with Simulator(generated.state, SimulatorSettings(token="test-token")) as sim:
         client = fast_client(sim.url)
         state = collect(client, dataclasses.replace(wanted, tags=False))
-    lists = [state.services, state.escalation_policies, state.teams, state.oncalls, state.incidents]
-    bound = sum(max(1, math.ceil(len(items) / 100)) for items in lists)
     pages = sum(client.counts.values())
-    assert pages <= 1.1 * bound, (pages, bound, dict(client.counts))
+    assert pages <= 1.1 * fewest_list_requests(state), (pages, dict(client.counts))

@@ -1,11 +1,14 @@
 """The HTML report in a real headless browser (Debian's chromium): it loads without console errors,
-its tables are there after the page's script ran, sorting works, and a screenshot can be taken."""
+its tables are there after the page's script ran, sorting works, a screenshot can be taken, and hostile
+values run nothing."""
 
+import dataclasses
 import shutil
 import subprocess
 
 import pytest
 
+from insights.catalog.model import Catalog
 from insights.config import load_config
 from insights.evaluation import evaluate_run
 from insights.report import write_reports
@@ -24,24 +27,33 @@ def browse(tmp_path, *args, url):
                           capture_output=True, text=True, timeout=120)
 
 
-def test_html_report_in_a_real_browser(tmp_path, demo_catalog, demo_state, demo_now, need):
-    need(CHROMIUM is not None, "Debian's chromium is not installed (apt-get install chromium)")
+def html_report(tmp_path, catalog, state, now):
+    """The HTML report of one stored run of `catalog` and `state`."""
     store = Store(f"sqlite:///{tmp_path / 'insights.db'}")
     store.ensure_schema()
-    bundle = evaluate_run(load_config(default_config()), demo_catalog, demo_state, demo_now)
-    run_id = store.begin_run(config_hash="x", sources=["demo"])
-    store.save_run(run_id, bundle)
-    page = write_reports(store, load_view(store, run_id), tmp_path / "reports", ("html",))["html"]
-    # Sort the teams table by its first column once the page has loaded, then dump the DOM.
+    run_id = store.begin_run(config_hash="x", sources=["test"])
+    store.save_run(run_id, evaluate_run(load_config(default_config()), catalog, state, now))
+    return write_reports(store, load_view(store, run_id), tmp_path / "reports", ("html",))["html"]
+
+
+def probe(tmp_path, page, script: str):
+    """The DOM of a page that loads `page` in a frame and, once loaded, runs `script` with `d`, the frame's
+    document, and `w`, its window; the script reports by setting the outer title."""
     (tmp_path / "probe.html").write_text(
         f'<iframe id="f" src="{page.as_uri()}" width="1200" height="800"></iframe><script>'
         'document.getElementById("f").onload = function () {'
-        ' var d = this.contentDocument; d.querySelector("#teams th").click();'
-        ' document.title = "sorted:" + d.querySelector("#teams th").className'
-        ' + " charts:" + (this.contentWindow.insightsChartsReady === true)'
-        ' + " canvases:" + d.querySelectorAll("canvas").length; };</script>')
-    dom = browse(tmp_path, "--dump-dom", "--virtual-time-budget=3000", "--allow-file-access-from-files",
-                 url=(tmp_path / "probe.html").as_uri())
+        f' var d = this.contentDocument, w = this.contentWindow; {script} }};</script>')
+    return browse(tmp_path, "--dump-dom", "--virtual-time-budget=3000", "--allow-file-access-from-files",
+                  url=(tmp_path / "probe.html").as_uri())
+
+
+def test_html_report_in_a_real_browser(tmp_path, demo_catalog, demo_state, demo_now, need):
+    need(CHROMIUM is not None, "Debian's chromium is not installed (apt-get install chromium)")
+    page = html_report(tmp_path, demo_catalog, demo_state, demo_now)
+    # Sort the teams table by its first column once the page has loaded, then dump the DOM.
+    dom = probe(tmp_path, page, 'd.querySelector("#teams th").click();'
+                ' document.title = "sorted:" + d.querySelector("#teams th").className'
+                ' + " charts:" + (w.insightsChartsReady === true) + " canvases:" + d.querySelectorAll("canvas").length;')
     assert "sorted:sorted-asc charts:true canvases:2" in dom.stdout, dom.stderr[-2000:]
     direct = browse(tmp_path, "--dump-dom", url=page.as_uri())
     assert 'id="teams"' in direct.stdout and 'id="checks"' in direct.stdout and "legacy-cron" in direct.stdout
@@ -49,3 +61,22 @@ def test_html_report_in_a_real_browser(tmp_path, demo_catalog, demo_state, demo_
     assert errors == []
     shot = browse(tmp_path, f"--screenshot={tmp_path / 'report.png'}", "--window-size=1300,2000", url=page.as_uri())
     assert (tmp_path / "report.png").stat().st_size > 10_000, shot.stderr[-2000:]
+
+
+def test_hostile_values_run_no_script_in_a_real_browser(tmp_path, demo_catalog, demo_state, demo_now, need):
+    """Values that would set the page title if a browser ran them: it stays, and nothing links to javascript:."""
+    need(CHROMIUM is not None, "Debian's chromium is not installed (apt-get install chromium)")
+    payload = ("<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">"
+               "<svg onload=\"document.title='pwned'\"></svg>\" onmouseover=\"document.title='pwned'\" "
+               "</script><script>document.title='pwned'</script>")
+    entities = [dataclasses.replace(e, description=payload, owner=f"group:default/{payload}")
+                if e.name == "checkout" else e for e in demo_catalog.entities]
+    services = [dict(s, name=payload, html_url="javascript:document.title='pwned'") if s["id"] == "PLEGACY" else s
+                for s in demo_state.services]
+    page = html_report(tmp_path, Catalog(tuple(entities), demo_catalog.findings),
+                       dataclasses.replace(demo_state, services=services), demo_now)
+    dom = probe(tmp_path, page, 'document.title = "inner:" + d.title + " javascript-links:"'
+                ' + d.querySelectorAll("a[href^=javascript]").length + " images:" + d.querySelectorAll("img, svg").length'
+                ' + " charts:" + (w.insightsChartsReady === true);')
+    assert "inner:Tech Insights report: run 1 javascript-links:0 images:0 charts:true" in dom.stdout, dom.stderr[-2000:]
+    assert "pwned" not in dom.stdout.split("<body")[0]

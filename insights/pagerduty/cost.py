@@ -1,0 +1,45 @@
+"""The fewest requests any client needs to collect what a collection collected: the yardstick the collector
+is measured against (benchmarks and tests), computed with hindsight from the account itself."""
+
+from __future__ import annotations
+
+import math
+from itertools import product
+
+from insights.pagerduty.state import PagerDutyState
+from insights.pagerduty.tags import FAMILIES, PER_OBJECT, PER_TAG
+
+
+def pages(count: int) -> int:
+    return max(1, math.ceil(count / 100))
+
+
+def fewest_list_requests(collected: PagerDutyState) -> int:
+    """The account-wide lists, and the on-calls and open incidents of the wanted services, in pages of 100."""
+    lists = [collected.services, collected.escalation_policies, collected.teams, collected.oncalls, collected.incidents]
+    return sum(pages(len(items)) for items in lists)
+
+
+def fewest_tag_requests(account_tags: dict[str, list[str]], wanted: dict[str, set[str]]) -> int:
+    """Tags of the wanted policies and teams by the cheapest combination of listings, knowing every tag's
+    objects (`account_tags`: "escalation_policies/ID" -> labels, for the whole account)."""
+    if not any(wanted.values()):
+        return 0
+    labels = sorted({label for found in account_tags.values() for label in found})
+    per_tag = {family: sum(pages(sum(label in found for key, found in account_tags.items()
+                                     if key.startswith(family + "/"))) for label in labels) for family in FAMILIES}
+    per_object = {family: sum(pages(len(account_tags.get(f"{family}/{i}", []))) for i in wanted[family])
+                  for family in FAMILIES}
+
+    def cost(ways):
+        chosen = sum(per_tag[f] if way == PER_TAG else per_object[f] for f, way in zip(FAMILIES, ways))
+        return chosen + (pages(len(labels)) if PER_TAG in ways and labels else 0)
+
+    return min(cost(ways) for ways in product((PER_OBJECT, PER_TAG), repeat=len(FAMILIES)))
+
+
+def wanted_tag_objects(collected: PagerDutyState, service_ids: set[str]) -> dict[str, set[str]]:
+    """The policies and teams of the given services, whose tags a collection reads."""
+    services = [s for s in collected.services if s["id"] in service_ids]
+    return {"escalation_policies": {s["escalation_policy"]["id"] for s in services if s.get("escalation_policy")},
+            "teams": {t["id"] for s in services for t in s.get("teams", [])}}

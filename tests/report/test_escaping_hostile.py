@@ -1,0 +1,384 @@
+"""Hostile catalog and PagerDuty values, stored in a real run (SQLite) and rendered to every format.
+
+Each value is planted at once in every field that reaches a report: an entity's name, title,
+description, owner (so the team name and its file name), tags, path, repository and source, a PagerDuty
+service-id annotation and a waiver reason; a catalog finding's message, path and source; an orphan
+PagerDuty service's name, URL and team; an escalation policy's name, URL and tags (which reach reasons and
+fixes); and a scorecard's name (which reaches the chart data). Every format is then checked for its own
+property:
+
+- HTML (lxml): the page has the elements and attributes of the same run with the value swapped for a
+  placeholder, no event-handler attributes, exactly its four scripts, only http(s) links, and the value
+  shown as text;
+- Markdown, `report.md` and team files (markdown-it with raw HTML on, as GitHub-like renderers do): the
+  tokens of the placeholder run (no HTML, no extra link, image, heading, emphasis, table or code), only
+  http(s) links, under 60,000 characters with every line bounded;
+- CSV: every cell quoted, none starting like a formula;
+- JUnit: well-formed for the standard library's parser and lxml;
+- JSON: parses and carries the value losslessly;
+- team files: names safe, bounded and one per team.
+
+The placeholder run is the hostile run's own view with the value replaced, so both have the same outcomes
+and the comparison shows only what the value itself did.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import re
+from collections import Counter
+from datetime import timedelta
+from urllib.parse import unquote
+from xml.etree import ElementTree
+
+import lxml.etree
+import lxml.html
+import pandas as pd
+import pytest
+from markdown_it import MarkdownIt
+
+from insights.catalog.model import Catalog, Entity, Finding
+from insights.config import load_config
+from insights.evaluation import evaluate_run
+from insights.report import escape, html, markdown, teams, write_reports
+from insights.report.escape import FORMULA_START, bounded, clean, safe_url
+from insights.report.view import RunView, load_view
+from insights.resources import default_config
+from insights.store import Store
+
+PLACEHOLDER = "placeholdervalue"
+LINE_LIMIT = 2_000
+
+HOSTILE = {
+    "script element": "<script>document.title='pwned'</script>",
+    "img onerror": '<img src=x onerror="document.title=\'pwned\'">',
+    "svg onload": "<svg/onload=alert(1)>",
+    "anchor element": '<a href="javascript:alert(1)">click</a>',
+    "iframe srcdoc": '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+    "attribute breakout, double quote": '" onmouseover="alert(1)" x="',
+    "attribute breakout, single quote": "' onfocus='alert(1)' autofocus x='",
+    "closing script inside JSON": "</script><script>alert(1)</script>",
+    "html comment": "<!-- hidden --> <!--",
+    "html block": "<div>\n<b>block</b>\n</div>",
+    "javascript url": "javascript:alert(document.domain)",
+    "javascript url, mixed case and tab": "JaVa\tScRiPt:alert(1)",
+    "javascript url, leading space": " javascript:alert(1)",
+    "data url": "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "vbscript url": "vbscript:msgbox(1)",
+    "protocol-relative url": "//evil.example/x",
+    "https url with markup": "https://evil.example/p?a=(1)&b=<2>\"x\"",
+    "entity-encoded javascript": "&#106;avascript:alert(1) &lt;script&gt;",
+    "markdown link": "[click me](javascript:alert(1))",
+    "markdown link to https": "[your bank](https://evil.example/login)",
+    "markdown reference link": "[x][1]\n\n[1]: javascript:alert(1)",
+    "markdown image": "![pixel](https://evil.example/track.png)",
+    "markdown autolink": "<https://evil.example> <mailto:x@evil.example>",
+    "markdown heading after newlines": "ok\n\n# Owned\n\n---",
+    "markdown setext heading": "title\n=====",
+    "markdown table breakout": "a | b |\n|---|---|\n| c | d",
+    "markdown emphasis": "**bold** _it_ ~~gone~~ `code` $x^2$",
+    "code fence": "```\n</details><script>alert(1)</script>\n```",
+    "long backtick run": "``````` x ```````",
+    "tilde fence": "~~~\n# heading\n~~~",
+    "list, quote and task": "- item\n> quote\n1. one\n- [x] done",
+    "csv formula, equals": '=HYPERLINK("https://evil.example","x")',
+    "csv formula, plus": "+cmd|' /C calc'!A0",
+    "csv formula, minus": "-2+3+cmd|' /C calc'!A0",
+    "csv formula, at": "@SUM(1+9)*cmd|' /C calc'!A0",
+    "csv formula after tab": "\t=1+1",
+    "csv formula after carriage return": "\r=1+1",
+    "nul and terminal escapes": "a\x00b\x1b[31mred\x1b[0m\x07",
+    "every C0 control": "".join(map(chr, range(32))) + "x",
+    "unicode line separators": "a\u2028# b\u2029c\x85d",
+    "bidirectional override": "abc\u202etxt.exe\u2066x\u2069",
+    "lone surrogates": "a\ud800b\udfffc",
+    "xml cdata end and pi": "]]><?xml-stylesheet href='x'?>",
+    "template syntax": "{{ 7*7 }} {% if x %} {placeholder}",
+    "260-character owner": "o" * 260,
+    "300 KB value": "t" * 300_000,
+}
+HUGE = 10_000  # values longer than this change how much fits in report.md, so they are checked on bounds alone
+# A lone surrogate cannot be written to the database (the driver refuses it as UTF-8): these values are
+# stored as the placeholder and swapped into the view read back, as a store that held them would hand them.
+NOT_STORABLE = {name for name, value in HOSTILE.items() if re.search("[\ud800-\udfff]", value)}
+
+MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def plant(catalog: Catalog, state, now, value: str):
+    """The demo catalog and account with `value` in every field that reaches a report."""
+    waiver = f"{(now + timedelta(days=10)).date()}: {value}"
+    entities = [dataclasses.replace(e, title=value, description=value, owner=f"group:default/{value}",
+                                    tags=(value,), path=value, repository=value, source=value,
+                                    annotations={**e.annotations, "insights.dev/waive.has-runbook-link": waiver})
+                if e.name == "checkout" else e for e in catalog.entities]
+    entities.append(Entity(ref=f"component:default/{value}".lower(), kind="component", namespace="default",
+                           name=value, title=value, description=value, owner=f"group:default/{value}",
+                           type="service", lifecycle="production", annotations={"pagerduty.com/service-id": value},
+                           path="hostile/catalog-info.yaml", line=1))
+    findings = catalog.findings + (Finding("yaml-invalid", "error", value, value, value, 3, None),)
+    services = [dict(s, name=value, html_url=value, teams=[{"id": "PTHOST1", "summary": value}])
+                if s["id"] == "PLEGACY" else s for s in state.services]
+    policies = [dict(p, name=value, html_url=value) if p["id"] == "PEPCHK1" else p
+                for p in state.escalation_policies]
+    tags = {**state.tags, "escalation_policies/PEPCHK1": [*state.tags.get("escalation_policies/PEPCHK1", []), value]}
+    return (Catalog(tuple(entities), findings),
+            dataclasses.replace(state, services=services, escalation_policies=policies, tags=tags))
+
+
+def swap(view: RunView, old: str, new: str) -> RunView:
+    """`view` with `old` replaced by `new` in every string it holds (refs are lower-case)."""
+    pairs = [(old, new), (old.lower(), new.lower())]
+
+    def text(value):
+        if isinstance(value, str):
+            for a, b in pairs:
+                value = value.replace(a, b)
+            return value
+        if isinstance(value, list):
+            return [text(v) for v in value]
+        if isinstance(value, dict):
+            return {text(k): text(v) for k, v in value.items()}
+        return value
+
+    def frame(f: pd.DataFrame) -> pd.DataFrame:
+        f = f.copy()
+        for column in f.columns:
+            if pd.api.types.is_object_dtype(f[column]) or pd.api.types.is_string_dtype(f[column]):
+                f[column] = f[column].map(text)
+        return f
+
+    organisation = frame(view.organisation)
+    organisation["detail"] = view.organisation["detail"].map(
+        lambda d: json.dumps(text(json.loads(d))) if isinstance(d, str) else d)
+    return dataclasses.replace(
+        view, entities=frame(view.entities), results=frame(view.results), checks=frame(view.checks),
+        scorecards=text(view.scorecards), scores=frame(view.scores), findings=frame(view.findings),
+        organisation=organisation, changes=text(view.changes))
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory, demo_catalog, demo_state, demo_now):
+    """The first night: the demo as it is, so the hostile run has a previous run to compare with."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('hostile') / 'template.db'}"
+    store = Store(url)
+    store.ensure_schema()
+    run_id = store.begin_run(config_hash="x", sources=["demo"])
+    store.save_run(run_id, evaluate_run(load_config(default_config()), demo_catalog, demo_state, demo_now))
+    return url.removeprefix("sqlite:///")
+
+
+@pytest.fixture(scope="module")
+def hostile(request, tmp_path_factory, demo_run, demo_catalog, demo_state, demo_now):
+    """(value, hostile view, placeholder view, written reports) for the value named by the param: one stored
+    run per value, shared by the tests of every format."""
+    name = request.param
+    tmp_path = tmp_path_factory.mktemp("hostile")
+    value = HOSTILE[name]
+    stored = PLACEHOLDER if name in NOT_STORABLE else value
+    (tmp_path / "insights.db").write_bytes(open(demo_run, "rb").read())
+    store = Store(f"sqlite:///{tmp_path / 'insights.db'}")
+    catalog, state = plant(demo_catalog, demo_state, demo_now, stored)
+    run_id = store.begin_run(config_hash="x", sources=["hostile"])
+    store.save_run(run_id, evaluate_run(load_config(default_config()), catalog, state, demo_now))
+    # Scorecard names come from the configuration, which is trusted; one is set here all the same, as the
+    # only text that reaches the chart data inside a <script> block.
+    view = load_view(store, run_id)
+    view = dataclasses.replace(view, scorecards=[{**view.scorecards[0], "name": stored}, *view.scorecards[1:]])
+    if stored != value:
+        view = swap(view, PLACEHOLDER, value)
+    written = write_reports(store, view, tmp_path / "reports")
+    return value, view, swap(view, value, PLACEHOLDER), written
+
+
+def every_value(request_names=HOSTILE):
+    return pytest.mark.parametrize("hostile", list(request_names), indirect=True)
+
+
+# --- Markdown ------------------------------------------------------------------------------------------
+
+
+def tokens(text: str) -> list:
+    flat = []
+    for token in MARKDOWN.parse(text):
+        flat.append(token)
+        flat.extend(token.children or [])
+    return flat
+
+
+def shape(text: str) -> Counter:
+    """What a Markdown text renders to, without its words: counts of every element kind."""
+    return Counter((t.type, t.tag) for t in tokens(text) if t.type not in ("text", "text_special"))
+
+
+def assert_harmless_markdown(text: str, value: str, reference: str | None = None) -> None:
+    """No raw HTML, no image, no link but to an http(s) URL, and (given the placeholder's text) no element
+    the placeholder did not make: no extra heading, emphasis, table, list, code or link."""
+    found = tokens(text)
+    assert not [t for t in found if t.type in ("html_block", "html_inline")], "raw HTML passed through"
+    assert not [t for t in found if t.type == "image"], "an image was made"
+    links = [t.attrs["href"] for t in found if t.type == "link_open"]
+    assert all(safe_url(href) for href in links), links
+    rendered = MARKDOWN.render(text)
+    assert "<script" not in rendered and "<img" not in rendered and "<svg" not in rendered
+    if reference is None:
+        return
+    reference_links = {t.attrs["href"] for t in tokens(reference) if t.type == "link_open"}
+    target = safe_url(value)
+    assert {unquote(h) for h in links if h not in reference_links} <= ({target} if target else set())
+    if len(value) < HUGE:
+        ignore = {("link_open", "a"), ("link_close", "a")}
+        assert {k: v for k, v in shape(text).items() if k not in ignore} == \
+               {k: v for k, v in shape(reference).items() if k not in ignore}
+
+
+def heading(text: str) -> str:
+    """The text of the first heading, as a reader sees it."""
+    found = tokens(text)
+    inline = found[found.index(next(t for t in found if t.type == "heading_open")) + 1]
+    return "".join(child.content for child in inline.children)
+
+
+@every_value()
+def test_report_md_renders_hostile_values_as_text_and_stays_bounded(hostile):
+    value, view, reference, written = hostile
+    text = written["md"].read_text()
+    assert len(text) <= markdown.LIMIT
+    assert max(map(len, text.splitlines())) <= LINE_LIMIT
+    assert_harmless_markdown(text, value, markdown.render(reference))
+
+
+@every_value()
+def test_team_files_render_hostile_values_as_text_under_safe_unique_names(hostile):
+    value, view, reference, written = hostile
+    files = sorted(p.name for p in written["teams"].iterdir())
+    assert len(files) == view.entities["team"].nunique()
+    assert all(re.fullmatch(r"[a-z0-9][a-z0-9._~-]{0,63}\.md", f) for f in files), files
+    own = written["teams"] / f"{teams.file_name(value)}.md"
+    text = own.read_text()
+    assert max(map(len, text.splitlines())) <= LINE_LIMIT
+    shown = bounded(re.sub(r"\s+", " ", clean(value)).strip(), teams.VALUE)
+    assert heading(text) == f"{shown}: Tech Insights, run {view.run['id']}"  # the team name, exactly, as text
+    assert_harmless_markdown(text, value, teams.render_team(reference, PLACEHOLDER))
+    for path in written["teams"].iterdir():  # every team's file, not only the planted one
+        assert_harmless_markdown(path.read_text(), value)
+
+
+# --- HTML ----------------------------------------------------------------------------------------------
+
+
+def elements(page: str) -> list:
+    return list(lxml.html.document_fromstring(page).iter(lxml.etree.Element))
+
+
+def html_shape(page: str) -> Counter:
+    return Counter((e.tag, tuple(sorted(e.attrib))) for e in elements(page) if e.tag != "a")
+
+
+@every_value()
+def test_html_shows_hostile_values_as_text_and_links_only_http(hostile):
+    value, view, reference, written = hostile
+    page = written["html"].read_text()
+    found = elements(page)
+    expected = elements(html.render(reference))
+    assert {e.tag for e in found} <= {e.tag for e in expected}
+    assert not [(e.tag, a) for e in found for a in e.attrib if a.lower().startswith("on")]
+    assert sum(e.tag == "script" for e in found) == sum(e.tag == "script" for e in expected) == 4
+    links = [e.get("href") for e in found if e.tag == "a"]
+    assert all(safe_url(href) for href in links), links
+    assert len(links) == sum(view.organisation["detail"].map(
+        lambda d: bool(safe_url(json.loads(d).get("html_url"))) if isinstance(d, str) else False))
+    assert html_shape(page) == html_shape(html.render(reference))
+    charts = json.loads(next(e for e in found if e.get("id") == "chart-data").text)
+    assert charts["levels"][0]["name"] == clean(value)  # inside <script>, and still data
+    assert charts["levels"][1:] == json.loads(next(e for e in expected if e.get("id") == "chart-data").text)["levels"][1:]
+    checkout = next(e for e in found if e.tag == "details" and e.find("summary/b").text == "component:default/checkout")
+    shown = clean(value).replace("\r\n", "\n").replace("\r", "\n")
+    assert checkout.find("div").text_content() == shown  # the description, as text
+
+
+# --- CSV, JUnit, JSON ----------------------------------------------------------------------------------
+
+
+@every_value()
+def test_csv_cells_are_quoted_and_never_formulas(hostile):
+    value, view, reference, written = hostile
+    text = written["csv"].read_bytes().decode()
+    rows = list(csv.reader(io.StringIO(text)))
+    assert len(rows) == len(view.results) + 1 and {len(r) for r in rows} == {7}
+    assert not [cell for row in rows for cell in row if cell.startswith(FORMULA_START)]
+    again = io.StringIO()
+    csv.writer(again, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
+    assert again.getvalue() == text.replace("\r\n", "\n")  # every cell was quoted
+    assert max(len(cell) for row in rows for cell in row) <= escape.CSV_CELL + 1
+    team = next(r[2] for r in rows if r[0] == "component:default/checkout")
+    shown = bounded(clean(value), escape.CSV_CELL)
+    assert team == ("'" + shown if shown.startswith(FORMULA_START) else shown)
+
+
+@every_value()
+def test_junit_is_well_formed_for_every_xml_parser(hostile):
+    value, view, reference, written = hostile
+    data = written["junit"].read_bytes()
+    root = ElementTree.fromstring(data)
+    strict = lxml.etree.fromstring(data, lxml.etree.XMLParser(recover=False, huge_tree=True))
+    assert len(root.findall("testsuite/testcase")) == len(strict.findall("testsuite/testcase")) == len(view.results)
+    names = {case.get("name") for case in root.iter("testcase")}
+    assert clean(f"component:default/{value}".lower()) in names
+    checkout = root.find("testsuite[@name='escalation-two-levels']/testcase[@name='component:default/checkout']/failure")
+    # The fix names the planted escalation policy; XML reads a carriage return as a line feed.
+    assert clean(value).replace("\r\n", "\n").replace("\r", "\n") in checkout.text
+
+
+@every_value()
+def test_json_report_parses_and_keeps_the_value(hostile):
+    value, view, reference, written = hostile
+    data = json.loads(written["json"].read_text())
+    checkout = next(e for e in data["entities"] if e["ref"] == "component:default/checkout")
+    assert checkout["description"] == value
+
+
+# --- Bounds and names ----------------------------------------------------------------------------------
+
+
+def test_report_md_cap_holds_with_huge_values_in_every_field_and_many_scorecards(tmp_path, demo_run, demo_catalog,
+                                                                                  demo_state, demo_now):
+    huge = "<" * 100_000 + "`" * 100_000 + "|" * 100_000
+    (tmp_path / "insights.db").write_bytes(open(demo_run, "rb").read())
+    store = Store(f"sqlite:///{tmp_path / 'insights.db'}")
+    catalog, state = plant(demo_catalog, demo_state, demo_now, huge)
+    extra = tuple(Entity(ref=f"component:default/{huge[:50]}-{i}", kind="component", namespace="default",
+                         name=f"x{i}", owner=f"group:default/{huge}{i}", type="service", path=huge, line=1)
+                  for i in range(30))
+    run_id = store.begin_run(config_hash="x", sources=["hostile"])
+    store.save_run(run_id, evaluate_run(load_config(default_config()), Catalog(catalog.entities + extra,
+                                                                               catalog.findings), state, demo_now))
+    view = load_view(store, run_id)
+    view = dataclasses.replace(view, scorecards=[{"id": f"s{i}", "name": huge, "levels": [{"name": huge}]}
+                                                 for i in range(500)])
+    text = markdown.render(view)
+    assert len(text) <= markdown.LIMIT and "cut here to stay under 60,000 characters" in text
+    assert max(map(len, text.splitlines())) <= LINE_LIMIT
+    assert not [t for t in tokens(text) if t.type in ("html_block", "html_inline", "image", "link_open")]
+    for team in view.entities["team"].unique():
+        assert len(teams.file_name(team)) <= 64
+
+
+def test_owners_that_look_alike_get_files_of_their_own(tmp_path, demo_run, demo_catalog, demo_state, demo_now):
+    owners = ["Payments", "payments!", "payments?", "pay/ments", "pay ments", "pay-ments", "CON", "con", "-", "."]
+    entities = tuple(Entity(ref=f"component:default/svc-{i}", kind="component", namespace="default",
+                            name=f"svc-{i}", owner=f"group:default/{owner}", type="service", path="x.yaml", line=1)
+                     for i, owner in enumerate(owners))
+    (tmp_path / "insights.db").write_bytes(open(demo_run, "rb").read())
+    store = Store(f"sqlite:///{tmp_path / 'insights.db'}")
+    run_id = store.begin_run(config_hash="x", sources=["alike"])
+    store.save_run(run_id, evaluate_run(load_config(default_config()), Catalog(entities, ()), demo_state, demo_now))
+    written = write_reports(store, load_view(store, run_id), tmp_path / "reports", ("md",))
+    files = list(written["teams"].iterdir())
+    assert len(files) == len(owners)
+    for owner in owners:
+        text = (written["teams"] / f"{teams.file_name(owner)}.md").read_text()
+        assert heading(text) == f"{owner}: Tech Insights, run {run_id}"

@@ -1,0 +1,143 @@
+"""The scheduling recipes in examples/ci: each passes its platform's linter or schema, and keeps the
+structure that makes history survive from one night to the next.
+
+- GitHub Actions: actionlint (with shellcheck for `run:` steps) and the workflow JSON schema;
+- GitLab CI: GitLab's CI JSON schema (as vendored by check-jsonschema);
+- Kubernetes: the Kubernetes API's own schemas, strict (kubernetes-validate), on the oldest and newest
+  version the manifest supports;
+- the cron wrapper: shellcheck.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+RECIPES = Path(__file__).resolve().parent.parent / "examples" / "ci"
+GITHUB = RECIPES / "github-actions.yml"
+GITLAB = RECIPES / "gitlab-ci.yml"
+KUBERNETES = RECIPES / "kubernetes-cronjob.yaml"
+CRON = RECIPES / "insights-cron.sh"
+
+
+def tool(name: str, need) -> str:
+    """A linter installed with the test extra, found beside the running Python first."""
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    need(found is not None, f"{name} is not installed (pip install -e '.[test]')")
+    return found
+
+
+def check_schema(schema: str, path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, str(path)],
+                          capture_output=True, text=True, timeout=120)
+
+
+# --- GitHub Actions --------------------------------------------------------------------------------------
+
+
+def test_github_workflow_passes_actionlint_and_shellcheck(need):
+    shellcheck = tool("shellcheck", need)
+    result = subprocess.run([tool("actionlint", need), "-no-color", "-pyflakes=", f"-shellcheck={shellcheck}",
+                             str(GITHUB)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+
+
+def test_github_workflow_matches_the_workflow_schema():
+    result = check_schema("vendor.github-workflows", GITHUB)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_github_workflow_carries_history_between_nights_even_when_the_gate_trips():
+    workflow = yaml.safe_load(GITHUB.read_text())
+    job = workflow["jobs"]["scorecards"]
+    assert "services" not in job  # a service container's database dies with the job
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    steps = job["steps"]
+    uses = [step.get("uses", "").split("@")[0] for step in steps]
+    restore, save = steps[uses.index("actions/cache/restore")], steps[uses.index("actions/cache/save")]
+    run = next(i for i, step in enumerate(steps) if "insights run" in step.get("run", ""))
+    assert uses.index("actions/cache/restore") < run < uses.index("actions/cache/save")
+    assert "--fail-on-new-failures" in steps[run]["run"]
+    # Cache entries are immutable: a key per run, restored by prefix, saved whatever the run's outcome.
+    assert "github.run_id" in save["with"]["key"] and save["with"]["key"] == restore["with"]["key"]
+    assert restore["with"]["key"].startswith(restore["with"]["restore-keys"])
+    assert save["if"].startswith("always()")
+    assert save["with"]["path"] == restore["with"]["path"]
+    database = job["env"]["INSIGHTS_DB_URL"]
+    assert "secrets.INSIGHTS_DB_URL" in database and f"sqlite:///{save['with']['path']}" in database
+    assert "secrets.PAGERDUTY_TOKEN" in job["env"]["PAGERDUTY_TOKEN"]
+
+
+# --- GitLab CI -------------------------------------------------------------------------------------------
+
+
+def test_gitlab_job_matches_gitlabs_ci_schema():
+    result = check_schema("vendor.gitlab-ci", GITLAB)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_gitlab_job_saves_its_cache_when_the_gate_trips():
+    job = yaml.safe_load(GITLAB.read_text())["insights"]
+    assert job["cache"]["when"] == "always"
+    database = job["variables"]["INSIGHTS_DB_URL"].removeprefix("sqlite:///")
+    assert job["cache"]["paths"] == [database]
+    assert job["resource_group"]  # one run at a time
+    assert any("--fail-on-new-failures" in line for line in job["script"])
+    assert job["artifacts"]["when"] == "always" and job["artifacts"]["reports"]["junit"] == "reports/junit.xml"
+    assert "PAGERDUTY_TOKEN" not in job["variables"]  # a masked CI/CD variable, never in the file
+
+
+# --- Kubernetes ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", ["1.31.0", "1.37.0"])
+def test_kubernetes_manifest_matches_the_api_schemas(version):
+    kubernetes_validate = pytest.importorskip("kubernetes_validate")
+    documents = list(yaml.safe_load_all(KUBERNETES.read_text()))
+    assert [d["kind"] for d in documents] == ["PersistentVolumeClaim", "CronJob"]
+    for document in documents:
+        kubernetes_validate.validate(document, version, strict=True)  # raises ValidationError
+
+
+def test_kubernetes_manifest_rejected_when_broken():
+    """The schema check can fail: a mistyped field is refused."""
+    kubernetes_validate = pytest.importorskip("kubernetes_validate")
+    cronjob = list(yaml.safe_load_all(KUBERNETES.read_text()))[1]
+    cronjob["spec"]["jobTemplate"]["spec"]["backofLimit"] = 1
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(cronjob, "1.37.0", strict=True)
+
+
+def test_kubernetes_cronjob_never_overlaps_reads_secrets_and_keeps_history():
+    claim, cronjob = yaml.safe_load_all(KUBERNETES.read_text())
+    spec = cronjob["spec"]
+    assert spec["concurrencyPolicy"] == "Forbid"
+    job = spec["jobTemplate"]["spec"]
+    assert 0 < job["activeDeadlineSeconds"] <= 4 * 3600 and job["backoffLimit"] <= 2
+    no_retry = next(r for r in job["podFailurePolicy"]["rules"] if r["action"] == "FailJob")
+    assert {1, 2, 70} <= set(no_retry["onExitCodes"]["values"])  # a tripped gate is not retried
+    pod = job["template"]["spec"]
+    assert pod["restartPolicy"] == "Never"
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] != 0
+    (container,) = pod["containers"]
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    env = {e["name"]: e for e in container["env"]}
+    for name in ("PAGERDUTY_TOKEN", "INSIGHTS_DB_URL"):
+        assert "value" not in env[name] and env[name]["valueFrom"]["secretKeyRef"]["key"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    data = next(m for m in container["volumeMounts"] if m["mountPath"] == "/data")
+    assert volumes[data["name"]]["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
+    assert "--fail-on-new-failures" in container["args"]
+
+
+# --- cron ------------------------------------------------------------------------------------------------
+
+
+def test_cron_wrapper_passes_shellcheck(need):
+    result = subprocess.run([tool("shellcheck", need), str(CRON)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
