@@ -7,12 +7,12 @@ clipped here, so no format is handed an unbounded value; each format then escape
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import pandas as pd
 
+from insights.report.escape import bounded, clean
 from insights.report.teams import file_name
 from insights.report.view import RunView
 
@@ -21,20 +21,18 @@ TOP_FIXES = 3
 NAME_CHARS = 120
 REASON_CHARS = 300
 FIX_CHARS = 600
-# C0 and C1 controls (newline and tab are dealt with separately) and the bidirectional overrides that can
-# make a chat line read differently from what it holds.
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def clip(text, limit: int, *, multiline: bool = False) -> str:
-    """`text` without control characters, at most `limit` characters: one line with whitespace runs
-    collapsed, or (`multiline`) its lines kept with their indentation, as fix texts hold YAML."""
-    text = "" if text is None or text is pd.NA else str(text)
+    """`text` as any format can carry it (see `report.escape.clean`), at most `limit` characters: one line
+    with whitespace runs collapsed, or (`multiline`) its lines kept with their indentation, as fix texts
+    hold YAML."""
+    text = clean(None if text is pd.NA else text)
     if multiline:
-        text = "\n".join(_INVISIBLE.sub(" ", line.expandtabs(2)).rstrip() for line in text.splitlines()).strip("\n")
+        text = "\n".join(line.expandtabs(2).rstrip() for line in text.splitlines()).strip("\n")
     else:
-        text = " ".join(_INVISIBLE.sub(" ", text).split())
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+        text = " ".join(text.split())
+    return bounded(text, limit)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from insights.errors import ConfigError
 from insights.notify.formats import RENDERERS
+from insights.report.escape import safe_url
 
 DEFAULT_ENV = "INSIGHTS_NOTIFY_WEBHOOK"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -37,7 +38,7 @@ class NotifySettings:
             if name is not None and not (isinstance(name, str) and _ENV_NAME.fullmatch(name)):
                 problems.append(f"`notify.{key}` must name an environment variable (such as SLACK_WEBHOOK_PAYMENTS), "
                                 "not hold the URL itself")
-        if self.base_url is not None and not _is_http_url(self.base_url):
+        if self.base_url is not None and safe_url(self.base_url) is None:
             problems.append("`notify.base_url` must be an http(s) URL")
         if self.max_attempts < 1:
             problems.append("`notify.max_attempts` must be at least 1")
@@ -80,22 +81,13 @@ def resolve(variables: set[str], environ=os.environ) -> dict[str, Webhook]:
         url = environ.get(variable, "").strip()
         if not url:
             problems.append(f"{variable} is not set: it should hold the team's webhook URL")
-        elif not _is_http_url(url):
+        elif safe_url(url) is None:
             problems.append(f"{variable} does not hold an http(s) URL")
         else:
             found[variable] = Webhook(variable, url)
     if problems:
         raise ConfigError(problems)
     return found
-
-
-def _is_http_url(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-        parts.port  # a malformed port raises here
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def settings_from(config) -> NotifySettings:
