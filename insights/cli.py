@@ -190,6 +190,37 @@ def report(run_id, db_url, out_dir, formats) -> None:
 
 
 @cli.command()
+@click.option("--run", "run_id", type=int, help="Run to tell about (default: the latest successful run).")
+@click.option("--db", "db_url", help="Database URL.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="scorecards.yaml to use.")
+@click.option("--dry-run", is_flag=True, help="Print the messages (JSON) instead of sending them.")
+@click.option("--initial", is_flag=True, help="On a first run, send every team its failing checks.")
+def notify(run_id, db_url, config_path, dry_run, initial) -> None:
+    """Tell each team what newly fails since the previous run, through its webhook (Slack or JSON).
+
+    Each team's webhook URL is read from the environment variable the configuration names for it
+    (notify.teams, else notify.default: INSIGHTS_NOTIFY_WEBHOOK). Nothing is sent to a team when nothing
+    newly fails for it. Exit 3 names a team whose webhook kept failing, after the others were sent.
+
+    \b
+    Example:  insights notify --dry-run
+              INSIGHTS_NOTIFY_WEBHOOK=https://hooks.slack.com/services/... insights notify
+    """
+    from insights.notify import notify_run, settings_from
+    from insights.pipeline import database_url
+    from insights.store import Store
+
+    config = _config(config_path)
+    settings = dataclasses.replace(settings_from(config), initial=True) if initial else settings_from(config)
+    outcome = notify_run(Store(database_url(db_url, config)), run_id, settings, dry_run)
+    if dry_run:
+        click.echo(outcome.as_json())
+    elif not click.get_current_context().obj["quiet"]:
+        for line in outcome.lines():
+            click.echo(line)
+
+
+@cli.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="scorecards.yaml to check.")
 def validate(config_path) -> None:
     """Check scorecards.yaml and the checks it uses, without running anything.

@@ -48,6 +48,13 @@ class SourceError(InsightsError):
     exit_code = EXIT_UNREACHABLE
 
 
+class NotifyError(InsightsError):
+    """A team's webhook kept failing; the other teams were notified. Names teams, statuses and the
+    environment variables holding the URLs, never the URLs."""
+
+    exit_code = EXIT_UNREACHABLE
+
+
 class PagerDutyError(InsightsError):
     """The PagerDuty API could not be used: credentials refused, unreachable, or a broken answer."""
 
