@@ -138,8 +138,10 @@ def demo() -> None:
 @click.option("--keep-runs", type=click.IntRange(min=1), help="Keep only the newest N runs (default: store.keep_runs).")
 @click.option("--keep-days", type=click.IntRange(min=1), help="Keep only runs of the last D days (default: "
               "store.keep_days).")
+@click.option("--notify", "notify_teams", is_flag=True, help="Then tell each team what newly fails (as `insights "
+              "notify`).")
 def run(config_path, catalogs, db_url, out_dir, pagerduty_url, pagerduty_snapshot, keep_runs, keep_days,
-        **gates) -> None:
+        notify_teams, **gates) -> None:
     """Crawl the catalog, collect PagerDuty, evaluate checks and scorecards, store the run, write reports.
 
     The PagerDuty token is read from PAGERDUTY_TOKEN.
@@ -159,9 +161,17 @@ def run(config_path, catalogs, db_url, out_dir, pagerduty_url, pagerduty_snapsho
         credential=None if pagerduty_snapshot else credential_for(config), progress=_progress(),
         gates=_gate_settings(config, **gates)))
     _print_summary(outcome)
-    if not click.get_current_context().obj["quiet"]:
+    quiet = click.get_current_context().obj["quiet"]
+    if not quiet:
         for note in outcome.gates.notes:
             click.echo(f"note: {note}", err=True)
+    if notify_teams:  # after the run is stored and before the gates, so a tripped gate is still told
+        from insights.notify import notify_run, settings_from
+        from insights.store import Store
+
+        told = notify_run(Store(database_url(db_url, config)), outcome.run_id, settings_from(config))
+        for line in () if quiet else told.lines():
+            click.echo(line)
     if outcome.gates.problems:
         raise GateFailed(list(outcome.gates.problems))
 

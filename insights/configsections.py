@@ -82,6 +82,21 @@ GATES = {
     "max_shrink_percent": Field(nullable(number(0, 100)), 20.0),
 }
 WAIVERS = {"max_days": Field(integer(1, CENTURY), 180)}
+# Read into a plain mapping; insights.notify.NotifySettings is built from it where notifications are sent.
+NOTIFY = {
+    "teams": Field(mapping_of(text(what="a team name"), ENV_VARIABLE,
+                              "a mapping of team name to the environment variable holding its webhook URL"), {}),
+    "default": Field(nullable(ENV_VARIABLE), "INSIGHTS_NOTIFY_WEBHOOK"),
+    "format": Field(choice("slack", "json"), "slack"),
+    "base_url": Field(nullable(url("https", "http", example="https://reports.example.com/insights/")), None),
+    "initial": Field(BOOLEAN, False),
+    "max_attempts": Field(integer(1, 100), 5),
+    "backoff": Field(number(0, 3600), 1.0),
+    "max_backoff": Field(number(0, 3600), 30.0),
+    "max_seconds": Field(number(0, 86_400), 120.0),
+    "timeout": seconds(10.0),
+    "interval": Field(number(0, 3600), 1.0),
+}
 
 
 @dataclass(frozen=True)

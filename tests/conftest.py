@@ -65,6 +65,15 @@ def simulator(demo_state):
 
 
 @pytest.fixture()
+def snapshot(tmp_path, demo_state) -> Path:
+    """The demo account as a snapshot file in tmp_path (as captured: its times are not moved)."""
+    from insights.pagerduty.state import save_snapshot
+
+    save_snapshot(demo_state, tmp_path / "snap.json")
+    return tmp_path / "snap.json"
+
+
+@pytest.fixture()
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'insights.db'}"
 

@@ -8,7 +8,6 @@ import click
 import pytest
 
 from insights.cli import cli
-from insights.pagerduty.state import save_snapshot
 from insights.resources import demo_data
 
 CATALOG = demo_data() / "catalog"
@@ -26,12 +25,6 @@ def commands(group, prefix=()):
 def test_every_command_has_help_with_an_example(path, command):
     assert "Example:" in (command.help or ""), f"insights {' '.join(path)} has no example in its help"
     assert f"insights {' '.join(path)}" in command.help
-
-
-@pytest.fixture()
-def snapshot(tmp_path, demo_state):
-    save_snapshot(demo_state, tmp_path / "snap.json")
-    return "snap.json"
 
 
 def test_run_without_a_credential_is_a_usage_error(insights):

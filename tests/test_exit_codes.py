@@ -7,17 +7,10 @@ import sqlite3
 import pytest
 from sqlalchemy import make_url
 
-from insights.pagerduty.state import save_snapshot
 from insights.resources import demo_data
 from insights.store import Store
 
 CATALOG = demo_data() / "catalog" / "payments"
-
-
-@pytest.fixture()
-def snapshot(tmp_path, demo_state):
-    save_snapshot(demo_state, tmp_path / "snap.json")
-    return tmp_path / "snap.json"
 
 
 @pytest.fixture()

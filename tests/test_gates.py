@@ -113,12 +113,6 @@ def test_a_catalog_that_shrinks_sharply_trips_and_names_the_sources_that_lost_en
 
 # --- through the command line, on real runs -------------------------------------------------------
 
-@pytest.fixture()
-def snapshot(tmp_path, demo_state):
-    save_snapshot(demo_state, tmp_path / "snap.json")
-    return tmp_path / "snap.json"
-
-
 def test_a_broken_crawl_is_not_a_green_night(insights, snapshot):
     both = ("--catalog", CATALOG / "payments", "--catalog", CATALOG / "data")
     assert insights("run", *both, "--pagerduty-snapshot", snapshot).exit_code == 0

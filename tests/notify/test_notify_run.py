@@ -165,3 +165,32 @@ def test_cli_without_the_webhook_variable_is_a_usage_error(store, runs, sqlite_u
     code, out, err = insights(capsys, "notify", "--db", sqlite_url)
     assert code == 2
     assert err.strip() == "error: INSIGHTS_NOTIFY_WEBHOOK is not set: it should hold the team's webhook URL"
+
+
+def test_run_with_notify_tells_the_teams_the_configuration_routes(insights, tmp_path, snapshot, receiver):
+    """`insights run --notify`, configured in scorecards.yaml: a first run told (`initial`), in the JSON format."""
+    (tmp_path / "scorecards.yaml").write_text(
+        "notify:\n  teams: {payments: HOOK_PAYMENTS}\n  default: null\n  format: json\n  initial: true\n"
+        "  backoff: 0\n  interval: 0\n")
+    environ = {"HOOK_PAYMENTS": receiver.url(PAYMENTS)}
+    result = insights("run", "--catalog", demo_catalog_folder("payments"), "--pagerduty-snapshot", snapshot,
+                      "--notify", env=environ)
+    assert result.exit_code == 0, result.stderr
+    [body] = receiver.bodies(PAYMENTS)
+    jsonschema.validate(body, generic.json_schema())
+    assert body["team"] == "payments" and "notified payments (webhook in HOOK_PAYMENTS)" in result.stdout
+    assert not any(secret in result.stdout + result.stderr for secret in SECRETS)
+
+
+def test_a_notify_setting_of_the_wrong_kind_is_refused_with_its_place(insights, tmp_path, snapshot):
+    (tmp_path / "scorecards.yaml").write_text("notify:\n  teams: {payments: https://hooks.slack.com/x}\n")
+    result = insights("run", "--catalog", demo_catalog_folder("payments"), "--pagerduty-snapshot", snapshot,
+                      "--notify")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: scorecards.yaml:2:3: `notify.teams`")
+
+
+def demo_catalog_folder(name: str) -> Path:
+    from insights.resources import demo_data
+
+    return demo_data() / "catalog" / name
