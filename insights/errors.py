@@ -9,6 +9,7 @@ Library code raises these; only ``insights.cli`` turns them into messages and ex
     ├── StoreError            exit 3   the database could not be used, refused a write, or the run lost its lock
     │   └── NotInStore        exit 2   what a command asked to read is not there (no database, no run yet, no such run)
     ├── OutputError           exit 3   a report file could not be written (full disk, read-only folder)
+    ├── NotifyError           exit 3   a team's webhook kept failing (after the other teams were told)
     └── GateFailed            exit 1   the run was stored, but a CI gate tripped
 
 Ctrl-C exits 130 (128 + SIGINT, as shells expect), a closed output pipe (`| head`) 141 (128 + SIGPIPE)
