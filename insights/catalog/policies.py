@@ -55,7 +55,9 @@ def pagerduty(values: dict[str, str], raw, problems: list) -> None:
             add("placeholder-annotation", f"annotation `{key}` holds the template placeholder {show(value)}; "
                 "replace it with the real value", key)
         elif not pattern.match(value.strip()):
-            add("annotation-malformed", f"annotation `{key}` value {show(value)} is not well formed (expected "
+            # A mistyped integration key is still most of a secret: only its end is shown.
+            shown = show(value) if key == SERVICE_ID else f"ending in {show(value.strip()[-4:])}"
+            add("annotation-malformed", f"annotation `{key}` value {shown} is not well formed (expected "
                 f"{example})", key)
         elif key == INTEGRATION_KEY:
             add("integration-key-exposed", f"`{INTEGRATION_KEY}` is an integration key in plain text: anyone who "

@@ -118,3 +118,10 @@ def test_an_integration_key_is_a_warning_unless_the_configuration_raises_it():
 def test_a_well_formed_service_id_gives_no_finding():
     [entity], findings = parse(component(annotations="    pagerduty.com/service-id: PABC123"))
     assert findings == [] and entity.annotations["pagerduty.com/service-id"] == "PABC123"
+
+
+def test_a_mistyped_integration_key_is_not_quoted_whole():
+    typo = "0123456789abcdef0123456789abcdeZ"  # 32 characters, one of them not hexadecimal
+    [finding] = parse(component(annotations=f"    pagerduty.com/integration-key: {typo}"))[1]
+    assert finding.code == "annotation-malformed"
+    assert typo[:-4] not in finding.message and "ending in 'bdeZ'" in finding.message
