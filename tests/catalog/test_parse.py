@@ -124,4 +124,4 @@ def test_a_mistyped_integration_key_is_not_quoted_whole():
     typo = "0123456789abcdef0123456789abcdeZ"  # 32 characters, one of them not hexadecimal
     [finding] = parse(component(annotations=f"    pagerduty.com/integration-key: {typo}"))[1]
     assert finding.code == "annotation-malformed"
-    assert typo[:-4] not in finding.message and "ending in 'bdeZ'" in finding.message
+    assert typo[:-4] not in finding.message and "ending in 'cdeZ'" in finding.message
