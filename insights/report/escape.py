@@ -6,7 +6,9 @@ spreadsheet or CI system sees it.
   overrides (which make text display reversed) are removed, lone surrogates become U+FFFD, so every file
   can be written as UTF-8 and parsed, and shows what it holds.
 - `safe_url`: the one rule for links. Only absolute http(s) URLs become links; anything else is text.
-- `md_text`, `md_code`, `md_fence`, `md_link`: Markdown (CommonMark and GitHub's flavour, raw HTML on).
+- `md_text`, `md_code`, `md_fence`, `md_link`, `md_lines`: Markdown (CommonMark and GitHub's flavour, raw
+  HTML on).
+- `URL_IN_TEXT`: where a text (a fix, a reason) holds a URL that may become a link.
 - `csv_cell`: spreadsheet formulas neutralised (OWASP CSV injection guidance).
 """
 
@@ -27,6 +29,9 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>!&~|#$])")
 _MD_BLOCK_START = re.compile(r"^(?:([-+=])|(\d{1,9})([.)]))")
 _BACKTICKS = re.compile(r"`+")
 _HTTP = re.compile(r"https?://", re.IGNORECASE)
+# A candidate URL runs to the next whitespace; sentence punctuation right after it is not part of it.
+URL_IN_TEXT = re.compile(r"https?://\S+?(?=[.,;:!?]*(?:\s|$))", re.IGNORECASE)
+_INDENT = re.compile(r"^[ \t]*")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_URL = 2048
 CSV_CELL = 32_000  # spreadsheets cut a cell at 32,767 characters
@@ -98,6 +103,46 @@ def md_link(text_markdown: str, url) -> str:
         return text_markdown
     # Percent-encode what could end or break the destination: spaces, <, >, parentheses, backslash.
     return f"[{text_markdown}]({quote(target, safe=_URL_KEEP)})"
+
+
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d+)?")
+
+
+def text_url(candidate: str) -> str | None:
+    """A URL found in running text, when it is safe and names a real host name (not a `<your-wiki>`
+    placeholder): the link rule of fixes and reasons."""
+    url = safe_url(candidate)
+    return url if url and _HOST.fullmatch(urlsplit(url).netloc.rpartition("@")[2]) else None
+
+
+def md_linked(line: str, limit: int = 400) -> str:
+    """One line of text as inline Markdown (as `md_text`), with every safe http(s) URL in it a link."""
+    text = bounded(_SPACE.sub(" ", clean(line)).strip(), limit)
+    out, last = [], 0
+    for match in URL_IN_TEXT.finditer(text):
+        before = text[last:match.start()]
+        out.append(_md_piece(before))
+        out.append(md_link(md_text(match.group(0), limit), text_url(match.group(0))))
+        last = match.end()
+    out.append(_md_piece(text[last:]))
+    return "".join(out)
+
+
+def _md_piece(text: str) -> str:
+    """`md_text` of a piece of a line, keeping the spaces at its ends (md_text strips them)."""
+    if not text.strip():
+        return " " if text else ""
+    return (" " if text[0] == " " else "") + md_text(text, len(text)) + (" " if text[-1] == " " else "")
+
+
+def md_lines(text, indent: str = "", max_lines: int = 30, limit: int = 400) -> list[str]:
+    """A text of several lines (a fix) as one Markdown paragraph that keeps its lines (hard breaks) and
+    their indentation (no-break spaces), with its URLs as links: no line can start a block of its own."""
+    lines = [line.rstrip() for line in clean(text).replace("\r\n", "\n").splitlines() if line.strip()]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines] + [f"{ELLIPSIS} {len(lines) - max_lines} more lines"]
+    shown = [indent + "\u00a0" * len(_INDENT.match(line.expandtabs(4))[0]) + md_linked(line, limit) for line in lines]
+    return [line + ("\\" if i < len(shown) - 1 else "") for i, line in enumerate(shown)]
 
 
 def csv_cell(value) -> str:

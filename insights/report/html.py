@@ -1,19 +1,33 @@
-"""The self-contained HTML report for the platform team. Jinja2 with autoescaping: every string from a
-catalog or from PagerDuty is rendered as text, without the control characters HTML and XML forbid, and
-only http(s) URLs become links (`escape.safe_url`)."""
+"""The HTML report: a small index (`report.html`) and one page per team and per check under `html/`,
+linked both ways, each page self-contained and offline, and bounded in size whatever the catalog holds
+(a team's entities are split over pages of at most PAGE_BYTES; a check lists its entities up to
+LIST_BYTES and counts the rest).
+
+Jinja2 with autoescaping: every string from a catalog or from PagerDuty is rendered as text, without the
+control characters HTML and XML forbid, and only http(s) URLs become links (`escape.safe_url`)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from insights.report.escape import clean, safe_url
+from insights.report import steps
+from insights.report.escape import URL_IN_TEXT, clean, safe_url, text_url
+from insights.report.teams import file_name
 from insights.report.view import RunView
 from insights.report.view import records as _records
+
+INDEX = "report.html"
+FOLDER = "html"
+PAGE_BYTES = 1_000_000  # entity sections on one team page
+LIST_BYTES = 1_000_000  # entity rows on one check page or on the findings page
+INDEX_ROWS = 50  # changes and PagerDuty services listed on the index; the rest is counted
+TREND_RUNS = 14
 
 
 def _finalize(value):
@@ -23,24 +37,203 @@ def _finalize(value):
     return clean(value) if isinstance(value, str) else value
 
 
+def linkify(value) -> Markup:
+    """Text (a fix, a reason) as HTML: escaped, with every http(s) URL in it made a link."""
+    text = clean(value)
+    out, last = [], 0
+    for match in URL_IN_TEXT.finditer(text):
+        url, end = match.group(0), match.end()
+        target = text_url(url)
+        out.append(escape(text[last:match.start()]))
+        out.append(Markup('<a href="{}" rel="noopener noreferrer">{}</a>').format(target, url) if target
+                   else escape(url))
+        last = end
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
 _environment = Environment(loader=PackageLoader("insights.report", "templates"), finalize=_finalize,
                            autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
 _environment.filters["safe_url"] = safe_url
+_environment.filters["linkify"] = linkify
 _environment.filters["when"] = lambda value: f"{value:%Y-%m-%d %H:%M} UTC" if hasattr(value, "strftime") else value
 
-
-# Chart.js (MIT, see vendor/chart.js-LICENSE.md), inlined so the report needs no network to view.
+# Chart.js (MIT, see vendor/chart.js-LICENSE.md), inlined in the index so it needs no network to view.
 CHART_JS = (Path(__file__).parent / "vendor" / "chart.umd.min.js").read_text()
 
 
+def anchor(ref: str) -> str:
+    return "e-" + hashlib.sha1(ref.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def team_page(team: str, page: int = 1) -> str:
+    """A team page's path under the report folder; later pages add `~N` (never in a plain team name, and
+    after a hashed name's digest, which has no `~`)."""
+    return f"{FOLDER}/teams/{file_name(team)}{'' if page == 1 else f'~{page}'}.html"
+
+
+def check_page(check_id: str) -> str:
+    return f"{FOLDER}/checks/{file_name(check_id)}.html"
+
+
+FINDINGS_PAGE = f"{FOLDER}/catalog/findings.html"
+SUB = "../../"  # from any page under html/ back to the report folder
+
+
+class Site:
+    """Every page of one run's HTML report, rendered to strings keyed by path under the report folder."""
+
+    def __init__(self, view: RunView):
+        self.view = view
+        self.stats = view.check_stats()
+        self.team_table = view.teams()
+        self.check_names = view.checks.set_index("check_id")["name"].to_dict()
+        self.blocks: dict[str, list[tuple[str, str]]] = {}  # team -> [(ref, section html)]
+        self.where: dict[str, str] = {}  # ref -> team page path#anchor
+        self.pages: dict[str, list[str]] = {}  # team -> page paths
+
+    # --- entity sections and their pages ----------------------------------------------------------------
+    def _section(self, entity: dict) -> str:
+        view, ref = self.view, entity["ref"]
+        rows = view.results_by_entity.get(ref, [])
+        counts = pd.Series([r["outcome"] for r in rows]).value_counts().to_dict() if rows else {}
+        links = view.links.get(ref, {})
+        return _environment.get_template("entity.html.j2").render(
+            e=entity, id=anchor(ref), links=links, root=SUB, steps=view.next_levels(ref),
+            causes=steps.causes(rows), fails=[r for r in rows if r["outcome"] == "fail"], counts=counts,
+            check_page=check_page, findings=self.findings_of.get(ref, []))
+
+    def paginate(self) -> None:
+        self.findings_of = {}
+        for finding in _records(self.view.findings):
+            if finding["entity_ref"]:
+                self.findings_of.setdefault(finding["entity_ref"], []).append(finding)
+        for team in self.view.team_names:
+            members = _records(self.view.team_members(team))
+            # Entities with something to do come first, the most failures first.
+            members.sort(key=lambda e: (-len(self.view.todo(e["ref"])), e["ref"]))
+            pages, size, current = [[]], 0, 1
+            for entity in members:
+                section = self._section(entity)
+                if size + len(section) > PAGE_BYTES and pages[-1]:
+                    pages.append([])
+                    size, current = 0, current + 1
+                pages[-1].append((entity["ref"], section))
+                size += len(section)
+                self.where[entity["ref"]] = f"{team_page(team, current)}#{anchor(entity['ref'])}"
+            self.blocks[team] = pages
+            self.pages[team] = [team_page(team, n) for n in range(1, len(pages) + 1)]
+
+    # --- pages -------------------------------------------------------------------------------------------
+    def common(self, root: str) -> dict:
+        return {"run": self.view.run, "root": root, "index": root + INDEX, "team_page": team_page,
+                "check_page": check_page, "findings_page": FINDINGS_PAGE, "where": self.where}
+
+    def team(self, team: str) -> dict[str, str]:
+        view = self.view
+        members = view.team_members(team)
+        refs = set(members["ref"])
+        row = self.team_table.loc[team] if team in self.team_table.index else None
+        trend = view.team_trend[view.team_trend["team"] == team] if view.team_trend is not None else pd.DataFrame()
+        blocking: dict[tuple[str, str, str], int] = {}
+        for ref in members["ref"]:
+            for step in view.next_levels(ref):
+                for check in step["blocking"]:
+                    key = (step["scorecard"], step["next"], check)
+                    blocking[key] = blocking.get(key, 0) + 1
+        top_blocking = sorted(blocking.items(), key=lambda item: -item[1])[:15]
+        pages = self.pages[team]
+        out = {}
+        for number, sections in enumerate(self.blocks[team], 1):
+            out[pages[number - 1]] = _environment.get_template("team.html.j2").render(
+                **self.common(SUB), team=team, row=row, entities=len(members),
+                unknown=steps.unknown_summary(view.unknown_reasons(refs)),
+                trend=_records(trend.tail(TREND_RUNS)), blocking=top_blocking, pages=pages, number=number,
+                sections=[Markup(section) for _, section in sections])
+        return out
+
+    def check(self, check: dict) -> str:
+        view = self.view
+        check_id = check["check_id"]
+        rows = view.results[view.results["check_id"] == check_id]
+        owners = view.members.set_index("ref")["team"]
+        todo = rows[rows["outcome"].isin(("fail", "unknown"))].assign(team=lambda f: f["entity_ref"].map(owners))
+        per_team = (todo.groupby("team")["outcome"].value_counts().unstack(fill_value=0)
+                    .reindex(columns=["fail", "unknown"], fill_value=0).sort_values("fail", ascending=False))
+        failing = _records(todo[todo["outcome"] == "fail"].sort_values(["team", "entity_ref"]))
+        listed, size = [], 0
+        for row in failing:
+            size += 200 + len(row["reason"] or "")
+            if size > LIST_BYTES:
+                break
+            listed.append(row)
+        trend = view.check_trend[view.check_trend["check_id"] == check_id] if view.check_trend is not None \
+            else pd.DataFrame()
+        stats = self.stats.loc[check_id] if check_id in self.stats.index else None
+        return _environment.get_template("check.html.j2").render(
+            **self.common(SUB), check=check, stats=stats, per_team=_records(per_team.reset_index()),
+            failing=listed, more=len(failing) - len(listed),
+            unknown=steps.unknown_summary(view.unknown_reasons(set(todo["entity_ref"]))),
+            trend=_records(trend.tail(TREND_RUNS)))
+
+    def findings(self) -> str:
+        findings = _records(self.view.findings.sort_values(["severity", "path"]))
+        listed, size = [], 0
+        for finding in findings:
+            size += 250 + len(finding["message"] or "") + len(finding["path"] or "")
+            if size > LIST_BYTES:
+                break
+            listed.append(finding)
+        return _environment.get_template("findings.html.j2").render(
+            **self.common(SUB), findings=listed, more=len(findings) - len(listed), links=self.view.links)
+
+    def index(self) -> str:
+        view = self.view
+        organisation = view.organisation.assign(detail=view.organisation["detail"].map(
+            lambda d: json.loads(d) if isinstance(d, str) else {}))
+        cards = _cards(view)
+        findings = view.findings.groupby(["severity", "code"]).size().reset_index(name="count") \
+            if len(view.findings) else pd.DataFrame(columns=["severity", "code", "count"])
+        return _environment.get_template("index.html.j2").render(
+            **self.common(""), summary=view.summary(), changes=view.changes, cards=cards,
+            unknown=steps.unknown_summary(view.unknown_reasons()), limit=INDEX_ROWS,
+            teams=_records(self.team_table.reset_index()), checks=_records(self.stats.reset_index()),
+            orphans=_records(organisation[organisation["kind"] == "orphan-service"]),
+            shared=_records(organisation[organisation["kind"] == "shared-service"]),
+            finding_counts=_records(findings), trend=_records(view.trend), chart_js=CHART_JS,
+            charts=_chart_data(view, cards))
+
+    def render(self) -> dict[str, str]:
+        """Every page, by its path under the report folder."""
+        self.paginate()
+        pages = {INDEX: self.index(), FINDINGS_PAGE: self.findings()}
+        for team in self.view.team_names:
+            pages.update(self.team(team))
+        for check in _records(self.view.checks):
+            pages[check_page(check["check_id"])] = self.check(check)
+        return pages
+
+
+def render_site(view: RunView) -> dict[str, str]:
+    return Site(view).render()
+
+
 def render(view: RunView) -> str:
-    entities = [{"ref": e["ref"], "team": e["team"], "description": e["description"], "checks": view.todo(e["ref"])}
-                for e in _records(view.entities.sort_values("ref")) if view.todo(e["ref"])]
-    organisation = view.organisation.assign(detail=view.organisation["detail"].map(
-        lambda d: json.loads(d) if isinstance(d, str) else {}))
-    scores = view.scores
-    cards = []
-    levels = view.levels()
+    """The index page alone."""
+    return render_site(view)[INDEX]
+
+
+def write(view: RunView, folder: Path) -> list[Path]:
+    """The index and the `html/` folder of pages, written into `folder`."""
+    for path, text in render_site(view).items():
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return [folder / INDEX, folder / FOLDER]
+
+
+def _cards(view: RunView) -> list[dict]:
+    scores, levels, cards = view.scores, view.levels(), []
     for card in view.scorecards:
         own = scores[scores["scorecard_id"] == card["id"]]
         counts = levels.loc[card["id"]] if card["id"] in levels.index else pd.Series(dtype=int)
@@ -48,17 +241,11 @@ def render(view: RunView) -> str:
         distribution = [(n, int(counts.get(n, 0)), f"level-{i}") for i, n in enumerate(names, 1)]
         cards.append({**card, "mean": round(float(own["score"].mean()), 1) if len(own) else None, "count": len(own),
                       "distribution": distribution + [("none", int(counts.get("none", 0)), "level-none")]})
-    return _environment.get_template("report.html.j2").render(
-        run=view.run, summary=view.summary(), changes=view.changes, cards=cards,
-        teams=_records(view.teams().reset_index()), checks=_records(view.check_stats().reset_index()),
-        orphans=_records(organisation[organisation["kind"] == "orphan-service"]),
-        shared=_records(organisation[organisation["kind"] == "shared-service"]),
-        findings=_records(view.findings.sort_values(["severity", "path"])), entities=entities,
-        trend=_records(view.trend), chart_js=CHART_JS, charts=_chart_data(view, cards))
+    return cards
 
 
 def _chart_data(view: RunView, cards: list[dict]) -> dict:
-    """What the page's charts draw, as JSON (Jinja's tojson escapes it for a <script> block; JSON would
+    """What the index's charts draw, as JSON (Jinja's tojson escapes it for a <script> block; JSON would
     carry control characters as escapes, past the template's own cleaning, so names are cleaned here)."""
     trend = view.trend
     return {
