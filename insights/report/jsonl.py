@@ -24,7 +24,7 @@ def _check(row: dict) -> dict:
 
 def lines(view: RunView):
     """The file's lines, without line ends."""
-    yield json.dumps({"type": "run", **header(view)}, default=str)
+    yield json.dumps({"record": "run", **header(view)}, default=str)
     facts = view.facts
     fact_rows = facts.to_dict("index") if len(facts) else {}
     findings: dict[str, list[dict]] = {}
@@ -36,7 +36,7 @@ def lines(view: RunView):
         ref = entity["ref"]
         steps = {s["scorecard_id"]: s for s in view.next_levels(ref)}
         yield json.dumps({
-            "type": "entity", **{k: entity.get(k) for k in ENTITY_KEYS},
+            "record": "entity", **{k: entity.get(k) for k in ENTITY_KEYS},
             "facts": fact_rows.get(ref, {}),
             "checks": [_check(r) for r in view.results_by_entity.get(ref, [])],
             "scorecards": [{"scorecard_id": s["scorecard_id"], "level": s["level"], "score": s["score"],
