@@ -8,7 +8,7 @@ spreadsheet or CI system sees it.
 - `safe_url`: the one rule for links. Only absolute http(s) URLs become links; anything else is text.
 - `md_text`, `md_code`, `md_fence`, `md_link`, `md_lines`: Markdown (CommonMark and GitHub's flavour, raw
   HTML on).
-- `URL_IN_TEXT`: where a text (a fix, a reason) holds a URL that may become a link.
+- `url_pieces`: which parts of a text (a fix) are the web addresses the run knows, to be made links.
 - `csv_cell`: spreadsheet formulas neutralised (OWASP CSV injection guidance).
 """
 
@@ -29,8 +29,6 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>!&~|#$])")
 _MD_BLOCK_START = re.compile(r"^(?:([-+=])|(\d{1,9})([.)]))")
 _BACKTICKS = re.compile(r"`+")
 _HTTP = re.compile(r"https?://", re.IGNORECASE)
-# A candidate URL runs to the next whitespace; sentence punctuation right after it is not part of it.
-URL_IN_TEXT = re.compile(r"https?://\S+?(?=[.,;:!?]*(?:\s|$))", re.IGNORECASE)
 _INDENT = re.compile(r"^[ \t]*")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_URL = 2048
@@ -105,27 +103,27 @@ def md_link(text_markdown: str, url) -> str:
     return f"[{text_markdown}]({quote(target, safe=_URL_KEEP)})"
 
 
-_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d+)?")
-
-
-def text_url(candidate: str) -> str | None:
-    """A URL found in running text, when it is safe and names a real host name (not a `<your-wiki>`
-    placeholder): the link rule of fixes and reasons."""
-    url = safe_url(candidate)
-    return url if url and _HOST.fullmatch(urlsplit(url).netloc.rpartition("@")[2]) else None
-
-
-def md_linked(line: str, limit: int = 400) -> str:
-    """One line of text as inline Markdown (as `md_text`), with every safe http(s) URL in it a link."""
-    text = bounded(_SPACE.sub(" ", clean(line)).strip(), limit)
-    out, last = [], 0
-    for match in URL_IN_TEXT.finditer(text):
-        before = text[last:match.start()]
-        out.append(_md_piece(before))
-        out.append(md_link(md_text(match.group(0), limit), text_url(match.group(0))))
+def url_pieces(text: str, urls) -> list[tuple[str, bool]]:
+    """`text` cut into pieces, each marked when it is one of `urls` (safe ones only): the web addresses the
+    run knows for the entity, which a fix names. A URL anywhere else in a text, written into a catalog
+    field, stays text."""
+    known = sorted({u for u in urls if safe_url(u)}, key=len, reverse=True)
+    if not known:
+        return [(text, False)] if text else []
+    pieces, last = [], 0
+    for match in re.finditer("|".join(map(re.escape, known)), text):
+        if match.start() > last:
+            pieces.append((text[last:match.start()], False))
+        pieces.append((match.group(0), True))
         last = match.end()
-    out.append(_md_piece(text[last:]))
-    return "".join(out)
+    return pieces + ([(text[last:], False)] if last < len(text) else [])
+
+
+def md_linked(line: str, limit: int = 400, urls=()) -> str:
+    """One line of text as inline Markdown (as `md_text`), with each of `urls` in it a link (`url_pieces`)."""
+    text = bounded(_SPACE.sub(" ", clean(line)).strip(), limit)
+    return "".join(md_link(md_text(piece, limit), piece) if is_url else _md_piece(piece)
+                   for piece, is_url in url_pieces(text, urls))
 
 
 def _md_piece(text: str) -> str:
@@ -135,13 +133,13 @@ def _md_piece(text: str) -> str:
     return (" " if text[0] == " " else "") + md_text(text, len(text)) + (" " if text[-1] == " " else "")
 
 
-def md_lines(text, indent: str = "", max_lines: int = 30, limit: int = 400) -> list[str]:
+def md_lines(text, indent: str = "", max_lines: int = 30, limit: int = 400, urls=()) -> list[str]:
     """A text of several lines (a fix) as one Markdown paragraph that keeps its lines (hard breaks) and
-    their indentation (no-break spaces), with its URLs as links: no line can start a block of its own."""
+    their indentation (no-break spaces), with `urls` as links: no line can start a block of its own."""
     lines = [line.rstrip() for line in clean(text).replace("\r\n", "\n").splitlines() if line.strip()]
     if len(lines) > max_lines:
         lines = lines[:max_lines] + [f"{ELLIPSIS} {len(lines) - max_lines} more lines"]
-    shown = [indent + "\u00a0" * len(_INDENT.match(line.expandtabs(4))[0]) + md_linked(line, limit) for line in lines]
+    shown = [indent + "\u00a0" * len(_INDENT.match(line.expandtabs(4))[0]) + md_linked(line, limit, urls) for line in lines]
     return [line + ("\\" if i < len(shown) - 1 else "") for i, line in enumerate(shown)]
 
 

@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from insights.report import steps
-from insights.report.escape import URL_IN_TEXT, clean, safe_url, text_url
+from insights.report.escape import clean, safe_url, url_pieces
 from insights.report.teams import file_name
 from insights.report.view import RunView
 from insights.report.view import records as _records
@@ -37,19 +37,11 @@ def _finalize(value):
     return clean(value) if isinstance(value, str) else value
 
 
-def linkify(value) -> Markup:
-    """Text (a fix, a reason) as HTML: escaped, with every http(s) URL in it made a link."""
-    text = clean(value)
-    out, last = [], 0
-    for match in URL_IN_TEXT.finditer(text):
-        url, end = match.group(0), match.end()
-        target = text_url(url)
-        out.append(escape(text[last:match.start()]))
-        out.append(Markup('<a href="{}" rel="noopener noreferrer">{}</a>').format(target, url) if target
-                   else escape(url))
-        last = end
-    out.append(escape(text[last:]))
-    return Markup("").join(out)
+def linkify(value, urls=()) -> Markup:
+    """Text (a fix) as HTML: escaped, with each of `urls` in it a link (`escape.url_pieces`)."""
+    link = Markup('<a href="{0}" rel="noopener noreferrer">{0}</a>')
+    return Markup("").join(link.format(piece) if is_url else escape(piece)
+                           for piece, is_url in url_pieces(clean(value), urls))
 
 
 _environment = Environment(loader=PackageLoader("insights.report", "templates"), finalize=_finalize,

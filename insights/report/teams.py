@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from insights.report import steps
-from insights.report.escape import md_code, md_lines, md_link, md_linked, md_text, safe_url
+from insights.report.escape import md_code, md_lines, md_link, md_text, safe_url
 from insights.report.view import RunView
 
 # A team name used as it is: lower-case letters, digits, `.`, `_`, `-`, starting and ending with a letter
@@ -67,7 +67,7 @@ def render_team(view: RunView, team: str) -> str:
                 lines.append(f"- {now}; every level reached")
         lines.append("")
         for reason, checks in steps.causes(todo):
-            lines.append(f"- [ ] **First:** {md_linked(reason, VALUE)} ({len(checks)} "
+            lines.append(f"- [ ] **First:** {md_text(reason, VALUE)} ({len(checks)} "
                          f"{'checks wait' if len(checks) > 1 else 'check waits'} on it: "
                          f"{md_text(', '.join(checks), VALUE)})")
         for row in todo:
@@ -75,7 +75,7 @@ def render_team(view: RunView, team: str) -> str:
                 continue
             lines.append(f"- [ ] **{md_text(row['check_id'], VALUE)}** fails: {md_text(row['reason'], VALUE)}")
             if row["fix"]:
-                lines += ["", *md_lines(row["fix"], indent="  "), ""]
+                lines += ["", *md_lines(row["fix"], indent="  ", urls=links.values()), ""]
         lines += ["", f"Details: {md_code(f'insights explain {entity.ref}', VALUE)}", ""]
     if not any(todos.values()):
         lines.append("Every check passes. Nothing to do.")
