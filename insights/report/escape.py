@@ -14,6 +14,7 @@ spreadsheet or CI system sees it.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from urllib.parse import quote, urlsplit
@@ -40,6 +41,8 @@ ELLIPSIS = "…"
 def clean(value) -> str:
     """`value` as text any format can carry."""
     text = "" if value is None else str(value)
+    if text.isprintable():  # no control, format, surrogate or unassigned character: nothing to remove
+        return text
     return _SURROGATE.sub("\ufffd", _FORBIDDEN.sub("", text))
 
 
@@ -53,6 +56,11 @@ def safe_url(value) -> str | None:
     characters (which browsers strip, so `java\\tscript:` would run) are never links."""
     if not isinstance(value, str) or not value or len(value) > MAX_URL:
         return None
+    return _safe_url(value)
+
+
+@functools.lru_cache(maxsize=65536)  # a run links the same services and policies from many entities
+def _safe_url(value: str) -> str | None:
     if value != clean(value) or _SPACE.search(value):
         return None
     try:
@@ -107,15 +115,18 @@ def url_pieces(text: str, urls) -> list[tuple[str, bool]]:
     """`text` cut into pieces, each marked when it is one of `urls` (safe ones only): the web addresses the
     run knows for the entity, which a fix names. A URL anywhere else in a text, written into a catalog
     field, stays text."""
-    known = sorted({u for u in urls if safe_url(u)}, key=len, reverse=True)
-    if not known:
-        return [(text, False)] if text else []
+    known = sorted({u for u in urls if safe_url(u) and u in text}, key=len, reverse=True)
     pieces, last = [], 0
-    for match in re.finditer("|".join(map(re.escape, known)), text):
-        if match.start() > last:
-            pieces.append((text[last:match.start()], False))
-        pieces.append((match.group(0), True))
-        last = match.end()
+    while known:
+        found = [(text.find(u, last), -len(u), u) for u in known]
+        found = [f for f in found if f[0] >= 0]
+        if not found:
+            break
+        start, _, url = min(found)  # the first, and the longest of those starting there
+        if start > last:
+            pieces.append((text[last:start], False))
+        pieces.append((url, True))
+        last = start + len(url)
     return pieces + ([(text[last:], False)] if last < len(text) else [])
 
 

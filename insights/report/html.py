@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from insights.report import steps
-from insights.report.escape import clean, safe_url, url_pieces
+from insights.report import sections, steps
+from insights.report.escape import clean, safe_url
 from insights.report.teams import file_name
 from insights.report.view import RunView
 from insights.report.view import records as _records
@@ -37,17 +38,9 @@ def _finalize(value):
     return clean(value) if isinstance(value, str) else value
 
 
-def linkify(value, urls=()) -> Markup:
-    """Text (a fix) as HTML: escaped, with each of `urls` in it a link (`escape.url_pieces`)."""
-    link = Markup('<a href="{0}" rel="noopener noreferrer">{0}</a>')
-    return Markup("").join(link.format(piece) if is_url else escape(piece)
-                           for piece, is_url in url_pieces(clean(value), urls))
-
-
 _environment = Environment(loader=PackageLoader("insights.report", "templates"), finalize=_finalize,
                            autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
 _environment.filters["safe_url"] = safe_url
-_environment.filters["linkify"] = linkify
 _environment.filters["when"] = lambda value: f"{value:%Y-%m-%d %H:%M} UTC" if hasattr(value, "strftime") else value
 
 # Chart.js (MIT, see vendor/chart.js-LICENSE.md), inlined in the index so it needs no network to view.
@@ -79,41 +72,46 @@ class Site:
         self.view = view
         self.stats = view.check_stats()
         self.team_table = view.teams()
-        self.check_names = view.checks.set_index("check_id")["name"].to_dict()
-        self.blocks: dict[str, list[tuple[str, str]]] = {}  # team -> [(ref, section html)]
+        owners = view.members.set_index("ref")["team"]
+        results = view.results
+        self.todo = results[results["outcome"].isin(("fail", "unknown"))].assign(
+            team=lambda f: f["entity_ref"].map(owners))
+        unknown = self.todo[self.todo["outcome"] == "unknown"]
+        self.reasons = {key: Counter(dict(zip(group["reason"], group["count"])))
+                        for by in ("team", "check_id")
+                        for key, group in unknown.groupby([by, "reason"]).size().reset_index(name="count").groupby(by)}
+        self.blocks: dict[str, list[list[str]]] = {}  # team -> pages of entity sections
+        self.blocking: dict[str, Counter] = {}  # team -> (scorecard, next level, check) -> entities
         self.where: dict[str, str] = {}  # ref -> team page path#anchor
         self.pages: dict[str, list[str]] = {}  # team -> page paths
-
-    # --- entity sections and their pages ----------------------------------------------------------------
-    def _section(self, entity: dict) -> str:
-        view, ref = self.view, entity["ref"]
-        rows = view.results_by_entity.get(ref, [])
-        counts = pd.Series([r["outcome"] for r in rows]).value_counts().to_dict() if rows else {}
-        links = view.links.get(ref, {})
-        return _environment.get_template("entity.html.j2").render(
-            e=entity, id=anchor(ref), links=links, root=SUB, steps=view.next_levels(ref),
-            causes=steps.causes(rows), fails=[r for r in rows if r["outcome"] == "fail"], counts=counts,
-            check_page=check_page, findings=self.findings_of.get(ref, []))
-
-    def paginate(self) -> None:
-        self.findings_of = {}
-        for finding in _records(self.view.findings):
+        self.findings_of: dict[str, list[dict]] = {}
+        for finding in _records(view.findings):
             if finding["entity_ref"]:
                 self.findings_of.setdefault(finding["entity_ref"], []).append(finding)
-        for team in self.view.team_names:
-            members = _records(self.view.team_members(team))
+
+    # --- entity sections and their pages ----------------------------------------------------------------
+    def paginate(self) -> None:
+        """Every team's entity sections, cut into pages of at most PAGE_BYTES (a section alone may be more)."""
+        view = self.view
+        for team, members in view.members.groupby("team"):
+            entities = _records(members)
             # Entities with something to do come first, the most failures first.
-            members.sort(key=lambda e: (-len(self.view.todo(e["ref"])), e["ref"]))
-            pages, size, current = [[]], 0, 1
-            for entity in members:
-                section = self._section(entity)
+            entities.sort(key=lambda e: (-len(view.todo(e["ref"])), e["ref"]))
+            pages, size, blocking = [[]], 0, Counter()
+            for entity in entities:
+                ref = entity["ref"]
+                rows, levels = view.results_by_entity.get(ref, []), view.next_levels(ref)
+                blocking.update((s["scorecard"], s["next"], check) for s in levels for check in s["blocking"])
+                section = sections.section(entity, anchor(ref), rows, levels, steps.causes(rows),
+                                           view.links.get(ref, {}), self.findings_of.get(ref, []),
+                                           lambda check: SUB + check_page(check))
                 if size + len(section) > PAGE_BYTES and pages[-1]:
                     pages.append([])
-                    size, current = 0, current + 1
-                pages[-1].append((entity["ref"], section))
+                    size = 0
+                pages[-1].append(section)
                 size += len(section)
-                self.where[entity["ref"]] = f"{team_page(team, current)}#{anchor(entity['ref'])}"
-            self.blocks[team] = pages
+                self.where[ref] = f"{team_page(team, len(pages))}#{anchor(ref)}"
+            self.blocks[team], self.blocking[team] = pages, blocking
             self.pages[team] = [team_page(team, n) for n in range(1, len(pages) + 1)]
 
     # --- pages -------------------------------------------------------------------------------------------
@@ -123,38 +121,24 @@ class Site:
 
     def team(self, team: str) -> dict[str, str]:
         view = self.view
-        members = view.team_members(team)
-        refs = set(members["ref"])
         row = self.team_table.loc[team] if team in self.team_table.index else None
         trend = view.team_trend[view.team_trend["team"] == team] if view.team_trend is not None else pd.DataFrame()
-        blocking: dict[tuple[str, str, str], int] = {}
-        for ref in members["ref"]:
-            for step in view.next_levels(ref):
-                for check in step["blocking"]:
-                    key = (step["scorecard"], step["next"], check)
-                    blocking[key] = blocking.get(key, 0) + 1
-        top_blocking = sorted(blocking.items(), key=lambda item: -item[1])[:15]
-        pages = self.pages[team]
-        out = {}
-        for number, sections in enumerate(self.blocks[team], 1):
+        pages, out = self.pages[team], {}
+        for number, sections_of_page in enumerate(self.blocks[team], 1):
             out[pages[number - 1]] = _environment.get_template("team.html.j2").render(
-                **self.common(SUB), team=team, row=row, entities=len(members),
-                unknown=steps.unknown_summary(view.unknown_reasons(refs)),
-                trend=_records(trend.tail(TREND_RUNS)), blocking=top_blocking, pages=pages, number=number,
-                sections=[Markup(section) for _, section in sections])
+                **self.common(SUB), team=team, row=row, entities=int(row["entities"]) if row is not None else 0,
+                unknown=steps.unknown_summary(self.reasons.get(team, Counter())),
+                trend=_records(trend.tail(TREND_RUNS)), blocking=self.blocking[team].most_common(15), pages=pages,
+                number=number, sections=[Markup(section) for section in sections_of_page])
         return out
 
-    def check(self, check: dict) -> str:
-        view = self.view
-        check_id = check["check_id"]
-        rows = view.results[view.results["check_id"] == check_id]
-        owners = view.members.set_index("ref")["team"]
-        todo = rows[rows["outcome"].isin(("fail", "unknown"))].assign(team=lambda f: f["entity_ref"].map(owners))
+    def check(self, check: dict, todo: pd.DataFrame) -> str:
+        view, check_id = self.view, check["check_id"]
         per_team = (todo.groupby("team")["outcome"].value_counts().unstack(fill_value=0)
                     .reindex(columns=["fail", "unknown"], fill_value=0).sort_values("fail", ascending=False))
-        failing = _records(todo[todo["outcome"] == "fail"].sort_values(["team", "entity_ref"]))
+        failing = todo[todo["outcome"] == "fail"].sort_values(["team", "entity_ref"])
         listed, size = [], 0
-        for row in failing:
+        for row in _records(failing.head(LIST_BYTES // 100)):
             size += 200 + len(row["reason"] or "")
             if size > LIST_BYTES:
                 break
@@ -165,7 +149,7 @@ class Site:
         return _environment.get_template("check.html.j2").render(
             **self.common(SUB), check=check, stats=stats, per_team=_records(per_team.reset_index()),
             failing=listed, more=len(failing) - len(listed),
-            unknown=steps.unknown_summary(view.unknown_reasons(set(todo["entity_ref"]))),
+            unknown=steps.unknown_summary(self.reasons.get(check_id, Counter())),
             trend=_records(trend.tail(TREND_RUNS)))
 
     def findings(self) -> str:
@@ -201,8 +185,9 @@ class Site:
         pages = {INDEX: self.index(), FINDINGS_PAGE: self.findings()}
         for team in self.view.team_names:
             pages.update(self.team(team))
+        todo = dict(tuple(self.todo.groupby("check_id")))
         for check in _records(self.view.checks):
-            pages[check_page(check["check_id"])] = self.check(check)
+            pages[check_page(check["check_id"])] = self.check(check, todo.get(check["check_id"], self.todo.head(0)))
         return pages
 
 
