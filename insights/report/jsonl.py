@@ -1,6 +1,7 @@
 """`entities.jsonl`: JSON Lines for tools that stream. The first line is the run (schema, run row, summary,
-scorecards, checks); every other line is one entity with its facts, check results, scorecards (with the
-next level and the checks in its way), catalog findings and web links."""
+scorecards, checks); every other line is one entity with its facts, its outcome per check (`checks`), the
+reason and fix of every result that has one (`details`), its scorecards (with the next level and the checks
+in its way), catalog findings and web links. See README, "Machine formats"."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ ENTITY_KEYS = ("ref", "kind", "namespace", "name", "title", "description", "owne
                "type", "source", "repository", "path", "line")
 
 
-def _check(row: dict) -> dict:
+def _detail(row: dict) -> dict:
     return {"check_id": row["check_id"], "outcome": row["outcome"], "reason": row["reason"] or None,
             "fix": row["fix"] or None}
 
@@ -34,11 +35,13 @@ def lines(view: RunView):
                 {k: finding[k] for k in ("code", "severity", "message", "path", "line")})
     for entity in _records(view.entities.sort_values("ref")):
         ref = entity["ref"]
+        results = view.results_by_entity.get(ref, [])
         steps = {s["scorecard_id"]: s for s in view.next_levels(ref)}
         yield json.dumps({
             "record": "entity", **{k: entity.get(k) for k in ENTITY_KEYS},
             "facts": fact_rows.get(ref, {}),
-            "checks": [_check(r) for r in view.results_by_entity.get(ref, [])],
+            "checks": {r["check_id"]: r["outcome"] for r in results},
+            "details": [_detail(r) for r in results if r["reason"] or r["fix"]],
             "scorecards": [{"scorecard_id": s["scorecard_id"], "level": s["level"], "score": s["score"],
                             "next_level": steps.get(s["scorecard_id"], {}).get("next"),
                             "blocking": steps.get(s["scorecard_id"], {}).get("blocking", [])}

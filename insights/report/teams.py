@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from pathlib import Path
 
 from insights.report import steps
@@ -19,6 +20,7 @@ _UNSAFE = re.compile(r"[^a-z0-9._-]+")
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 SLUG = 40
 VALUE = 400  # characters of a catalog or PagerDuty value on one line
+FILE_LIMIT = 500_000  # characters of a team file; a bigger team's other entities are on its HTML pages
 
 
 def file_name(team: str) -> str:
@@ -32,60 +34,76 @@ def file_name(team: str) -> str:
     return f"{slug}~{digest}"
 
 
-def render_team(view: RunView, team: str) -> str:
-    """The team's to-do list: the causes to remove first, then per entity what stands between it and its
-    next level, what fails with the fix, and where its descriptor is."""
-    entities = view.team_members(team)
+def render_team(view: RunView, team: str, members=None, reasons: Counter | None = None) -> str:
+    """The team's to-do list: the causes to remove first, then per entity (the most to do first) what
+    stands between it and its next level, what fails with the fix, and where its descriptor is; at most
+    FILE_LIMIT characters, the rest on the team's HTML pages. `members` and `reasons` (the team's
+    entities and unknown causes) are computed when not given."""
+    entities = view.team_members(team) if members is None else members
     todos = {ref: view.todo(ref) for ref in entities["ref"]}
     fails = sum(r["outcome"] == "fail" for rows in todos.values() for r in rows)
-    reasons = view.unknown_reasons(set(entities["ref"]))
+    reasons = view.unknown_reasons(set(entities["ref"])) if reasons is None else reasons
     lines = [f"# {md_text(team, VALUE)}: Tech Insights, run {view.run['id']}", "",
              f"{len(entities)} entities, {fails} failing checks, {md_text(steps.unknown_summary(reasons), VALUE * 2)}.", ""]
     if reasons:
         lines += ["## First", ""]
         lines += [f"- {md_text(reason, VALUE)}: {count} checks wait on it" for reason, count in reasons.most_common(5)]
         lines.append("")
-    for entity in entities.sort_values("ref").itertuples():
-        todo = todos[entity.ref]
-        if not todo:
-            continue
-        links = view.links.get(entity.ref, {})
-        where = md_link(md_text(f"{entity.path}" + (f":{int(entity.line)}" if entity.line == entity.line and
-                                                     entity.line is not None else ""), VALUE),
-                        links.get("catalog.file_url"))
-        extra = [md_link(label, links.get(key)) for key, label in
-                 (("catalog.entity_url", "Backstage page"), ("pagerduty.service_url", "PagerDuty service"),
-                  ("pagerduty.escalation_policy_url", "escalation policy")) if safe_url(links.get(key))]
-        lines += [f"## {md_text(entity.name, VALUE)}", "",
-                  " · ".join([md_code(entity.ref, VALUE), f"defined in {where}", *extra]), ""]
-        for step in view.next_levels(entity.ref):
-            now = f"{md_text(step['scorecard'], VALUE)}: {md_text(step['level'] or 'no level', VALUE)}"
-            if step["next"]:
-                needs = ", ".join(f"**{md_text(c, VALUE)}**" for c in step["blocking"])
-                lines.append(f"- {now}; next level {md_text(step['next'], VALUE)} needs {needs}")
-            else:
-                lines.append(f"- {now}; every level reached")
-        lines.append("")
-        for reason, checks in steps.causes(todo):
-            lines.append(f"- [ ] **First:** {md_text(reason, VALUE)} ({len(checks)} "
-                         f"{'checks wait' if len(checks) > 1 else 'check waits'} on it: "
-                         f"{md_text(', '.join(checks), VALUE)})")
-        for row in todo:
-            if row["outcome"] != "fail":
-                continue
-            lines.append(f"- [ ] **{md_text(row['check_id'], VALUE)}** fails: {md_text(row['reason'], VALUE)}")
-            if row["fix"]:
-                lines += ["", *md_lines(row["fix"], indent="  ", urls=links.values()), ""]
-        lines += ["", f"Details: {md_code(f'insights explain {entity.ref}', VALUE)}", ""]
-    if not any(todos.values()):
+    size = sum(map(len, lines))
+    busy = sorted((ref for ref, todo in todos.items() if todo), key=lambda ref: (-len(todos[ref]), ref))
+    rows = entities.set_index("ref")
+    for index, ref in enumerate(busy):
+        block = _entity(view, rows.loc[ref], ref, todos[ref])
+        if size + sum(map(len, block)) > FILE_LIMIT:
+            lines.append(f"… {len(busy) - index} more entities with something to do: see "
+                         f"{md_code(f'html/teams/{file_name(team)}.html')} and the team's later pages.")
+            break
+        lines += block
+        size += sum(map(len, block))
+    if not busy:
         lines.append("Every check passes. Nothing to do.")
     return "\n".join(lines) + "\n"
+
+
+def _entity(view: RunView, entity, ref: str, todo: list[dict]) -> list[str]:
+    links = view.links.get(ref, {})
+    line = entity["line"]
+    where = md_link(md_text(f"{entity['path']}" + (f":{int(line)}" if line is not None and line == line else ""),
+                            VALUE), links.get("catalog.file_url"))
+    extra = [md_link(label, links.get(key)) for key, label in
+             (("catalog.entity_url", "Backstage page"), ("pagerduty.service_url", "PagerDuty service"),
+              ("pagerduty.escalation_policy_url", "escalation policy")) if safe_url(links.get(key))]
+    lines = [f"## {md_text(entity['name'], VALUE)}", "",
+             " · ".join([md_code(ref, VALUE), f"defined in {where}", *extra]), ""]
+    for step in view.next_levels(ref):
+        now = f"{md_text(step['scorecard'], VALUE)}: {md_text(step['level'] or 'no level', VALUE)}"
+        if step["next"]:
+            needs = ", ".join(f"**{md_text(c, VALUE)}**" for c in step["blocking"])
+            lines.append(f"- {now}; next level {md_text(step['next'], VALUE)} needs {needs}")
+        else:
+            lines.append(f"- {now}; every level reached")
+    lines.append("")
+    for reason, checks in steps.causes(todo):
+        lines.append(f"- [ ] **First:** {md_text(reason, VALUE)} ({len(checks)} "
+                     f"{'checks wait' if len(checks) > 1 else 'check waits'} on it: {md_text(', '.join(checks), VALUE)})")
+    for row in todo:
+        if row["outcome"] != "fail":
+            continue
+        lines.append(f"- [ ] **{md_text(row['check_id'], VALUE)}** fails: {md_text(row['reason'], VALUE)}")
+        if row["fix"]:
+            lines += ["", *md_lines(row["fix"], indent="  ", urls=links.values()), ""]
+    return lines + ["", f"Details: {md_code(f'insights explain {ref}', VALUE)}", ""]
 
 
 def write(view: RunView, folder: Path) -> list[Path]:
     """`teams/<file name>.md` for every team (see `RunView.members`)."""
     team_dir = folder / "teams"
     team_dir.mkdir(exist_ok=True)
-    for team in view.team_names:
-        (team_dir / f"{file_name(team)}.md").write_text(render_team(view, team), encoding="utf-8")
+    owners = view.members.set_index("ref")["team"]
+    unknown = view.results[view.results["outcome"] == "unknown"]
+    reasons = {team: Counter(group["reason"].value_counts().to_dict())
+               for team, group in unknown.assign(team=unknown["entity_ref"].map(owners)).groupby("team")}
+    for team, members in view.members.groupby("team"):
+        text = render_team(view, team, members, reasons.get(team, Counter()))
+        (team_dir / f"{file_name(team)}.md").write_text(text, encoding="utf-8")
     return [team_dir]

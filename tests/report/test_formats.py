@@ -46,8 +46,10 @@ def test_entities_jsonl_streams_the_run_then_one_entity_a_line(demo_reports):
     assert len(entities) == len(view.entities) and {e["record"] for e in entities} == {"entity"}
     checkout = next(e for e in entities if e["ref"] == "component:default/checkout")
     assert checkout["team"] == "payments" and checkout["facts"]["pagerduty.escalation_levels"] == 1
-    failing = {c["check_id"]: c for c in checkout["checks"] if c["outcome"] == "fail"}
-    assert "escalation-two-levels" in failing and "PEPCHK1" in failing["escalation-two-levels"]["fix"]
+    assert len(checkout["checks"]) == len(view.checks) and checkout["checks"]["escalation-two-levels"] == "fail"
+    failing = {c["check_id"]: c for c in checkout["details"] if c["outcome"] == "fail"}
+    assert set(failing) == {c for c, outcome in checkout["checks"].items() if outcome == "fail"}
+    assert "PEPCHK1" in failing["escalation-two-levels"]["fix"]
     readiness = next(s for s in checkout["scorecards"] if s["scorecard_id"] == "pagerduty-readiness")
     assert readiness["next_level"] == "Silver" and readiness["blocking"] == ["escalation-two-levels"]
     assert checkout["links"]["pagerduty.escalation_policy_url"].endswith("/PEPCHK1")

@@ -119,3 +119,16 @@ def test_a_teams_entities_are_counted_alike_in_every_format(store, demo_catalog,
     expected = {"payments": 4, "(no owner)": 1, "identity": 4, "data": 3, "search": 3, "platform": 3}
     assert counted == {team: {n} for team, n in expected.items()}
     assert sum(expected.values()) == view.summary()["checked"] == 18 and view.summary()["entities"] == 26
+
+
+def test_a_big_teams_file_stops_at_its_limit_and_points_at_its_pages(store, demo_state, demo_now, monkeypatch):
+    monkeypatch.setattr(teams, "FILE_LIMIT", 20_000)
+    entities = tuple(Entity(ref=f"component:default/svc-{i:03}", kind="component", namespace="default",
+                            name=f"svc-{i:03}", owner="group:default/big", type="service", lifecycle="production",
+                            annotations={"pagerduty.com/service-id": "PNOSUCH"} if i % 3 else {},
+                            path=f"svc-{i}/catalog-info.yaml", line=1) for i in range(200))
+    view = load_view(store, store_run(store, Catalog(entities, ()), demo_state, demo_now))
+    text = teams.render_team(view, "big")
+    assert len(text) <= teams.FILE_LIMIT + 1_000
+    assert re.search(r"… \d+ more entities with something to do: see `html/teams/big\.html`", text)
+    assert text.splitlines()[2].startswith("200 entities, ")  # the counts still cover the whole team
