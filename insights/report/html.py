@@ -25,8 +25,8 @@ from insights.report.view import records as _records
 
 INDEX = "report.html"
 FOLDER = "html"
-PAGE_BYTES = 1_000_000  # entity sections on one team page
-LIST_BYTES = 1_000_000  # entity rows on one check page or on the findings page
+PAGE_BYTES = 500_000  # entity sections on one team page
+LIST_BYTES = 500_000  # entity rows on one check page or on the findings page
 INDEX_ROWS = 50  # changes and PagerDuty services listed on the index; the rest is counted
 TREND_RUNS = 14
 

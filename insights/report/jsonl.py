@@ -1,6 +1,6 @@
 """`entities.jsonl`: JSON Lines for tools that stream. The first line is the run (schema, run row, summary,
 scorecards, checks); every other line is one entity with its facts, its outcome per check (`checks`), the
-reason and fix of every result that has one (`details`), its scorecards (with the next level and the checks
+reason of every result that has one and the fix of every failing one (`details`), its scorecards (with the next level and the checks
 in its way), catalog findings and web links. See README, "Machine formats"."""
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ ENTITY_KEYS = ("ref", "kind", "namespace", "name", "title", "description", "owne
 
 
 def _detail(row: dict) -> dict:
+    """A result's reason, and the fix of a failing one (an unknown result's fix names unknown values)."""
     return {"check_id": row["check_id"], "outcome": row["outcome"], "reason": row["reason"] or None,
-            "fix": row["fix"] or None}
+            "fix": (row["fix"] or None) if row["outcome"] == "fail" else None}
 
 
 def lines(view: RunView):
@@ -41,7 +42,7 @@ def lines(view: RunView):
             "record": "entity", **{k: entity.get(k) for k in ENTITY_KEYS},
             "facts": fact_rows.get(ref, {}),
             "checks": {r["check_id"]: r["outcome"] for r in results},
-            "details": [_detail(r) for r in results if r["reason"] or r["fix"]],
+            "details": [_detail(r) for r in results if r["reason"] or (r["fix"] and r["outcome"] == "fail")],
             "scorecards": [{"scorecard_id": s["scorecard_id"], "level": s["level"], "score": s["score"],
                             "next_level": steps.get(s["scorecard_id"], {}).get("next"),
                             "blocking": steps.get(s["scorecard_id"], {}).get("blocking", [])}
