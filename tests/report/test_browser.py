@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import time
 
-import pytest
 
 from insights.catalog.model import Catalog
 from insights.catalog.refs import display_name
