@@ -166,6 +166,8 @@ def main() -> None:
             times = {p: browser.load(p.as_uri()) for p in pages}
         finally:
             browser.close()
+        index = out / "html" / "report.html"
+        print(f"chromium: report.html ({sizes[index] / 1e6:.2f} MB) loaded in {times[index]:.2f} s")
         slowest = sorted(times, key=times.get, reverse=True)[:5]
         print(f"chromium: every page loaded, median {sorted(times.values())[len(times) // 2]:.2f} s; slowest: " +
               ", ".join(f"{p.relative_to(out)} {times[p]:.2f} s" for p in slowest))

@@ -79,6 +79,11 @@ def md_text(value, limit: int = 300) -> str:
     most `limit` characters before escaping, no markup of any kind."""
     if _absent(value):
         return "–"
+    return _md_text(value if isinstance(value, str) else str(value), limit)
+
+
+@functools.lru_cache(maxsize=1 << 17)  # team files repeat the same names, reasons and fix lines many times
+def _md_text(value: str, limit: int) -> str:
     text = _MD_SPECIAL.sub(r"\\\1", bounded(_SPACE.sub(" ", clean(value)).strip(), limit))
     return _MD_BLOCK_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text)
 

@@ -99,9 +99,10 @@ def _teams_detail(view: RunView) -> list[str]:
     todo = view.results[view.results["outcome"].isin(("fail", "unknown"))]
     todo = todo.assign(team=todo["entity_ref"].map(owners))
     table = view.teams()
+    by_team = dict(tuple(todo.groupby("team")))
     for team in table.index:
-        rows = todo[todo["team"] == team]
-        if not len(rows):
+        rows = by_team.get(team)
+        if rows is None:
             continue
         failing = rows[rows["outcome"] == "fail"]["check_id"].value_counts()
         reasons = Counter(rows[rows["outcome"] == "unknown"]["reason"].value_counts().to_dict())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from insights.report import steps
 from insights.report.escape import md_code, md_lines, md_link, md_text, safe_url
-from insights.report.view import RunView
+from insights.report.view import RunView, records
 
 # A team name used as it is: lower-case letters, digits, `.`, `_`, `-`, starting and ending with a letter
 # or digit, short enough for any file system.
@@ -51,9 +51,9 @@ def render_team(view: RunView, team: str, members=None, reasons: Counter | None 
         lines.append("")
     size = sum(map(len, lines))
     busy = sorted((ref for ref, todo in todos.items() if todo), key=lambda ref: (-len(todos[ref]), ref))
-    rows = entities.set_index("ref")
+    rows = {row["ref"]: row for row in records(entities)}
     for index, ref in enumerate(busy):
-        block = _entity(view, rows.loc[ref], ref, todos[ref])
+        block = _entity(view, rows[ref], ref, todos[ref])
         if size + sum(map(len, block)) > FILE_LIMIT:
             lines.append(f"… {len(busy) - index} more entities with something to do: see "
                          f"{md_code(f'html/teams/{file_name(team)}.html')} and the team's later pages.")

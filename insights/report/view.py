@@ -140,7 +140,11 @@ class RunView:
             ["scorecard_id", "level"]).size().unstack(fill_value=0)
 
 def records(frame: pd.DataFrame) -> list[dict]:
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    """Rows as plain dicts, missing values as None (built column by column: pandas' own row-wise
+    conversion cost seconds per million rows)."""
+    columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns]
+    names = list(frame.columns)
+    return [dict(zip(names, row)) for row in zip(*columns)] if names else [{} for _ in range(len(frame))]
 
 
 def _group(frame: pd.DataFrame, key: str) -> dict[str, list[dict]]:

@@ -214,7 +214,8 @@ def test_html_shows_hostile_values_as_text_and_links_only_http(hostile):
             first = re.sub(r"~\d+\.html$", ".html", name)  # compared with the team's first page
             expected_page = expected_site[names.get(first, first)]
         expected = elements(expected_page)
-        assert {e.tag for e in found} <= {e.tag for e in expected}, name
+        # A huge value can fill a page's budget, which then ends with a paragraph saying how many are left.
+        assert {e.tag for e in found} <= {e.tag for e in expected} | ({"p"} if len(value) >= HUGE else set()), name
         assert not [(e.tag, a) for e in found for a in e.attrib if a.lower().startswith("on")], name
         scripts = 4 if name == html.INDEX else 1
         assert sum(e.tag == "script" for e in found) == sum(e.tag == "script" for e in expected) == scripts
