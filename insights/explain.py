@@ -36,6 +36,9 @@ def explain_entity(store, entity_ref: str, run_id: int | None = None) -> str:
     order = {"fail": 0, "unknown": 1, "waived": 2, "pass": 3, "not-applicable": 4}
     results = view.results[view.results["entity_ref"] == ref].sort_values("outcome", key=lambda s: s.map(order))
     for row in results.itertuples():
+        if row.outcome == "unknown" and first:
+            lines.append(f"  {row.outcome:<14} {row.check_id} (waits on a cause above)")
+            continue
         lines.append(f"  {row.outcome:<14} {row.check_id}" + (f": {row.reason}" if row.reason else ""))
         if row.fix:
             lines += ["      " + line for line in row.fix.splitlines()]

@@ -48,4 +48,4 @@ def unknown_summary(reasons: Counter | dict, shown: int = 3) -> str:
 def cause_line(reason: str, checks: list[str]) -> str:
     """One cause as an owner's to-do item."""
     waiting = f"{len(checks)} checks wait on it" if len(checks) > 1 else f"{checks[0]} waits on it"
-    return f"{reason} (first: {waiting})"
+    return f"{reason} ({waiting})"
