@@ -16,6 +16,8 @@ import click
 from insights import __version__
 from insights.cli_errors import InsightsGroup, report_error
 from insights.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_USAGE, GateFailed
+from insights.report.formats import DEFAULT as DEFAULT_REPORT_FORMATS
+from insights.report.formats import NAMES as REPORT_FORMATS
 
 log = logging.getLogger("insights")
 
@@ -180,21 +182,27 @@ def run(config_path, catalogs, db_url, out_dir, pagerduty_url, pagerduty_snapsho
 @click.option("--run", "run_id", type=int, help="Run to render (default: the latest successful run).")
 @click.option("--db", "db_url", help="Database URL.")
 @click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False))
-@click.option("--format", "formats", multiple=True, type=click.Choice(["md", "html", "json", "csv", "junit"]),
-              help="Formats to write (default: all).")
-def report(run_id, db_url, out_dir, formats) -> None:
+@click.option("--format", "formats", multiple=True, type=click.Choice(REPORT_FORMATS),
+              help="Formats to write, repeatable (default: " + ", ".join(DEFAULT_REPORT_FORMATS) + ").")
+@click.option("--metrics-file", type=click.Path(dir_okay=False),
+              help="Also write the run's metrics here (OpenMetrics text, for node-exporter's textfile collector).")
+def report(run_id, db_url, out_dir, formats, metrics_file) -> None:
     """Render the reports of a stored run again.
 
     \b
-    Example:  insights report --run 12 --out reports/
+    Example:  insights report --run 12 --out reports/ --format html --format jsonl.gz
     """
     from insights.pipeline import database_url
     from insights.report import FORMATS, write_reports
+    from insights.report.metrics import write_metrics
     from insights.report.view import load_view
     from insights.store import Store
 
     store = Store(database_url(db_url))
-    written = write_reports(store, load_view(store, store.readable_run(run_id)), Path(out_dir), formats or FORMATS)
+    view = load_view(store, store.readable_run(run_id))
+    written = write_reports(store, view, Path(out_dir), formats or FORMATS)
+    if metrics_file:
+        written["metrics"] = write_metrics(view, metrics_file)
     for fmt, path in written.items():
         click.echo(f"Report ({fmt}): {path}")
 

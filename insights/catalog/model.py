@@ -53,6 +53,14 @@ class Entity:
     repository: str = ""
     path: str = ""
     line: int | None = None
+    # Where the descriptor can be opened on the web (see insights.links): the git remote (without
+    # credentials) and revision that were crawled, the source root's folder inside that repository, the
+    # source's own URL template, and the Backstage the entity was read from.
+    origin_url: str = ""
+    revision: str = ""
+    origin_dir: str = ""
+    web_url_template: str = ""
+    backstage_url: str = ""
 
     @property
     def location(self) -> str:

@@ -9,6 +9,7 @@ import pandas as pd
 from insights.catalog.refs import display_name
 from insights.facts.base import Fact, each, each_distinct
 from insights.facts.causes import first
+from insights.links import descriptor_url, entity_page
 
 SOURCE = "catalog"
 FACTS = [
@@ -32,6 +33,12 @@ FACTS = [
     Fact("catalog.has_repository_link", "boolean",
          "A source location is known (backstage.io/source-location, github.com/project-slug or a repository link).",
          SOURCE),
+    Fact("catalog.file_url", "string",
+         "The descriptor at its line in the repository's web UI (from backstage.io/view-url, edit-url or "
+         "source-location, the source's URL template, or the git remote and revision crawled).", SOURCE,
+         cause="catalog.file_url"),
+    Fact("catalog.entity_url", "string", "The entity's page in the Backstage it was read from.", SOURCE,
+         cause="catalog.entity_url"),
 ]
 
 REPOSITORY_ANNOTATIONS = ("backstage.io/source-location", "github.com/project-slug", "gitlab.com/project-slug")
@@ -57,6 +64,17 @@ FIELDS = {"catalog.type": ("type", "spec.type"), "catalog.lifecycle": ("lifecycl
 def compute(_facts: pd.DataFrame, _causes: dict, context) -> tuple[pd.DataFrame, dict]:
     e = context.entities
     causes = {fact: first(e.index, (e[column].isna(), f"{field} is not set")) for fact, (column, field) in FIELDS.items()}
+    file_urls = [descriptor_url(annotations, origin_url=origin, revision=revision, origin_dir=folder, path=path,
+                                line=line, template=template)
+                 for annotations, origin, revision, folder, path, line, template in
+                 zip(e["annotations"], e["origin_url"], e["revision"], e["origin_dir"], e["path"], e["line"],
+                     e["web_url_template"])]
+    entity_urls = [entity_page(base, namespace, kind, name)
+                   for base, namespace, kind, name in zip(e["backstage_url"], e["namespace"], e["kind"], e["name"])]
+    causes["catalog.file_url"] = first(e.index, (pd.isna(pd.Series(file_urls, index=e.index, dtype=object)),
+                                                 "the repository's web address is not known"))
+    causes["catalog.entity_url"] = first(e.index, (pd.Series([u is None for u in entity_urls], index=e.index),
+                                                   "not read from a Backstage catalog"))
     return pd.DataFrame({
         "catalog.kind": e["kind"],
         "catalog.type": e["type"],
@@ -75,4 +93,6 @@ def compute(_facts: pd.DataFrame, _causes: dict, context) -> tuple[pd.DataFrame,
         "catalog.has_repository_link": [
             any(k in annotations for k in REPOSITORY_ANNOTATIONS) or _has_link(links, REPOSITORY)
             for annotations, links in zip(e["annotations"], e["links"])],
+        "catalog.file_url": pd.Series(file_urls, index=e.index, dtype=object),
+        "catalog.entity_url": pd.Series(entity_urls, index=e.index, dtype=object),
     }, index=e.index), causes

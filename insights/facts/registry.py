@@ -37,7 +37,8 @@ FAMILIES = ordered((catalog, annotations, service, escalation, oncall, incidents
 FACTS: dict[str, Fact] = {fact.id: fact if fact.cause else replace(fact, cause=getattr(family, "CAUSE", ""))
                           for family in FAMILIES for fact in family.FACTS}
 ENTITY_COLUMNS = ["ref", "kind", "namespace", "name", "title", "description", "owner", "system", "lifecycle", "type",
-                  "tags", "annotations", "links"]
+                  "tags", "annotations", "links", "path", "line", "origin_url", "revision", "origin_dir",
+                  "web_url_template", "backstage_url"]
 
 
 @dataclass(frozen=True)

@@ -1,94 +1,92 @@
 """Reports are rendered from a stored run, so any past run can be re-rendered and no report disagrees
 with the database.
 
-Writing is all or nothing: every report is rendered first, then written to a temporary file beside
-its final name (flushed to disk, so a full disk shows up here), and only once all of them are written
-do they replace the previous reports, by renames within the folder. The team files are written as a
-new folder that then takes the place of the old one. A full disk or a read-only folder leaves the
-previous reports as they were.
-"""
+Writing is all or nothing: every report is written into a fresh folder inside `--out` and flushed to disk
+(so a full disk shows up there), and only then put in place entry by entry: a file by one atomic rename, a
+folder of pages (html/, teams/) by swapping the whole folder, so a reader never sees half of a team's files.
+A full disk or a read-only folder leaves the previous reports as they were (OutputError, exit 3)."""
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
+import logging
 import os
-import secrets
 import shutil
+import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from insights.errors import OutputError
-from insights.report import html, machine, markdown, teams
-from insights.report.view import RunView
+from insights.report.formats import DEFAULT, REGISTRY
 
-FORMATS = ("md", "html", "json", "csv", "junit")
-FILE_NAMES = {"md": "report.md", "html": "report.html", "json": "report.json", "csv": "report.csv",
-              "junit": "junit.xml"}
-TEAMS = "teams"
+if TYPE_CHECKING:
+    from insights.report.view import RunView
 
-
-def render(store, view: RunView, fmt: str) -> str:
-    if fmt == "json":
-        return machine.render_json(view, store.facts(view.run["id"]))
-    return {"md": markdown.render, "html": html.render, "csv": machine.render_csv,
-            "junit": machine.render_junit}[fmt](view)
+log = logging.getLogger(__name__)
+FORMATS = DEFAULT
 
 
 def write_reports(store, view: RunView, out_dir: Path, formats=FORMATS) -> dict[str, Path]:
-    """Every format of the run `view` shows (see `load_view`), and one Markdown file per team."""
+    """The formats named (see `formats.REGISTRY`) of the run `view` shows (see `load_view`), by name. A
+    format whose library is not installed is skipped with a warning. Facts are read from `store` when the
+    view does not carry them."""
     out_dir = Path(out_dir)
-    pages = {out_dir / FILE_NAMES[fmt]: render(store, view, fmt) for fmt in formats}
-    team_pages = {f"{teams.file_name(team)}.md": teams.render_team(view, team)
-                  for team in sorted(view.entities["team"].unique())}
-    tag = secrets.token_hex(4)
-    new_teams = out_dir / f".{TEAMS}.{tag}.tmp"
-    staged: dict[Path, Path] = {}  # temporary file -> final name
-    target = out_dir
+    if view.facts_loader is None and store is not None:
+        view = dataclasses.replace(view, facts_loader=lambda: store.facts(view.run["id"]))
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        for target, text in pages.items():
-            temporary = out_dir / f".{target.name}.{tag}.tmp"
-            staged[temporary] = target
-            _write(temporary, text)
-        target = out_dir / TEAMS
-        new_teams.mkdir()
-        for name, text in team_pages.items():
-            target = out_dir / TEAMS / name
-            _write(new_teams / name, text)
+        staging = Path(tempfile.mkdtemp(prefix=".insights-new-", dir=out_dir))
+        try:
+            written = {}
+            for name in dict.fromkeys(formats):
+                why = REGISTRY[name].missing()
+                if why:
+                    log.warning("%s report skipped: %s", name, why)
+                    continue
+                written[name] = REGISTRY[name].write(view, staging)[0]
+            _flush(staging)
+        except OSError as error:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise OutputError(f"cannot write {_where(error, out_dir, staging)}: {error.strerror or error}; the "
+                              f"previous reports in {out_dir} are unchanged") from error
+        try:
+            put_in_place(staging, out_dir)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return {name: out_dir / path.relative_to(staging) for name, path in written.items()}
     except OSError as error:
-        for temporary in staged:
-            with contextlib.suppress(OSError):  # a read-only folder refuses even removing what is not there
-                temporary.unlink()
-        shutil.rmtree(new_teams, ignore_errors=True)
-        raise OutputError(f"cannot write {target}: {error.strerror or error}; the previous reports in {out_dir} "
-                          "are unchanged") from error
-    try:
-        for temporary, target in staged.items():
-            os.replace(temporary, target)
-        target = out_dir / TEAMS
-        _swap(new_teams, target, out_dir / f".{TEAMS}.{tag}.old")
-    except OSError as error:
-        shutil.rmtree(new_teams, ignore_errors=True)
-        raise OutputError(f"cannot write {target}: {error.strerror or error}") from error
-    return {**{fmt: out_dir / FILE_NAMES[fmt] for fmt in formats}, TEAMS: out_dir / TEAMS}
+        raise OutputError(f"cannot write {_where(error, out_dir, None)}: {error.strerror or error}") from error
 
 
-def _write(path: Path, text: str) -> None:
-    """A new file, made with the usual permissions (umask), on disk before it is used."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    with open(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
+def _where(error: OSError, out_dir: Path, staging: Path | None) -> Path:
+    """The path a person can act on: the report's own name rather than its temporary one."""
+    path = Path(error.filename) if error.filename else out_dir
+    if staging is not None and path.is_relative_to(staging):
+        return out_dir / path.relative_to(staging)
+    return path
 
 
-def _swap(new: Path, target: Path, old: Path) -> None:
-    """`new` takes the place of the folder `target`, whose old contents go once the new ones are there."""
-    if target.exists():
-        os.rename(target, old)
-    try:
-        os.rename(new, target)
-    except OSError:
-        if old.exists():
-            os.rename(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+def _flush(folder: Path) -> None:
+    """Every file written under `folder` on disk, so that a full disk is found before anything is replaced."""
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        with open(path, "rb+") as handle:
+            os.fsync(handle.fileno())
+
+
+def put_in_place(staging: Path, out_dir: Path) -> None:
+    """Every entry of `staging` moved to `out_dir`: files replace their namesakes atomically; a folder
+    replaces its namesake whole (the old one is moved aside first, and back if the move fails)."""
+    for entry in sorted(staging.iterdir()):
+        target = out_dir / entry.name
+        if entry.is_dir() and target.is_dir():
+            old = Path(tempfile.mkdtemp(prefix=".insights-old-", dir=out_dir)) / entry.name
+            os.replace(target, old)
+            try:
+                os.replace(entry, target)
+            except OSError:
+                os.replace(old, target)
+                raise
+            finally:
+                shutil.rmtree(old.parent, ignore_errors=True)
+        else:
+            os.replace(entry, target)

@@ -6,12 +6,15 @@ spreadsheet or CI system sees it.
   overrides (which make text display reversed) are removed, lone surrogates become U+FFFD, so every file
   can be written as UTF-8 and parsed, and shows what it holds.
 - `safe_url`: the one rule for links. Only absolute http(s) URLs become links; anything else is text.
-- `md_text`, `md_code`, `md_fence`, `md_link`: Markdown (CommonMark and GitHub's flavour, raw HTML on).
+- `md_text`, `md_code`, `md_fence`, `md_link`, `md_lines`: Markdown (CommonMark and GitHub's flavour, raw
+  HTML on).
+- `url_pieces`: which parts of a text (a fix) are the web addresses the run knows, to be made links.
 - `csv_cell`: spreadsheet formulas neutralised (OWASP CSV injection guidance).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from urllib.parse import quote, urlsplit
@@ -27,6 +30,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>!&~|#$])")
 _MD_BLOCK_START = re.compile(r"^(?:([-+=])|(\d{1,9})([.)]))")
 _BACKTICKS = re.compile(r"`+")
 _HTTP = re.compile(r"https?://", re.IGNORECASE)
+_INDENT = re.compile(r"^[ \t]*")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_URL = 2048
 CSV_CELL = 32_000  # spreadsheets cut a cell at 32,767 characters
@@ -37,6 +41,8 @@ ELLIPSIS = "…"
 def clean(value) -> str:
     """`value` as text any format can carry."""
     text = "" if value is None else str(value)
+    if text.isprintable():  # no control, format, surrogate or unassigned character: nothing to remove
+        return text
     return _SURROGATE.sub("\ufffd", _FORBIDDEN.sub("", text))
 
 
@@ -50,6 +56,11 @@ def safe_url(value) -> str | None:
     characters (which browsers strip, so `java\\tscript:` would run) are never links."""
     if not isinstance(value, str) or not value or len(value) > MAX_URL:
         return None
+    return _safe_url(value)
+
+
+@functools.lru_cache(maxsize=65536)  # a run links the same services and policies from many entities
+def _safe_url(value: str) -> str | None:
     if value != clean(value) or _SPACE.search(value):
         return None
     try:
@@ -68,6 +79,11 @@ def md_text(value, limit: int = 300) -> str:
     most `limit` characters before escaping, no markup of any kind."""
     if _absent(value):
         return "–"
+    return _md_text(value if isinstance(value, str) else str(value), limit)
+
+
+@functools.lru_cache(maxsize=1 << 17)  # team files repeat the same names, reasons and fix lines many times
+def _md_text(value: str, limit: int) -> str:
     text = _MD_SPECIAL.sub(r"\\\1", bounded(_SPACE.sub(" ", clean(value)).strip(), limit))
     return _MD_BLOCK_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text)
 
@@ -98,6 +114,49 @@ def md_link(text_markdown: str, url) -> str:
         return text_markdown
     # Percent-encode what could end or break the destination: spaces, <, >, parentheses, backslash.
     return f"[{text_markdown}]({quote(target, safe=_URL_KEEP)})"
+
+
+def url_pieces(text: str, urls) -> list[tuple[str, bool]]:
+    """`text` cut into pieces, each marked when it is one of `urls` (safe ones only): the web addresses the
+    run knows for the entity, which a fix names. A URL anywhere else in a text, written into a catalog
+    field, stays text."""
+    known = sorted({u for u in urls if safe_url(u) and u in text}, key=len, reverse=True)
+    pieces, last = [], 0
+    while known:
+        found = [(text.find(u, last), -len(u), u) for u in known]
+        found = [f for f in found if f[0] >= 0]
+        if not found:
+            break
+        start, _, url = min(found)  # the first, and the longest of those starting there
+        if start > last:
+            pieces.append((text[last:start], False))
+        pieces.append((url, True))
+        last = start + len(url)
+    return pieces + ([(text[last:], False)] if last < len(text) else [])
+
+
+def md_linked(line: str, limit: int = 400, urls=()) -> str:
+    """One line of text as inline Markdown (as `md_text`), with each of `urls` in it a link (`url_pieces`)."""
+    text = bounded(_SPACE.sub(" ", clean(line)).strip(), limit)
+    return "".join(md_link(md_text(piece, limit), piece) if is_url else _md_piece(piece)
+                   for piece, is_url in url_pieces(text, urls))
+
+
+def _md_piece(text: str) -> str:
+    """`md_text` of a piece of a line, keeping the spaces at its ends (md_text strips them)."""
+    if not text.strip():
+        return " " if text else ""
+    return (" " if text[0] == " " else "") + md_text(text, len(text)) + (" " if text[-1] == " " else "")
+
+
+def md_lines(text, indent: str = "", max_lines: int = 30, limit: int = 400, urls=()) -> list[str]:
+    """A text of several lines (a fix) as one Markdown paragraph that keeps its lines (hard breaks) and
+    their indentation (no-break spaces), with `urls` as links: no line can start a block of its own."""
+    lines = [line.rstrip() for line in clean(text).replace("\r\n", "\n").splitlines() if line.strip()]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines] + [f"{ELLIPSIS} {len(lines) - max_lines} more lines"]
+    shown = [indent + "\u00a0" * len(_INDENT.match(line.expandtabs(4))[0]) + md_linked(line, limit, urls) for line in lines]
+    return [line + ("\\" if i < len(shown) - 1 else "") for i, line in enumerate(shown)]
 
 
 def csv_cell(value) -> str:

@@ -1,42 +1,49 @@
-"""Machine-readable reports: JSON with a versioned schema (see README, "JSON report")."""
+"""Machine-readable reports: `report.json`, the run and its summary (schema `insights.report/2`, see
+README "Machine formats"; the entities are in `entities.jsonl`), and CSV."""
 
 from __future__ import annotations
 
 import csv
+import gzip
 import json
-from xml.etree import ElementTree
+from pathlib import Path
 
-import pandas as pd
-
-from insights.report.escape import clean, csv_cell
+from insights.report.escape import csv_cell
 from insights.report.view import RunView
 from insights.report.view import records as _records
 
-SCHEMA = "insights.report/1"
+SCHEMA = "insights.report/2"
 
 
-def _without(rows: list[dict], key: str) -> list[dict]:
-    return [{k: v for k, v in row.items() if k != key} for row in rows]
-
-
-def to_json(view: RunView, facts: pd.DataFrame | None = None) -> dict:
-    facts_by_entity = facts.to_dict("index") if facts is not None else {}
-    entities = [{**entity, "facts": facts_by_entity.get(entity["ref"], {}),
-                 "checks": _without(view.results_by_entity.get(entity["ref"], []), "entity_ref"),
-                 "scorecards": _without(view.scores_by_entity.get(entity["ref"], []), "entity_ref")}
-                for entity in _records(view.entities)]
+def run_record(view: RunView) -> dict:
+    """The run row as JSON values: times as ISO text, JSON columns parsed."""
     run = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in view.run.items()}
-    for key in ("sources", "pagerduty_requests"):
+    for key in ("sources", "pagerduty_requests", "fact_ids"):
         run[key] = json.loads(run[key]) if isinstance(run.get(key), str) else run.get(key)
+    return run
+
+
+def header(view: RunView) -> dict:
+    """What the run says as a whole: the first line of entities.jsonl, and the core of report.json."""
+    changes = view.changes
+    return {"schema": SCHEMA, "run": run_record(view),
+            "summary": {**view.summary(), "unknown_reasons": dict(view.unknown_reasons().most_common())},
+            "changes": {"previous_run_id": changes["previous_run_id"],
+                        **{key: len(changes[key]) for key in ("newly_failing", "newly_passing", "new_entities",
+                                                              "removed_entities")}},
+            "scorecards": view.scorecards, "checks": _records(view.checks)}
+
+
+def to_json(view: RunView) -> dict:
     organisation = [{**o, "detail": json.loads(o["detail"]) if o.get("detail") else None}
                     for o in _records(view.organisation)]
-    return {"schema": SCHEMA, "run": run, "summary": view.summary(), "changes": view.changes,
-            "scorecards": view.scorecards, "checks": _records(view.checks), "entities": entities,
+    return {**header(view), "changes": view.changes, "entities_file": "entities.jsonl",
+            "teams": _records(view.teams().reset_index()), "check_stats": _records(view.check_stats().reset_index()),
             "findings": _records(view.findings), "organisation": organisation}
 
 
-def render_json(view: RunView, facts: pd.DataFrame | None = None) -> str:
-    return json.dumps(to_json(view, facts), indent=1, default=str, sort_keys=False)
+def render_json(view: RunView) -> str:
+    return json.dumps(to_json(view), indent=1, default=str)
 
 
 def render_csv(view: RunView) -> str:
@@ -47,20 +54,17 @@ def render_csv(view: RunView) -> str:
     return frame[columns].astype(object).map(csv_cell).to_csv(index=False, quoting=csv.QUOTE_ALL)
 
 
-def render_junit(view: RunView) -> str:
-    """JUnit XML: a test suite per check, a test case per entity; failures carry the reason and the fix,
-    unknown and not-applicable results are skipped with their reason. Every value goes through `clean`:
-    XML 1.0 has no escape for control characters, so they are dropped."""
-    root = ElementTree.Element("testsuites", name=f"insights run {view.run['id']}")
-    for check_id, rows in view.results.groupby("check_id", sort=True):
-        outcomes = rows["outcome"]
-        suite = ElementTree.SubElement(root, "testsuite", name=clean(check_id), tests=str(len(rows)),
-                                       failures=str(int((outcomes == "fail").sum())),
-                                       skipped=str(int(outcomes.isin(("unknown", "not-applicable")).sum())))
-        for row in rows.itertuples():
-            case = ElementTree.SubElement(suite, "testcase", classname=clean(check_id), name=clean(row.entity_ref))
-            if row.outcome == "fail":
-                ElementTree.SubElement(case, "failure", message=clean(row.reason)).text = clean(row.fix or row.reason)
-            elif row.outcome in ("unknown", "not-applicable"):
-                ElementTree.SubElement(case, "skipped", message=clean(f"{row.outcome}: {row.reason}"))
-    return ElementTree.tostring(root, encoding="unicode", xml_declaration=True)
+def write_json(view: RunView, folder: Path) -> list[Path]:
+    (folder / "report.json").write_text(render_json(view), encoding="utf-8")
+    return [folder / "report.json"]
+
+
+def write_csv(view: RunView, folder: Path) -> list[Path]:
+    (folder / "report.csv").write_text(render_csv(view), encoding="utf-8")
+    return [folder / "report.csv"]
+
+
+def write_csv_gzip(view: RunView, folder: Path) -> list[Path]:
+    # mtime 0: the same run gives the same bytes.
+    (folder / "report.csv.gz").write_bytes(gzip.compress(render_csv(view).encode("utf-8"), compresslevel=6, mtime=0))
+    return [folder / "report.csv.gz"]

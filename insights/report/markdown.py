@@ -6,17 +6,20 @@ capped last."""
 from __future__ import annotations
 
 import json
+from collections import Counter
+from pathlib import Path
 
 import pandas as pd
 
 from insights.report.escape import md_code, md_link, md_text
+from insights.report.steps import unknown_summary
 from insights.report.teams import file_name
 from insights.report.view import RunView
 
 LIMIT = 60_000
 CELL = 200  # characters of one catalog or PagerDuty value in a table cell or list line
 SECTION = 8_000  # a table or list stops here
-TEAM_SECTION = 10_000  # one team's part of the failing checks
+TEAM_LINE = 600  # a team's unknown causes, on one line
 
 
 def table(frame: pd.DataFrame, columns: dict[str, str], limit: int = 100, budget: int = SECTION,
@@ -88,27 +91,30 @@ def _organisation(view: RunView) -> str:
     return out
 
 
-def _failures(view: RunView) -> list[str]:
-    """Failing checks with their reasons, team by team; unknown ones are counted, with their most common
-    cause. A team's part stops at TEAM_SECTION characters, pointing at its team file."""
+def _teams_detail(view: RunView) -> list[str]:
+    """One short block per team with something to do: its failing checks counted per check, its unknown
+    results counted per cause, and where its to-do list is. No per-entity rows: those are in the team files."""
     blocks = []
-    for team, entities in view.entities.sort_values("ref").groupby("team"):
-        lines = []
-        for ref in entities["ref"]:
-            todo = view.todo(ref)
-            if not todo:
-                continue
-            lines.append(f"- {md_code(ref, CELL)}")
-            unknown = [r["reason"].split(": ", 1)[-1] for r in todo if r["outcome"] == "unknown"]
-            lines += [f"  - **{md_text(r['check_id'], CELL)}** fails: {md_text(r['reason'], CELL)}"
-                      for r in todo if r["outcome"] == "fail"]
-            if unknown:
-                lines.append(f"  - {len(unknown)} checks unknown "
-                             f"({md_text(max(set(unknown), key=unknown.count), CELL)})")
-        if not lines:
+    owners = view.members.set_index("ref")["team"]
+    todo = view.results[view.results["outcome"].isin(("fail", "unknown"))]
+    todo = todo.assign(team=todo["entity_ref"].map(owners))
+    table = view.teams()
+    by_team = dict(tuple(todo.groupby("team")))
+    for team in table.index:
+        rows = by_team.get(team)
+        if rows is None:
             continue
-        more = f"- … {{n}} more lines for this team in {md_code(f'teams/{file_name(team)}.md')}"
-        blocks.append("\n".join([f"### {md_text(team, CELL)}\n"] + bounded_lines(lines, TEAM_SECTION, more)) + "\n")
+        failing = rows[rows["outcome"] == "fail"]["check_id"].value_counts()
+        reasons = Counter(rows[rows["outcome"] == "unknown"]["reason"].value_counts().to_dict())
+        checks = ", ".join(f"{md_text(check, CELL)} ×{count}" for check, count in failing.head(8).items())
+        more = f" and {len(failing) - 8} more checks" if len(failing) > 8 else ""
+        lines = [f"### {md_text(team, CELL)}", "",
+                 f"{int(table.loc[team, 'entities'])} entities · to-do list in {md_code(f'teams/{file_name(team)}.md')}", ""]
+        if len(failing):
+            lines.append(f"- {int(failing.sum())} failing: {checks}{more}")
+        if reasons:
+            lines.append(f"- {md_text(unknown_summary(reasons), TEAM_LINE)}")
+        blocks.append("\n".join(lines) + "\n")
     return blocks
 
 
@@ -134,8 +140,9 @@ def render(view: RunView) -> str:
     s, run = view.summary(), view.run
     parts = [
         f"# Tech Insights report: run {run['id']}\n\n"
-        f"{run['started_at']:%Y-%m-%d %H:%M} UTC · {s['entities']} entities · {s['passed']} checks passed, "
-        f"{s['failed']} failed, {s['unknown']} unknown, {s['waived']} waived · {s['findings']} catalog findings\n",
+        f"{run['started_at']:%Y-%m-%d %H:%M} UTC · {s['entities']} entities ({s['checked']} checked) · "
+        f"{s['passed']} checks passed, {s['failed']} failed, {s['unknown']} unknown, {s['waived']} waived · "
+        f"{s['findings']} catalog findings\n\n{md_text(unknown_summary(view.unknown_reasons()), TEAM_LINE)}\n",
         "## What changed\n\n" + _changes(view),
     ]
     levels = view.levels()
@@ -148,14 +155,15 @@ def render(view: RunView) -> str:
     parts.append("## Checks\n\n" + table(stats, {"check_id": "check", "name": "name", "pass": "pass", "fail": "fail",
                                                   "unknown": "unknown", "pass_rate": "pass rate %"}))
     parts.append(_organisation(view))
-    findings = view.findings.sort_values(["severity", "path"])
-    findings = findings.assign(file=[f"{source.rstrip('/').rsplit('/', 1)[-1]}/{path}" if source else path
-                                     for source, path in zip(findings["source"], findings["path"])])
-    parts.append("## Catalog findings\n\n" + (table(findings, {"severity": "severity", "code": "code", "file": "file",
-                                                               "line": "line", "message": "message"})
+    findings = view.findings
+    counts = (findings.groupby(["severity", "code"]).size().reset_index(name="count").sort_values("count", ascending=False)
+              if len(findings) else findings)
+    parts.append("## Catalog findings\n\n" + (table(counts, {"severity": "severity", "code": "code", "count": "findings"})
+                                             + "\nEach with its file and line: `html/catalog/findings.html`, report.json.\n"
                                              if len(findings) else "None.\n"))
-    detail = ["## Failing and unknown checks by team\n\nThe fix for each is in the team files "
-              "(`teams/<team>.md`) and in `insights explain <entity-ref>`.\n"] + _failures(view)
+    detail = ["## What each team has to do\n\nEach team's list, entity by entity with the fixes, is in its team file "
+              "(`teams/<team>.md`), on its page under `html/teams/`, and in `insights explain <entity-ref>`.\n"]
+    detail += _teams_detail(view)
     text = "\n".join(parts)
     for index, block in enumerate(detail):
         if len(text) + len(block) + 200 > LIMIT:
@@ -164,3 +172,8 @@ def render(view: RunView) -> str:
             break
         text += "\n" + block
     return _capped(text)
+
+
+def write(view: RunView, folder: Path) -> list[Path]:
+    (folder / "report.md").write_text(render(view), encoding="utf-8")
+    return [folder / "report.md"]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import functools
 import json
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from insights.catalog.refs import display_name
+from insights.report.steps import next_level
 from insights.store import Store
 from insights.store import tables as t
 
@@ -28,6 +31,61 @@ class RunView:
     previous_run_id: int | None
     changes: dict
     trend: pd.DataFrame
+    team_trend: pd.DataFrame | None = None  # run_id, team, mean_score, pass_rate (the team's entities of now)
+    check_trend: pd.DataFrame | None = None  # run_id, check_id, fail, unknown, pass_rate
+    facts_loader: Callable[[], pd.DataFrame] | None = None  # the run's facts, read when first needed
+
+    @functools.cached_property
+    def facts(self) -> pd.DataFrame:
+        return self.facts_loader() if self.facts_loader else pd.DataFrame()
+
+    @functools.cached_property
+    def links(self) -> dict[str, dict[str, str]]:
+        """Per entity, the web addresses its facts hold (`catalog.file_url`, `pagerduty.service_url`, ...),
+        by fact id. Renderers still pass each through `escape.safe_url`."""
+        facts = self.facts
+        columns = [c for c in facts.columns if c.endswith("_url")]
+        if not columns:
+            return {}
+        frame = facts[columns]
+        return {ref: {k: v for k, v in zip(columns, values) if isinstance(v, str) and v}
+                for ref, values in zip(frame.index, frame.itertuples(index=False, name=None))}
+
+    @functools.cached_property
+    def members(self) -> pd.DataFrame:
+        """The entities each team is counted with, everywhere: those at least one check applies to (a
+        Group, User or Location that no check looks at belongs to no team's score), with their team."""
+        refs = self.applicable["entity_ref"].unique()
+        return self.entities[self.entities["ref"].isin(refs)].sort_values("ref")
+
+    def team_members(self, team: str) -> pd.DataFrame:
+        return self.members[self.members["team"] == team]
+
+    @functools.cached_property
+    def team_names(self) -> list[str]:
+        return sorted(self.members["team"].unique())
+
+    def next_levels(self, ref: str) -> list[dict]:
+        """Per scorecard the entity is scored on: its level, and the next level with the checks in its way."""
+        outcomes = {r["check_id"]: r["outcome"] for r in self.results_by_entity.get(ref, [])}
+        cards = {card["id"]: card for card in self.scorecards}
+        steps = []
+        for score in self.scores_by_entity.get(ref, []):
+            card = cards.get(score["scorecard_id"])
+            if card is None:
+                continue
+            upcoming = next_level(card["levels"], outcomes)
+            steps.append({"scorecard_id": card["id"], "scorecard": card["name"], "level": score["level"],
+                          "score": score["score"], "next": upcoming[0] if upcoming else None,
+                          "blocking": upcoming[1] if upcoming else []})
+        return steps
+
+    def unknown_reasons(self, refs=None) -> Counter:
+        """How many unknown results each cause accounts for (of `refs`, or of the whole run)."""
+        unknown = self.results[self.results["outcome"] == "unknown"]
+        if refs is not None:
+            unknown = unknown[unknown["entity_ref"].isin(refs)]
+        return Counter(unknown["reason"].fillna("unknown").value_counts().to_dict())
 
     @functools.cached_property
     def results_by_entity(self) -> dict[str, list[dict]]:
@@ -48,19 +106,19 @@ class RunView:
 
     def summary(self) -> dict:
         counts = self.applicable["outcome"].value_counts().to_dict()
-        return {"entities": int(len(self.entities)), "passed": int(counts.get("pass", 0)),
+        return {"entities": int(len(self.entities)), "checked": int(len(self.members)), "passed": int(counts.get("pass", 0)),
                 "failed": int(counts.get("fail", 0)), "unknown": int(counts.get("unknown", 0)),
                 "waived": int(counts.get("waived", 0)), "findings": int(len(self.findings)),
                 "finding_errors": int((self.findings["severity"] == "error").sum()) if len(self.findings) else 0}
 
     def teams(self) -> pd.DataFrame:
-        """One row per owner: entities, failing checks, mean score and level counts per scorecard."""
-        owners = self.entities.set_index("ref")["team"]
+        """One row per team (see `members`): entities, failing and unknown checks, mean score, pass rate."""
+        owners = self.members.set_index("ref")["team"]
         applicable = self.applicable.assign(team=lambda f: f["entity_ref"].map(owners))
         table = applicable.groupby("team").agg(
             checks=("outcome", "size"), failing=("outcome", lambda o: int((o == "fail").sum())),
             unknown=("outcome", lambda o: int((o == "unknown").sum())))
-        table["entities"] = applicable.groupby("team")["entity_ref"].nunique()
+        table["entities"] = self.members.groupby("team").size()
         scores = self.scores.assign(team=lambda f: f["entity_ref"].map(owners))
         table["mean_score"] = scores.groupby("team")["score"].mean().round(1)
         table["pass_rate"] = (100 * (table["checks"] - table["failing"] - table["unknown"]) / table["checks"]).round(1)
@@ -82,7 +140,11 @@ class RunView:
             ["scorecard_id", "level"]).size().unstack(fill_value=0)
 
 def records(frame: pd.DataFrame) -> list[dict]:
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    """Rows as plain dicts, missing values as None (built column by column: pandas' own row-wise
+    conversion cost seconds per million rows)."""
+    columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns]
+    names = list(frame.columns)
+    return [dict(zip(names, row)) for row in zip(*columns)] if names else [{} for _ in range(len(frame))]
 
 
 def _group(frame: pd.DataFrame, key: str) -> dict[str, list[dict]]:
@@ -118,6 +180,27 @@ def _trend(history: pd.DataFrame, scores: pd.DataFrame, results: pd.DataFrame) -
     return trend.assign(started_at=trend.index.map(started)).reset_index(names="run_id").sort_values("run_id")
 
 
+def _team_trend(scores: pd.DataFrame, results: pd.DataFrame, teams: pd.Series) -> pd.DataFrame:
+    """Mean score and pass rate per run of each team's entities as they are now (`teams`: ref -> team)."""
+    columns = ["run_id", "team", "mean_score", "pass_rate"]
+    if not len(scores):
+        return pd.DataFrame(columns=columns)
+    mean = scores.assign(team=scores["entity_ref"].map(teams)).groupby(["run_id", "team"])["score"].mean().round(1)
+    known = results[results["outcome"].isin(("pass", "fail"))]
+    known = known.assign(team=known["entity_ref"].map(teams), passed=known["outcome"] == "pass")
+    rate = (100 * known.groupby(["run_id", "team"])["passed"].mean()).round(1)
+    return pd.DataFrame({"mean_score": mean, "pass_rate": rate}).reset_index().reindex(columns=columns)
+
+
+def _check_trend(results: pd.DataFrame) -> pd.DataFrame:
+    counts = results.groupby(["run_id", "check_id"])["outcome"].value_counts().unstack(fill_value=0)
+    for outcome in ("pass", "fail", "unknown"):
+        if outcome not in counts:
+            counts[outcome] = 0
+    known = (counts["pass"] + counts["fail"]).where(lambda n: n > 0)
+    return counts.assign(pass_rate=(100 * counts["pass"] / known).round(1))[["fail", "unknown", "pass_rate"]].reset_index()
+
+
 def load_view(store: Store, run_id: int | None = None, trend_runs: int = 14) -> RunView:
     run_id = run_id or store.latest_run_id()
     if run_id is None:
@@ -145,6 +228,8 @@ def load_view(store: Store, run_id: int | None = None, trend_runs: int = 14) -> 
     entities["team"] = entities["owner"].map(lambda o: display_name(o) if isinstance(o, str) else "(no owner)")
     results = of(all_results, run_id)
     in_trend = all_results["run_id"].isin(trend_ids)
+    trend_scores = all_scores[all_scores["run_id"].isin(trend_ids)]
+    teams = entities.set_index("ref")["team"]
     return RunView(
         run=run, entities=entities, results=results, checks=store.table(t.checks, run_id),
         scorecards=[{"id": r.scorecard_id, "name": r.name, "levels": json.loads(r.levels)}
@@ -152,4 +237,6 @@ def load_view(store: Store, run_id: int | None = None, trend_runs: int = 14) -> 
         scores=of(all_scores, run_id), findings=store.table(t.findings, run_id),
         organisation=store.table(t.organisation_results, run_id), previous_run_id=previous,
         changes=_changes(previous, results, of(all_results, previous), entities, of(all_entities, previous)),
-        trend=_trend(history, all_scores[all_scores["run_id"].isin(trend_ids)], all_results[in_trend]))
+        trend=_trend(history, trend_scores, all_results[in_trend]),
+        team_trend=_team_trend(trend_scores, all_results[in_trend], teams),
+        check_trend=_check_trend(all_results[in_trend]), facts_loader=lambda: store.facts(run_id))

@@ -30,9 +30,9 @@ def test_demo_runs_the_whole_job_and_stores_two_runs(tmp_path):
     assert {"yaml-invalid", "placeholder-annotation", "integration-key-exposed"} <= codes
 
     team_file = (tmp_path / "reports" / "teams" / "payments.md").read_text()
-    assert "**escalation-two-levels** (fail)" in team_file and "Add a second level" in team_file
-    html = (tmp_path / "reports" / "report.html").read_text()
-    assert "component:default/checkout" in html and "legacy-cron" in html
+    assert "**escalation-two-levels** fails" in team_file and "Add a second level" in team_file
+    assert "legacy-cron" in (tmp_path / "reports" / "report.html").read_text()
+    assert "component:default/checkout" in (tmp_path / "reports" / "html" / "teams" / "payments.html").read_text()
     assert "First run in this database" in (tmp_path / "reports" / "report.md").read_text()
 
     second = subprocess.run([str(SCRIPT), "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=300)

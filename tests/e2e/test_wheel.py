@@ -27,7 +27,7 @@ def test_wheel_carries_the_defaults(wheel):
     assert "insights/defaults/checks/escalation.yaml" in names
     assert "insights/defaults/demo/pagerduty.json" in names
     assert "insights/store/migrations/versions/0001_initial_schema.py" in names
-    assert "insights/report/templates/report.html.j2" in names
+    assert "insights/report/templates/index.html.j2" in names
     assert "insights/report/vendor/chart.umd.min.js" in names
 
 
