@@ -36,34 +36,35 @@ def write_reports(store, view: RunView, out_dir: Path, formats=FORMATS) -> dict[
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".insights-new-", dir=out_dir))
-        try:
-            written = {}
-            for name in dict.fromkeys(formats):
-                why = REGISTRY[name].missing()
-                if why:
-                    log.warning("%s report skipped: %s", name, why)
-                    continue
-                written[name] = REGISTRY[name].write(view, staging)[0]
-            _flush(staging)
-        except OSError as error:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise OutputError(f"cannot write {_where(error, out_dir, staging)}: {error.strerror or error}; the "
-                              f"previous reports in {out_dir} are unchanged") from error
-        try:
-            put_in_place(staging, out_dir)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        return {name: out_dir / path.relative_to(staging) for name, path in written.items()}
     except OSError as error:
-        raise OutputError(f"cannot write {_where(error, out_dir, None)}: {error.strerror or error}") from error
+        raise OutputError(f"cannot write {out_dir}: {error.strerror or error}; the previous reports in {out_dir} "
+                          "are unchanged") from error
+    try:
+        written = {}
+        for name in dict.fromkeys(formats):
+            why = REGISTRY[name].missing()
+            if why:
+                log.warning("%s report skipped: %s", name, why)
+                continue
+            written[name] = REGISTRY[name].write(view, staging)[0]
+        _flush(staging)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(f"cannot write {_where(error, out_dir, staging)}: {error.strerror or error}; the previous "
+                          f"reports in {out_dir} are unchanged") from error
+    try:
+        put_in_place(staging, out_dir)
+    except OSError as error:
+        raise OutputError(f"cannot write {_where(error, out_dir, staging)}: {error.strerror or error}") from error
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return {name: out_dir / path.relative_to(staging) for name, path in written.items()}
 
 
-def _where(error: OSError, out_dir: Path, staging: Path | None) -> Path:
+def _where(error: OSError, out_dir: Path, staging: Path) -> Path:
     """The path a person can act on: the report's own name rather than its temporary one."""
     path = Path(error.filename) if error.filename else out_dir
-    if staging is not None and path.is_relative_to(staging):
-        return out_dir / path.relative_to(staging)
-    return path
+    return out_dir / path.relative_to(staging) if path.is_relative_to(staging) else path
 
 
 def _flush(folder: Path) -> None:
