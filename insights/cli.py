@@ -15,9 +15,11 @@ from pathlib import Path
 import click
 
 from insights import __version__
+from insights.cli_params import CATALOG
 from insights.errors import EXIT_GATE_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, InsightsError
 
 log = logging.getLogger("insights")
+LINT_FORMATS = ("text", "json", "sarif", "github")  # insights.catalog.lint.FORMATS, without importing it here
 
 
 def _config(path: str | None):
@@ -105,7 +107,7 @@ def demo() -> None:
 
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="scorecards.yaml to use.")
-@click.option("--catalog", "catalogs", multiple=True, help="Folder, file or git URL; repeat for more. "
+@click.option("--catalog", "catalogs", multiple=True, type=CATALOG, help="Folder, file or git URL; repeat for more. "
               "Replaces the sources in the config.")
 @click.option("--db", "db_url", help="Database URL (default: INSIGHTS_DB_URL, the config, sqlite:///insights.db).")
 @click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False))
@@ -255,7 +257,7 @@ def explain(entity_ref, run_id, db_url) -> None:
 
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="scorecards.yaml to use.")
-@click.option("--catalog", "catalogs", multiple=True, help="Folder, file or git URL; repeat for more. "
+@click.option("--catalog", "catalogs", multiple=True, type=CATALOG, help="Folder, file or git URL; repeat for more. "
               "Replaces the sources in the config.")
 @click.option("--pagerduty-url", help="PagerDuty API base URL.")
 @click.option("--pagerduty-snapshot", type=click.Path(exists=True, dir_okay=False), help="Read PagerDuty from a snapshot.")
@@ -305,22 +307,28 @@ def catalog() -> None:
 
 
 @catalog.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def lint(paths, fmt) -> None:
+@click.argument("paths", nargs=-1, type=CATALOG)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="scorecards.yaml whose checks and waiver rules apply (default: as for `run`).")
+@click.option("--format", "fmt", type=click.Choice(LINT_FORMATS), default="text", show_default=True,
+              help="text, json, sarif (code scanning) or github (workflow commands that annotate pull requests).")
+def lint(paths, config_path, fmt) -> None:
     """Check descriptor files (no PagerDuty, no database); exit 1 on any error finding.
 
-    PATHS are folders (searched for catalog-info.yaml) or files; the default is the current folder.
+    PATHS are folders (searched for catalog-info.yaml), files or git URLs; the default is the current
+    folder. Waiver annotations are judged as `insights run` judges them. File names in the sarif and github
+    formats are relative to the git repository holding the current folder.
 
     \b
     Example:  insights catalog lint . --format json
+              insights catalog lint services/ --format sarif > insights.sarif
     """
     from insights.catalog import lint as linting
-    from insights.catalog.sources import crawl, source_from_argument
+    from insights.catalog.sources import source_from_argument
 
-    found = crawl([source_from_argument(p) for p in (paths or (".",))])
-    click.echo(linting.render_json(found) if fmt == "json" else linting.render_text(found))
-    if linting.has_errors(found):
+    linted = linting.lint([source_from_argument(p) for p in (paths or (".",))], _config(config_path))
+    click.echo(linting.FORMATS[fmt](linted))
+    if linting.has_errors(linted):
         sys.exit(EXIT_GATE_FAILED)
 
 
