@@ -169,14 +169,29 @@ def report(run_id, db_url, out_dir, formats) -> None:
 
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="scorecards.yaml to check.")
-def validate(config_path) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: one document with every problem, file, line and column (insights.validate/1).")
+def validate(config_path, fmt) -> None:
     """Check scorecards.yaml and the checks it uses, without running anything.
 
     Loads the configuration exactly as `insights run` does, so it refuses the same mistakes.
 
     \b
     Example:  insights validate --config scorecards.yaml
+              insights validate --format json
     """
+    from insights.errors import ConfigError
+    from insights.output.validation import render_json
+
+    if fmt == "json":
+        try:
+            config, error = _config(config_path), None
+        except ConfigError as refused:
+            config, error = None, refused
+        click.echo(render_json(config, error))
+        if error:
+            sys.exit(error.exit_code)
+        return
     config = _config(config_path)
     click.echo(f"{config.path}: OK ({len(config.checks)} checks, {len(config.scorecards)} scorecards)")
     if not config.sources:
@@ -188,25 +203,34 @@ def validate(config_path) -> None:
 @click.option("--team", help="A team (owner group name) instead of one entity.")
 @click.option("--runs", default=10, show_default=True, help="How many of the latest runs.")
 @click.option("--db", "db_url", help="Database URL.")
-def history(entity_ref, team, runs, db_url) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: one document, a row per run and scorecard (insights.history/1).")
+def history(entity_ref, team, runs, db_url, fmt) -> None:
     """Score, level and failing checks over the last runs, for one entity or one team.
+
+    ENTITY_REF is written as for `explain`: checkout, component:checkout or component:default/checkout.
 
     \b
     Example:  insights history component:default/checkout --runs 30
-              insights history --team payments
+              insights history --team payments --format json
     """
+    from insights.explain import entity_ref as parse_entity
+    from insights.output.history import render_json, render_text
     from insights.pipeline import database_url
     from insights.store import Store
     from insights.store.history import entity_history, team_history
 
     if bool(entity_ref) == bool(team):
         raise click.UsageError("name one entity (ENTITY_REF) or one --team")
+    ref = parse_entity(entity_ref) if entity_ref else None
+    if entity_ref and not ref:
+        raise click.BadParameter(f"{entity_ref!r} is not an entity ref such as component:default/checkout",
+                                 param_hint="ENTITY_REF")
     store = Store(database_url(db_url))
-    frame = entity_history(store, entity_ref.lower(), runs) if entity_ref else team_history(store, team, runs)
+    frame = entity_history(store, ref, runs) if ref else team_history(store, team, runs)
     if not len(frame):
-        raise click.UsageError(f"no stored run mentions {entity_ref or 'team ' + team}")
-    frame["started_at"] = frame["started_at"].map(lambda v: f"{v:%Y-%m-%d %H:%M}")
-    click.echo(frame.to_string(index=False))
+        raise click.UsageError(f"no stored run mentions {ref or 'team ' + team}")
+    click.echo(render_json(frame, entity=ref, team=team) if fmt == "json" else render_text(frame, team=bool(team)))
 
 
 @cli.command()
@@ -226,14 +250,22 @@ def init(directory, force) -> None:
 
 
 @cli.command()
-def facts() -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: id, type, source and description of each fact (insights.facts/1).")
+def facts(fmt) -> None:
     """List every fact checks can use: id, type, source and meaning.
 
     \b
     Example:  insights facts
+              insights facts --format json
     """
     from insights.facts.registry import FACTS
+    from insights.output.text import dump
 
+    if fmt == "json":
+        click.echo(dump({"schema": "insights.facts/1", "facts": [
+            {"id": f.id, "type": f.type, "source": f.source, "description": f.description} for f in FACTS.values()]}))
+        return
     for fact in FACTS.values():
         click.echo(f"{fact.id}  ({fact.type}, {fact.source})\n    {fact.description}")
 
@@ -242,17 +274,22 @@ def facts() -> None:
 @click.argument("entity_ref")
 @click.option("--run", "run_id", type=int, help="Run to read (default: the latest successful run).")
 @click.option("--db", "db_url", help="Database URL.")
-def explain(entity_ref, run_id, db_url) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: the entity, its scorecards, checks, facts and findings (insights.explain/1).")
+def explain(entity_ref, run_id, db_url, fmt) -> None:
     """Every fact and check result of one entity, with how to fix each failure.
+
+    ENTITY_REF: checkout (a component of the default namespace), component:checkout or component:default/checkout.
 
     \b
     Example:  insights explain component:default/checkout
+              insights explain checkout --format json
     """
-    from insights.explain import explain_entity
+    from insights.explain import explain_entity, explain_json
     from insights.pipeline import database_url
     from insights.store import Store
 
-    click.echo(explain_entity(Store(database_url(db_url)), entity_ref, run_id))
+    click.echo((explain_json if fmt == "json" else explain_entity)(Store(database_url(db_url)), entity_ref, run_id))
 
 
 @cli.command()

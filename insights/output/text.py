@@ -11,6 +11,8 @@ import json
 import math
 import re
 
+import pandas as pd
+
 from insights.report.escape import clean
 
 NO_LEVEL = "none"
@@ -21,7 +23,7 @@ _CONTROLS = re.compile(r"[\t\r\n\x7f-\x9f\u2028\u2029]+")
 
 
 def missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
 
 
 def level_name(value) -> str | None:
@@ -32,6 +34,15 @@ def level_name(value) -> str | None:
 def number(value) -> float | None:
     """A score or other figure as JSON carries it: None for unknown, never NaN."""
     return None if missing(value) else float(value)
+
+
+def utc_time(value) -> str | None:
+    """A stored time as ISO 8601 in UTC (SQLite hands times back without their zone; they are UTC)."""
+    if missing(value):
+        return None
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.isoformat(timespec="seconds")
 
 
 def percent(share) -> str:
