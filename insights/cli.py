@@ -81,13 +81,15 @@ def cli(context, log_level: str, log_format: str, quiet: bool) -> None:
     handler.setFormatter(JsonLogFormatter() if log_format == "json" else
                          logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=log_level.upper(), handlers=[handler], force=True)
-    context.obj = {"quiet": quiet}
+    context.obj = {"quiet": quiet, "log_format": log_format}
 
 
 def _progress():
     from insights.progress import Progress
 
-    return Progress(quiet=click.get_current_context().obj["quiet"])
+    settings = click.get_current_context().obj
+    json_lines = settings["log_format"] == "json"  # every line on stderr is then one JSON object
+    return Progress(quiet=settings["quiet"], formatter=JsonLogFormatter() if json_lines else None)
 
 
 @cli.command()

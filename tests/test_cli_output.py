@@ -176,3 +176,16 @@ def test_a_local_catalog_that_does_not_exist_is_a_usage_error(insights, tmp_path
             assert code == 2, (arguments, err)
             assert message in err and out == ""
     assert not (tmp_path / "insights.db").exists()
+
+
+def test_json_logs_make_every_stderr_line_json_progress_included(insights, tmp_path, demo_state, capsys):
+    save_snapshot(demo_state, tmp_path / "snap.json")
+    with pytest.raises(SystemExit) as stopped:
+        main(["--log-level", "info", "--log-format", "json", "run", "--catalog", PAYMENTS,
+              "--pagerduty-snapshot", "snap.json"])
+    assert stopped.value.code == 0
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]  # each line parses
+    progress = [line["message"] for line in lines if line["logger"] == "insights.progress"]
+    assert progress[0] == "crawl: started" and re.fullmatch(r"crawl: 4 files in \d+\.\d s", progress[1])
+    assert any(line["logger"] == "insights.pipeline" for line in lines)
+    assert all(set(line) == {"time", "level", "logger", "message"} for line in lines)
