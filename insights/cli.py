@@ -182,18 +182,12 @@ def validate(config_path, fmt) -> None:
     Example:  insights validate --config scorecards.yaml
               insights validate --format json
     """
-    from insights.errors import ConfigError
-    from insights.output.validation import render_json
+    from insights.output.validation import validation_json
 
     if fmt == "json":
-        try:
-            config, error = _config(config_path), None
-        except ConfigError as refused:
-            config, error = None, refused
-        click.echo(render_json(config, error))
-        if error:
-            sys.exit(error.exit_code)
-        return
+        text, code = validation_json(lambda: _config(config_path))
+        click.echo(text)
+        sys.exit(code)
     config = _config(config_path)
     click.echo(f"{config.path}: OK ({len(config.checks)} checks, {len(config.scorecards)} scorecards)")
     if not config.sources:

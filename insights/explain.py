@@ -68,8 +68,8 @@ def explain_json(store, entity_ref: str, run_id: int | None = None) -> str:
                    "file": _text(entity["path"]), "line": None if pd.isna(entity["line"]) else int(entity["line"])},
         "scorecards": [{"id": card.scorecard_id, "level": level_name(card.level), "score": number(card.score)}
                        for card in view.scores[view.scores["entity_ref"] == ref].itertuples()],
-        "checks": [{"id": r["check_id"], "outcome": r["outcome"], "reason": r["reason"] or None, "fix": r["fix"] or None}
-                   for r in records(_results(view, ref))],
+        "checks": [{"id": r["check_id"], "outcome": r["outcome"], "reason": r["reason"] or None,
+                    "fix": r["fix"] or None} for r in records(_results(view, ref))],
         "facts": dict(facts.loc[ref].items()) if ref in facts.index else {},
         "findings": [{"code": f["code"], "severity": f["severity"], "message": f["message"], "file": f["path"],
                       "line": None if f["line"] is None else int(f["line"])}

@@ -15,7 +15,8 @@ from insights.pagerduty.state import save_snapshot
 from insights.resources import demo_data
 
 PAYMENTS = str(demo_data() / "catalog" / "payments")
-FORMS = ["checkout", "component:checkout", "default/checkout", "component:default/checkout", "Component:Default/Checkout"]
+FORMS = ["checkout", "component:checkout", "default/checkout", "component:default/checkout",
+         "Component:Default/Checkout"]
 REPR = re.compile(r"\[|\]|\{|\}|'|\bnan\b|\bNaN\b|\bNone\b")
 
 

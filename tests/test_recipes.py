@@ -89,7 +89,8 @@ def test_pull_request_lint_runs_only_for_descriptors_and_uploads_what_it_wrote()
     assert "pip install insights-scorecards" in runs
     github = next(r for r in runs if "--format github" in r)
     sarif = next(i for i, r in enumerate(runs) if "--format sarif" in r)
-    upload = next(i for i, step in enumerate(steps) if step.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
+    upload = next(i for i, step in enumerate(steps)
+                  if step.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
     assert github.startswith("insights catalog lint") and sarif < upload
     assert steps[sarif]["if"] == "always()" and steps[upload]["if"].startswith("always()")
     assert steps[upload]["with"]["sarif_file"] in runs[sarif]

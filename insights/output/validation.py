@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from insights.errors import EXIT_OK, ConfigError
 from insights.output.text import dump
 
 SCHEMA = "insights.validate/1"
@@ -30,3 +31,12 @@ def render_json(config, error=None) -> str:
     return dump({"schema": SCHEMA, "valid": True, "config": str(config.path),
                  "checks": [c.id for c in config.checks], "scorecards": [s.id for s in config.scorecards],
                  "sources": [s.label for s in config.sources], "problems": [], "notes": notes})
+
+
+def validation_json(load) -> tuple[str, int]:
+    """The document for the configuration `load()` returns, and the exit code: 2 when it refuses it."""
+    try:
+        config = load()
+    except ConfigError as error:
+        return render_json(None, error), error.exit_code
+    return render_json(config), EXIT_OK

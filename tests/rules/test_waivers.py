@@ -49,20 +49,18 @@ def test_waived_outcome_replaces_fail(demo_catalog, demo_state, demo_now):
     assert result.loc[ref, "reason"] == "waived until 2026-12-01: rota starts Monday"
 
 
-DESCRIPTOR = """\
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: a
-  annotations:
-    pagerduty.com/service-id: P1A2B3C
-    insights.dev/waive.oncall-now: "2026-12-31: team forms in January"
-    insights.dev/waive.oncal-now: "2026-12-31: typo in the check id"
-    insights.dev/waive.has-owner: "2026-11-01: expired"
-    insights.dev/waive.has-description: "2026-02-30: no such day"
-    insights.dev/waive.few-open-incidents: "2030-01-01: far too long"
-spec: {type: service, lifecycle: production, owner: team-a}
-"""
+WAIVERS = {  # annotation lines 7 to 11 of the descriptor, in this order
+    "oncall-now": "2026-12-31: team forms in January",
+    "oncal-now": "2026-12-31: typo in the check id",
+    "has-owner": "2026-11-01: expired",
+    "has-description": "2026-02-30: no such day",
+    "few-open-incidents": "2030-01-01: far too long",
+}
+DESCRIPTOR = "\n".join([
+    "apiVersion: backstage.io/v1alpha1", "kind: Component", "metadata:", "  name: a", "  annotations:",
+    "    pagerduty.com/service-id: P1A2B3C",
+    *(f'    insights.dev/waive.{check}: "{value}"' for check, value in WAIVERS.items()),
+    "spec: {type: service, lifecycle: production, owner: team-a}", ""])
 
 
 def test_each_waiver_finding_points_at_its_own_annotation():
