@@ -7,7 +7,7 @@ import pandas as pd
 
 from insights.catalog.refs import parse_ref
 from insights.errors import InsightsError
-from insights.output.text import dump, fact_text, level_name, number, utc_time
+from insights.output.text import dump, fact_text, level_name, level_text, number, utc_time
 from insights.report.view import load_view, records
 
 SCHEMA = "insights.explain/1"
@@ -38,7 +38,7 @@ def explain_entity(store, entity_ref: str, run_id: int | None = None) -> str:
     lines = [f"{ref}  (run {view.run['id']}, owner {entity['team']}, defined at "
              f"{entity['repository'] + '/' if entity['repository'] else ''}{entity['path']}:{entity['line']})", ""]
     for card in view.scores[view.scores["entity_ref"] == ref].itertuples():
-        lines.append(f"scorecard {card.scorecard_id}: level {level_name(card.level) or 'none'}, score "
+        lines.append(f"scorecard {card.scorecard_id}: level {level_text(card.level)}, score "
                      f"{'unknown' if number(card.score) is None else card.score}")
     lines += ["", "checks:"]
     for row in _results(view, ref).itertuples():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from insights.output.text import MISSING, dump, number, table, utc_time
+from insights.output.text import MISSING, dump, level_text, number, table, utc_time
 
 SCHEMA = "insights.history/1"
 COMMON = [("run_id", "run"), ("started", "started (UTC)"), ("scorecard_id", "scorecard")]
@@ -29,7 +29,7 @@ def render_text(frame: pd.DataFrame, team: bool) -> str:
             rows.append({**row, "started": started, "mean_score": _score(row["mean_score"]),
                          "levels": _levels(row["levels"])})
         else:
-            rows.append({**row, "started": started, "level": row["level"] or "none", "score": _score(row["score"]),
+            rows.append({**row, "started": started, "level": level_text(row["level"]), "score": _score(row["score"]),
                          "failing": ", ".join(row["failing"]) or MISSING})
     numbers = ("run_id", "score", "entities", "mean_score", "failing_checks")
     return table(TEAM_COLUMNS if team else ENTITY_COLUMNS, rows, right=numbers)

@@ -31,6 +31,11 @@ def level_name(value) -> str | None:
     return None if missing(value) or value == "" else str(value)
 
 
+def level_text(value) -> str:
+    """The level reached as a person reads it: its name, or `none`."""
+    return level_name(value) or NO_LEVEL
+
+
 def number(value) -> float | None:
     """A score or other figure as JSON carries it: None for unknown, never NaN."""
     return None if missing(value) else float(value)
