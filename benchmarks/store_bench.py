@@ -31,7 +31,6 @@ from insights.pagerduty.state import parse_time  # noqa: E402
 from insights.resources import default_config  # noqa: E402
 from insights.report.view import load_view  # noqa: E402
 from insights.store import Store  # noqa: E402
-from insights.store.maintenance import apply_retention  # noqa: E402
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MARIADB = "mysql+pymysql://root@127.0.0.1:3306/test"
@@ -117,7 +116,7 @@ def main() -> None:
                     timings.append(time.perf_counter() - started)
                     if args.keep_runs:
                         started = time.perf_counter()
-                        apply_retention(store, keep_runs=args.keep_runs)
+                        store.apply_retention(keep_runs=args.keep_runs)
                         retention.append(time.perf_counter() - started)
                 if args.nights:
                     started = time.perf_counter()

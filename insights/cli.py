@@ -1,6 +1,6 @@
 """The `insights` command. Commands parse options, call one library function, print, and exit.
 
-Errors are mapped to messages and exit codes in one place, `main`.
+Errors are mapped to messages and exit codes in one place for every command: `insights.cli_errors`.
 """
 
 from __future__ import annotations
@@ -8,15 +8,15 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
 import click
 
 from insights import __version__
+from insights.cli_errors import InsightsGroup, report_error
 from insights.cli_params import CATALOG
-from insights.errors import EXIT_GATE_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, InsightsError
+from insights.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_USAGE, GateFailed
 
 log = logging.getLogger("insights")
 LINT_FORMATS = ("text", "json", "sarif", "github")  # insights.catalog.lint.FORMATS, without importing it here
@@ -44,15 +44,29 @@ def _print_summary(outcome) -> None:
         click.echo(f"Report ({fmt}): {path}")
 
 
-def _gates(outcome, fail_under, fail_on, fail_on_new_failures) -> None:
-    from insights.gates import gate_failures
+def _gate_settings(config, **given):
+    from insights.gates import gate_settings
 
-    problems = gate_failures(outcome.view, fail_under=fail_under, fail_on=tuple(fail_on),
-                             fail_on_new_failures=fail_on_new_failures)
-    if problems:
-        for problem in problems:
-            click.echo(f"gate failed: {problem}", err=True)
-        sys.exit(EXIT_GATE_FAILED)
+    settings = gate_settings(config.gates, **given)
+    unknown = [check for check in settings.fail_on if check not in config.check_ids]
+    if unknown:
+        from insights.rules.parse import did_you_mean
+
+        raise click.BadParameter(f"unknown check {unknown[0]!r}{did_you_mean(unknown[0], config.check_ids)}",
+                                 param_hint="'--fail-on'")
+    return settings
+
+
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is when a record is logged (a test runner may swap it)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _):
+        pass
 
 
 class JsonLogFormatter(logging.Formatter):
@@ -63,7 +77,7 @@ class JsonLogFormatter(logging.Formatter):
                            "logger": record.name, "message": record.getMessage()})
 
 
-@click.group()
+@click.group(cls=InsightsGroup)
 @click.version_option(__version__, prog_name="insights")
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]), help="How much to log on stderr.")
@@ -77,7 +91,7 @@ def cli(context, log_level: str, log_format: str, quiet: bool) -> None:
     \b
     Try it:  insights demo
     """
-    handler = logging.StreamHandler()
+    handler = StderrHandler()
     handler.setFormatter(JsonLogFormatter() if log_format == "json" else
                          logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=log_level.upper(), handlers=[handler], force=True)
@@ -115,13 +129,23 @@ def demo() -> None:
 @click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False))
 @click.option("--pagerduty-url", help="PagerDuty API base URL (e.g. https://api.eu.pagerduty.com).")
 @click.option("--pagerduty-snapshot", type=click.Path(exists=True, dir_okay=False), help="Run offline from a snapshot.")
-@click.option("--fail-under", type=float, help="Exit 1 when the mean score is below this.")
-@click.option("--fail-on", multiple=True, help="Exit 1 when this check fails for any entity (repeatable).")
-@click.option("--fail-on-new-failures", is_flag=True, help="Exit 1 when a check fails that passed last run.")
-@click.option("--keep-runs", type=int, help="Keep only the newest N runs (default: store.keep_runs).")
-@click.option("--keep-days", type=int, help="Keep only runs of the last D days (default: store.keep_days).")
-def run(config_path, catalogs, db_url, out_dir, pagerduty_url, pagerduty_snapshot, fail_under, fail_on,
-        fail_on_new_failures, keep_runs, keep_days) -> None:
+@click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit 1 when the mean score is below this.")
+@click.option("--fail-on", multiple=True, metavar="CHECK", help="Exit 1 unless this check passes for every entity "
+              "it applies to; unknown does not pass (repeatable).")
+@click.option("--allow-unknown", is_flag=True, help="With --fail-on: only failing trips the gate, unknown does not.")
+@click.option("--fail-on-new-failures", is_flag=True, help="Exit 1 when a check that passed last run fails now.")
+@click.option("--fail-on-new-entity-failures", is_flag=True,
+              help="Exit 1 when an entity new since last run fails a check.")
+@click.option("--max-shrink", "max_shrink_percent", type=click.FloatRange(0, 100), metavar="PERCENT",
+              help="Exit 1 when the catalog has more than PERCENT% fewer entities than last run, or none "
+                   "(default 20; 100 turns it off).")
+@click.option("--keep-runs", type=click.IntRange(min=1), help="Keep only the newest N runs (default: store.keep_runs).")
+@click.option("--keep-days", type=click.IntRange(min=1), help="Keep only runs of the last D days (default: "
+              "store.keep_days).")
+@click.option("--notify", "notify_teams", is_flag=True, help="Then tell each team what newly fails (as `insights "
+              "notify`).")
+def run(config_path, catalogs, db_url, out_dir, pagerduty_url, pagerduty_snapshot, keep_runs, keep_days,
+        notify_teams, **gates) -> None:
     """Crawl the catalog, collect PagerDuty, evaluate checks and scorecards, store the run, write reports.
 
     The PagerDuty token is read from PAGERDUTY_TOKEN.
@@ -134,16 +158,26 @@ def run(config_path, catalogs, db_url, out_dir, pagerduty_url, pagerduty_snapsho
 
     config = _config(config_path)
     config = dataclasses.replace(config, keep_runs=keep_runs or config.keep_runs, keep_days=keep_days or config.keep_days)
-    url = database_url(db_url, config)
     outcome = execute(RunOptions(
-        config=config, sources=tuple(source_from_argument(c) for c in catalogs), db_url=url,
+        config=config, sources=tuple(source_from_argument(c) for c in catalogs), db_url=database_url(db_url, config),
         out_dir=Path(out_dir), pagerduty_url=pagerduty_url,
         snapshot=Path(pagerduty_snapshot) if pagerduty_snapshot else None,
-        credential=None if pagerduty_snapshot else credential_for(config), progress=_progress()))
+        credential=None if pagerduty_snapshot else credential_for(config), progress=_progress(),
+        gates=_gate_settings(config, **gates)))
     _print_summary(outcome)
-    gates = config.gates
-    _gates(outcome, fail_under if fail_under is not None else gates.fail_under,
-           fail_on or gates.fail_on, fail_on_new_failures)
+    quiet = click.get_current_context().obj["quiet"]
+    if not quiet:
+        for note in outcome.gates.notes:
+            click.echo(f"note: {note}", err=True)
+    if notify_teams:  # after the run is stored and before the gates, so a tripped gate is still told
+        from insights.notify import notify_run, settings_from
+        from insights.store import Store
+
+        told = notify_run(Store(database_url(db_url, config)), outcome.run_id, settings_from(config))
+        for line in () if quiet else told.lines():
+            click.echo(line)
+    if outcome.gates.problems:
+        raise GateFailed(list(outcome.gates.problems))
 
 
 @cli.command()
@@ -164,9 +198,40 @@ def report(run_id, db_url, out_dir, formats) -> None:
     from insights.store import Store
 
     store = Store(database_url(db_url))
-    written = write_reports(store, load_view(store, run_id), Path(out_dir), formats or FORMATS)
+    written = write_reports(store, load_view(store, store.readable_run(run_id)), Path(out_dir), formats or FORMATS)
     for fmt, path in written.items():
         click.echo(f"Report ({fmt}): {path}")
+
+
+@cli.command()
+@click.option("--run", "run_id", type=int, help="Run to tell about (default: the latest successful run).")
+@click.option("--db", "db_url", help="Database URL.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="scorecards.yaml to use.")
+@click.option("--dry-run", is_flag=True, help="Print the messages (JSON) instead of sending them.")
+@click.option("--initial", is_flag=True, help="On a first run, send every team its failing checks.")
+def notify(run_id, db_url, config_path, dry_run, initial) -> None:
+    """Tell each team what newly fails since the previous run, through its webhook (Slack or JSON).
+
+    Each team's webhook URL is read from the environment variable the configuration names for it
+    (notify.teams, else notify.default: INSIGHTS_NOTIFY_WEBHOOK). Nothing is sent to a team when nothing
+    newly fails for it. Exit 3 names a team whose webhook kept failing, after the others were sent.
+
+    \b
+    Example:  insights notify --dry-run
+              INSIGHTS_NOTIFY_WEBHOOK=https://hooks.slack.com/services/... insights notify
+    """
+    from insights.notify import notify_run, settings_from
+    from insights.pipeline import database_url
+    from insights.store import Store
+
+    config = _config(config_path)
+    settings = dataclasses.replace(settings_from(config), initial=True) if initial else settings_from(config)
+    outcome = notify_run(Store(database_url(db_url, config)), run_id, settings, dry_run)
+    if dry_run:
+        click.echo(outcome.as_json())
+    elif not click.get_current_context().obj["quiet"]:
+        for line in outcome.lines():
+            click.echo(line)
 
 
 @cli.command()
@@ -223,6 +288,7 @@ def history(entity_ref, team, runs, db_url, fmt) -> None:
         raise click.BadParameter(f"{entity_ref!r} is not an entity ref such as component:default/checkout",
                                  param_hint="ENTITY_REF")
     store = Store(database_url(db_url))
+    store.require_runs()
     frame = entity_history(store, ref, runs) if ref else team_history(store, team, runs)
     if not len(frame):
         raise click.UsageError(f"no stored run mentions {ref or 'team ' + team}")
@@ -358,8 +424,10 @@ def lint(paths, config_path, fmt) -> None:
     """
     from insights.catalog import lint as linting
     from insights.catalog.sources import source_from_argument
+    from insights.pipeline import crawl_settings
 
-    linted = linting.lint([source_from_argument(p) for p in (paths or (".",))], _config(config_path))
+    config = _config(config_path)
+    linted = linting.lint([source_from_argument(p) for p in (paths or (".",))], config, crawl_settings(config))
     click.echo(linting.FORMATS[fmt](linted))
     if linting.has_errors(linted):
         sys.exit(EXIT_GATE_FAILED)
@@ -468,21 +536,10 @@ def snapshot(output, config_path, pagerduty_url) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        cli.main(args=argv, prog_name="insights", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(EXIT_USAGE)
+        code = cli.main(args=argv, prog_name="insights", standalone_mode=False)
+    except click.exceptions.Abort:  # Ctrl-C while click itself was busy (reading the command line)
+        code = report_error(KeyboardInterrupt())
     except click.ClickException as error:
         error.show()
-        sys.exit(EXIT_USAGE)
-    except InsightsError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(error.exit_code)
-    except SystemExit:
-        raise
-    except Exception as error:  # noqa: BLE001 (the one place that turns surprises into a short message)
-        log.debug("internal error", exc_info=True)
-        click.echo(f"internal error: {type(error).__name__}: {error}\nThis is a bug in insights; please report it "
-                   "with the command you ran (rerun with --log-level debug for the traceback).", err=True)
-        sys.exit(EXIT_INTERNAL)
-    sys.exit(EXIT_OK)
+        code = EXIT_USAGE
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -15,7 +15,8 @@ from pathlib import Path
 from insights.catalog.sources import DEFAULT_GLOBS, GIT_URL, Source
 from insights.configread import ENV_VARIABLE, PROSE, Invalid, Kind, Reader, did_you_mean, list_of, load_yaml, \
     mapping_of, shown, text
-from insights.configsections import CATALOG, GATES, PAGERDUTY, REGION_URLS, STORE, WAIVERS, \
+from insights.catalog.severity import check_overrides
+from insights.configsections import CATALOG, GATES, NOTIFY, PAGERDUTY, REGION_URLS, STORE, WAIVERS, \
     CatalogSettings, Gates, PagerDutySettings
 from insights.errors import ConfigError
 from insights.resources import builtin_checks
@@ -27,7 +28,7 @@ __all__ = ["CatalogSettings", "Config", "Gates", "PagerDutySettings", "load_conf
 
 SOURCE_KINDS = ("folder", "file", "git", "repositories", "backstage")
 SOURCE_KEYS = (*SOURCE_KINDS, "globs", "ref", "token_env", "filter")
-TOP_KEYS = ("version", "catalog", "pagerduty", "store", "checks", "scorecards", "gates", "waivers")
+TOP_KEYS = ("version", "catalog", "pagerduty", "store", "checks", "scorecards", "gates", "waivers", "notify")
 VERSIONS = (1,)
 # Globs are relative to the source's root and stay inside it.
 GLOB = text(re.compile(r"^(?!/)(?!.*(?:^|/)\.\.(?:/|$)).+$"), "a glob relative to the source, such as "
@@ -47,6 +48,7 @@ class Config:
     scorecards: tuple[Scorecard, ...] = ()
     gates: Gates = field(default_factory=Gates)
     waiver_max_days: int = 180
+    notify: dict = field(default_factory=dict)  # the `notify:` section, see insights.notify.settings_from
     version: int = 1
     hash: str = ""
 
@@ -214,11 +216,14 @@ def load_config(path: Path) -> Config:
     store = reader.fields(data, "store", STORE)
     gates = reader.fields(data, "gates", GATES)
     waivers = reader.fields(data, "waivers", WAIVERS)
+    notify = reader.fields(data, "notify", NOTIFY)
     sources = reader.sources(data.get("catalog"))
     check_paths = reader.check_paths(data)
     found = read_checks(check_paths)
     reader.problems += found.problems
     scorecards = reader.scorecards(data.get("scorecards"), data, found.ids)
+    for problem in check_overrides(catalog["severity"]):
+        reader.problem(data["catalog"], f"`catalog.severity`: {problem}", "severity")
     for check in gates["fail_on"]:
         if check not in found.ids:
             reader.problem(data["gates"], f"gate names unknown check {check!r}{did_you_mean(check, found.ids)}",
@@ -230,6 +235,6 @@ def load_config(path: Path) -> Config:
     return Config(
         path=path, catalog=CatalogSettings(sources=sources, **catalog), pagerduty=PagerDutySettings(**pagerduty),
         store_url=store["url"], keep_runs=store["keep_runs"], keep_days=store["keep_days"],
-        checks=tuple(found.checks), scorecards=scorecards, gates=Gates(**gates), waiver_max_days=waivers["max_days"],
+        checks=tuple(found.checks), scorecards=scorecards, gates=Gates(**gates), waiver_max_days=waivers["max_days"], notify=notify,
         version=version, hash=_hash(text_, check_paths))
 

@@ -48,9 +48,11 @@ CATALOG = {
                                  "or warning"), {}),
     "url_tokens": Field(mapping_of(HOST, ENV_VARIABLE, "a mapping of host name to environment variable name"), {}),
     "fetch_timeout_s": seconds(30.0),
-    "git_concurrency": Field(integer(1, 64), 8),
+    "git_concurrency": Field(integer(1, 256), 16),
     "git_timeout_s": seconds(300.0),
-    "source_deadline_s": seconds(1800.0),
+    "git_filter": Field(text(re.compile(r"^(blob:none|blob:limit=\d+[kmg]?|)$"), "blob:none, blob:limit=N[kmg] "
+                                                                               "or empty"), "blob:none"),
+    "source_deadline_s": seconds(900.0),
 }
 PAGERDUTY = {
     "url": Field(nullable(url("https", "http", example="https://api.eu.pagerduty.com")), None),
@@ -80,6 +82,21 @@ GATES = {
     "max_shrink_percent": Field(nullable(number(0, 100)), 20.0),
 }
 WAIVERS = {"max_days": Field(integer(1, CENTURY), 180)}
+# Read into a plain mapping; insights.notify.NotifySettings is built from it where notifications are sent.
+NOTIFY = {
+    "teams": Field(mapping_of(text(what="a team name"), ENV_VARIABLE,
+                              "a mapping of team name to the environment variable holding its webhook URL"), {}),
+    "default": Field(nullable(ENV_VARIABLE), "INSIGHTS_NOTIFY_WEBHOOK"),
+    "format": Field(choice("slack", "json"), "slack"),
+    "base_url": Field(nullable(url("https", "http", example="https://reports.example.com/insights/")), None),
+    "initial": Field(BOOLEAN, False),
+    "max_attempts": Field(integer(1, 100), 5),
+    "backoff": Field(number(0, 3600), 1.0),
+    "max_backoff": Field(number(0, 3600), 30.0),
+    "max_seconds": Field(number(0, 86_400), 120.0),
+    "timeout": seconds(10.0),
+    "interval": Field(number(0, 3600), 1.0),
+}
 
 
 @dataclass(frozen=True)
@@ -90,9 +107,10 @@ class CatalogSettings:
     severity: dict[str, str] = field(default_factory=dict)  # finding code -> error or warning
     url_tokens: dict[str, str] = field(default_factory=dict)  # host -> environment variable with its token
     fetch_timeout_s: float = 30.0
-    git_concurrency: int = 8
+    git_concurrency: int = 16
     git_timeout_s: float = 300.0
-    source_deadline_s: float = 1800.0
+    git_filter: str = "blob:none"
+    source_deadline_s: float = 900.0  # one repository or Backstage API, every request of it together
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,6 +23,8 @@ def run_demo(workdir: Path, config_path: Path | None = None, progress: Progress 
     # incident ages meaningful whenever the demo runs.
     state = shift_times(load_snapshot(data / "pagerduty.json"), datetime.now(timezone.utc))
     config = load_config(config_path or default_config())
+    # The bundled account carries its schedules' coverage: the demo collects it, as a team would turn it on.
+    config = dataclasses.replace(config, pagerduty=dataclasses.replace(config.pagerduty, schedule_coverage=True))
     sources = tuple(Source("folder", str(p)) for p in sorted((data / "catalog").iterdir()) if p.is_dir())
     settings = SimulatorSettings(token=secrets.token_hex(16))
     with Simulator(state, settings) as simulator:

@@ -1,6 +1,19 @@
 """One error tree for the whole tool, and the exit codes the CLI maps it to.
 
-Library code raises these; only ``insights.cli`` turns them into messages and exit codes.
+Library code raises these; only ``insights.cli`` turns them into messages and exit codes::
+
+    InsightsError             exit 2   a person can act on the message
+    ├── ConfigError           exit 2   configuration or check file wrong (every problem, each with file:line)
+    ├── SourceError           exit 3   a catalog source could not be read at all
+    ├── PagerDutyError        exit 3   the PagerDuty API refused, could not be reached or answered something broken
+    ├── StoreError            exit 3   the database could not be used, refused a write, or the run lost its lock
+    │   └── NotInStore        exit 2   what a command asked to read is not there (no database, no run yet, no such run)
+    ├── OutputError           exit 3   a report file could not be written (full disk, read-only folder)
+    ├── NotifyError           exit 3   a team's webhook kept failing (after the other teams were told)
+    └── GateFailed            exit 1   the run was stored, but a CI gate tripped
+
+Ctrl-C exits 130 (128 + SIGINT, as shells expect), a closed output pipe (`| head`) 141 (128 + SIGPIPE)
+without a message; anything else is a bug in insights and exits 70.
 """
 
 from __future__ import annotations
@@ -10,6 +23,8 @@ EXIT_GATE_FAILED = 1
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
 
 
 class InsightsError(Exception):
@@ -34,6 +49,13 @@ class SourceError(InsightsError):
     exit_code = EXIT_UNREACHABLE
 
 
+class NotifyError(InsightsError):
+    """A team's webhook kept failing; the other teams were notified. Names teams, statuses and the
+    environment variables holding the URLs, never the URLs."""
+
+    exit_code = EXIT_UNREACHABLE
+
+
 class PagerDutyError(InsightsError):
     """The PagerDuty API could not be used: credentials refused, unreachable, or a broken answer."""
 
@@ -46,12 +68,30 @@ class PagerDutyError(InsightsError):
 
 
 class StoreError(InsightsError):
-    """The database could not be reached, is of the wrong schema version, or refused a write."""
+    """The database could not be reached, is of the wrong schema version, refused a write, or another run
+    holds (or took over) the run lock."""
+
+    exit_code = EXIT_UNREACHABLE
+
+
+class NotInStore(StoreError):
+    """The database was read fine, but what was asked for is not in it: no database at that path, no
+    successful run yet, no run of that id. The request is what needs changing."""
+
+    exit_code = EXIT_USAGE
+
+
+class OutputError(InsightsError):
+    """A report could not be written. The previous reports are left as they were."""
 
     exit_code = EXIT_UNREACHABLE
 
 
 class GateFailed(InsightsError):
-    """The run finished and was stored, but a CI gate tripped."""
+    """The run finished and was stored, but a CI gate tripped. Carries one line per tripped gate."""
 
     exit_code = EXIT_GATE_FAILED
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
@@ -14,7 +15,23 @@ from insights.pagerduty.state import PagerDutyState
 from insights.rules.evaluate import evaluate
 from insights.rules.waivers import collect_waivers
 from insights.scorecards import score
-from insights.store.repo import RunBundle
+
+
+@dataclass
+class RunBundle:
+    """Everything one run writes: plain DataFrames and lists, produced here and stored by `Store.save_run`."""
+
+    entities: list = field(default_factory=list)
+    facts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    checks: list = field(default_factory=list)
+    results: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scorecards: list = field(default_factory=list)
+    scores: pd.DataFrame = field(default_factory=pd.DataFrame)
+    findings: list = field(default_factory=list)
+    organisation: list[dict] = field(default_factory=list)
+    pagerduty_url: str = ""
+    pagerduty_collected_at: str = ""
+    pagerduty_requests: dict = field(default_factory=dict)
 
 
 def organisation_results(facts: pd.DataFrame, state: PagerDutyState) -> list[dict]:
@@ -42,7 +59,7 @@ def evaluate_run(config: Config, catalog: Catalog, state: PagerDutyState, now: d
     table = compute_fact_table(catalog.entities, state, now)
     facts = table.values
     waivers, waiver_findings = collect_waivers(catalog.entities, config.check_ids, now.date(),
-                                               config.waiver_max_days)
+                                               config.waiver_max_days, config.catalog.severity)
     results = evaluate(list(config.checks), facts, waivers, table.causes)
     scores = score(list(config.scorecards), results, facts, {c.id: c.weight for c in config.checks})
     return RunBundle(entities=list(catalog.entities), facts=facts, checks=list(config.checks), results=results,

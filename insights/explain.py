@@ -20,7 +20,7 @@ def entity_ref(text: str) -> str | None:
 
 
 def _lookup(store, text: str, run_id: int | None):
-    view = load_view(store, run_id, trend_runs=1)  # one entity needs no trend
+    view = load_view(store, store.readable_run(run_id), trend_runs=1)  # one entity needs no trend
     ref = entity_ref(text)
     entities = view.entities[view.entities["ref"] == ref]
     if not len(entities):

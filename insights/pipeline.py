@@ -13,8 +13,9 @@ from insights.catalog.refs import display_name
 from insights.catalog.sources import CrawlSettings, Source, crawl
 from insights.catalog.validate import INTEGRATION_KEY, SERVICE_ID
 from insights.config import Config
-from insights.errors import ConfigError, InsightsError
-from insights.evaluation import evaluate_run
+from insights.errors import ConfigError, InsightsError, OutputError, StoreError
+from insights.evaluation import RunBundle, evaluate_run
+from insights.gates import GateSettings, GateVerdict, Previous, evaluate_gates
 from insights.pagerduty.auth import CLIENT_ID_ENV, CLIENT_SECRET_ENV, TOKEN_ENV, credential_from_environment
 from insights.pagerduty.client import ClientSettings, PagerDutyClient
 from insights.pagerduty.collect import CollectOptions, collect
@@ -22,8 +23,10 @@ from insights.pagerduty.state import PagerDutyState, load_snapshot, parse_time
 from insights.progress import SILENT, Progress
 from insights.report import FORMATS, write_reports
 from insights.report.view import RunView, load_view
-from insights.store import RunBundle, Store
-from insights.store.maintenance import apply_retention, fail_interrupted_runs, run_lock
+from insights.store import Store
+from insights.store import tables as t
+from insights.store.lock import LockTiming, RunLock
+from insights.store.maintenance import check_retention
 
 log = logging.getLogger(__name__)
 DEFAULT_DB = "sqlite:///insights.db"
@@ -40,6 +43,8 @@ class RunOptions:
     credential: object | None = field(default=None, repr=False)  # TokenCredential or OAuthCredential
     formats: tuple[str, ...] = FORMATS
     progress: Progress = SILENT
+    gates: GateSettings = GateSettings()
+    lock_timing: LockTiming = LockTiming()
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,8 @@ class RunOutcome:
     run_id: int
     reports: dict[str, Path]
     summary: dict
-    view: RunView  # the stored run as the reports show it, for the CI gates
+    view: RunView  # the stored run as the reports show it
+    gates: GateVerdict = GateVerdict()
 
 
 def database_url(option: str | None, config: Config | None = None) -> str:
@@ -66,6 +72,23 @@ def wanted_services(catalog) -> CollectOptions:
     return CollectOptions(service_ids=frozenset(ids), integration_keys=frozenset(keys))
 
 
+def crawl_settings(config: Config) -> CrawlSettings:
+    catalog = config.catalog
+    return CrawlSettings(max_file_bytes=catalog.max_file_bytes, allowed_hosts=catalog.allowed_hosts,
+                         url_tokens=dict(catalog.url_tokens), fetch_timeout=catalog.fetch_timeout_s,
+                         git_timeout=int(catalog.git_timeout_s), repository_timeout=catalog.source_deadline_s,
+                         git_concurrency=catalog.git_concurrency, git_filter=catalog.git_filter,
+                         backstage_timeout=catalog.source_deadline_s, severity=dict(catalog.severity))
+
+
+def client_settings(config: Config, url: str | None = None) -> ClientSettings:
+    """`url` (the --pagerduty-url option) or the configured URL, which is the region's API host when unset."""
+    settings = config.pagerduty
+    return ClientSettings(base_url=url or settings.url, requests_per_minute=settings.requests_per_minute,
+                          concurrency=settings.concurrency, request_timeout_s=settings.request_timeout_s,
+                          max_wait_s=settings.max_wait_s, deadline_s=settings.deadline_s)
+
+
 def pagerduty_state(options: RunOptions, wanted: CollectOptions | None = None) -> PagerDutyState:
     if options.snapshot:
         return load_snapshot(options.snapshot)
@@ -75,9 +98,7 @@ def pagerduty_state(options: RunOptions, wanted: CollectOptions | None = None) -
 
 def _collect(options: RunOptions, wanted: CollectOptions | None, advance) -> PagerDutyState:
     settings = options.config.pagerduty
-    client = PagerDutyClient(options.credential, ClientSettings(
-        base_url=options.pagerduty_url or settings.url, requests_per_minute=settings.requests_per_minute,
-        concurrency=settings.concurrency))
+    client = PagerDutyClient(options.credential, client_settings(options.config, options.pagerduty_url))
     client.on_request = advance
     return collect(client, dataclasses.replace(wanted or CollectOptions(), tags=settings.tags,
                                                schedule_coverage=settings.schedule_coverage,
@@ -85,6 +106,7 @@ def _collect(options: RunOptions, wanted: CollectOptions | None, advance) -> Pag
 
 
 def execute(options: RunOptions) -> RunOutcome:
+    """One run, under the store's run lock from start to end (see `insights.store.lock`)."""
     sources = options.sources or options.config.sources
     if not sources:
         raise ConfigError(f"{options.config.path}: no catalog sources; add `catalog.sources` or pass --catalog")
@@ -92,28 +114,49 @@ def execute(options: RunOptions) -> RunOutcome:
         raise ConfigError(f"no PagerDuty credential: set {TOKEN_ENV} to a read-only REST API key (or "
                           f"{CLIENT_ID_ENV} and {CLIENT_SECRET_ENV} for an OAuth app), or run offline with "
                           "--pagerduty-snapshot FILE")
-    store = Store(database_url(options.db_url, options.config))
-    store.ensure_schema()
-    with run_lock(store):
-        fail_interrupted_runs(store)
+    check_retention(options.config.keep_runs, options.config.keep_days)
+    store = Store(database_url(options.db_url, options.config), options.lock_timing)
+    with store.writing() as lock:
+        store.ensure_schema()
+        store.fail_interrupted_runs()
         run_id = store.begin_run(config_hash=options.config.hash, sources=[s.label for s in sources])
-        bundle = _run(options, store, run_id, sources)
-        apply_retention(store, options.config.keep_runs, options.config.keep_days)
-    view = load_view(store, run_id)
-    reports = write_reports(store, view, options.out_dir, options.formats)
-    return RunOutcome(run_id, reports, summarise(bundle), view)
+        bundle = _run(options, store, lock, run_id, sources)
+        view = load_view(store, run_id)
+        try:
+            reports = write_reports(store, view, options.out_dir, options.formats)
+        except OutputError as error:
+            raise OutputError(f"{error}; run {run_id} is stored: `insights report --run {run_id} --out "
+                              f"{options.out_dir}` writes its reports again") from error
+        verdict = evaluate_gates(view, previous_run(store, view.previous_run_id, options.gates), options.gates)
+        try:
+            store.apply_retention(options.config.keep_runs, options.config.keep_days)
+        except StoreError as error:
+            raise StoreError(f"run {run_id} is stored and its reports are written, but retention failed: "
+                             f"{error}") from error
+    return RunOutcome(run_id, reports, summarise(bundle), view, verdict)
 
 
-def _run(options: RunOptions, store: Store, run_id: int, sources) -> RunBundle:
-    """Crawl, collect, evaluate and store one run; a failure is recorded on the run before it is raised."""
+def previous_run(store: Store, run_id: int | None, gates: GateSettings) -> Previous:
+    """What the gates compare with; check results only when a gate on new failures needs them."""
+    if run_id is None:
+        return Previous()
+    results = (store.table(t.check_results, run_id)[["entity_ref", "check_id", "outcome"]]
+               if gates.fail_on_new_failures or gates.fail_on_new_entity_failures else Previous().results)
+    return Previous(run_id, store.table(t.entities, run_id)[["ref", "source"]], results)
+
+
+def _run(options: RunOptions, store: Store, lock: RunLock, run_id: int, sources) -> RunBundle:
+    """Crawl, collect, evaluate and store one run; a failure is recorded on the run before it is raised.
+    Between stages the run stops if it has lost its lock."""
     try:
         log.info("run %d: crawling %d catalog source(s)", run_id, len(sources))
         with options.progress.stage("crawl", "files") as advance:
-            catalog = crawl(list(sources), CrawlSettings(max_file_bytes=options.config.max_file_bytes,
-                                                         allowed_hosts=options.config.allowed_hosts), advance)
+            catalog = crawl(list(sources), crawl_settings(options.config), advance)
+        lock.ensure()
         log.info("run %d: %d entities, %d findings; collecting PagerDuty", run_id, len(catalog.entities),
                  len(catalog.findings))
         state = pagerduty_state(options, wanted_services(catalog))
+        lock.ensure()
         now = parse_time(state.collected_at) if options.snapshot else datetime.now(timezone.utc)
         bundle = evaluate_run(options.config, catalog, state, now or datetime.now(timezone.utc))
         store.save_run(run_id, bundle)

@@ -65,6 +65,15 @@ def simulator(demo_state):
 
 
 @pytest.fixture()
+def snapshot(tmp_path, demo_state) -> Path:
+    """The demo account as a snapshot file in tmp_path (as captured: its times are not moved)."""
+    from insights.pagerduty.state import save_snapshot
+
+    save_snapshot(demo_state, tmp_path / "snap.json")
+    return tmp_path / "snap.json"
+
+
+@pytest.fixture()
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'insights.db'}"
 
@@ -115,3 +124,142 @@ def db_url(request, tmp_path):
 
 def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+# --- runs held at a known point, and small real filesystems -------------------------------------
+
+class HeldCatalog:
+    """A Backstage catalog API on 127.0.0.1 serving the demo catalog, that can hold one request until the
+    test lets it go: a run held there has taken the run lock and recorded itself `running`, and is crawling."""
+
+    def __init__(self):
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        import yaml
+
+        items = []
+        for path in sorted((demo_data() / "catalog").rglob("*.yaml")):
+            try:
+                items += [doc for doc in yaml.safe_load_all(path.read_text()) if isinstance(doc, dict) and doc.get("kind")]
+            except yaml.YAMLError:
+                continue  # the demo catalog holds broken files on purpose
+        self.items, self.arrived, self.gate = items, threading.Event(), threading.Event()
+        self.gate.set()
+        self._hold, self._mutex = False, threading.Lock()
+        page = json.dumps({"items": items, "pageInfo": {}}).encode()
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                with owner._mutex:
+                    held, owner._hold = owner._hold, False
+                if held:
+                    owner.arrived.set()
+                    owner.gate.wait(300)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.source = f"backstage:http://127.0.0.1:{self.server.server_address[1]}"
+
+    def hold_next(self) -> None:
+        """The next request waits until `let_go`."""
+        self.arrived.clear()
+        self.gate.clear()
+        with self._mutex:
+            self._hold = True
+
+    def wait_arrived(self, timeout: float = 120) -> None:
+        assert self.arrived.wait(timeout), "the run never reached the catalog"
+
+    def let_go(self) -> None:
+        self.gate.set()
+
+    def close(self) -> None:
+        self.gate.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture()
+def held_catalog():
+    catalog = HeldCatalog()
+    yield catalog
+    catalog.close()
+
+
+class Tmpfs:
+    """A real filesystem of a few hundred KB (tmpfs) mounted for one test: full disks and read-only folders
+    as the kernel reports them, root included."""
+
+    def __init__(self, path: Path, size: str):
+        import subprocess
+
+        path.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                                 capture_output=True, text=True)
+        require(mounted.returncode == 0, f"cannot mount a tmpfs (needs root): {mounted.stderr.strip()}")
+
+    def read_only(self) -> None:
+        import subprocess
+
+        subprocess.run(["mount", "-o", "remount,ro", str(self.path)], check=True, capture_output=True)
+
+    def fill(self) -> None:
+        """Take every free block, as a disk that filled up does."""
+        import errno
+
+        with open(self.path / "filler", "wb", buffering=0) as handle:
+            try:
+                while True:
+                    handle.write(b"\0" * 4096)
+            except OSError as error:
+                assert error.errno == errno.ENOSPC
+
+    def unmount(self) -> None:
+        import subprocess
+
+        subprocess.run(["umount", "-l", str(self.path)], capture_output=True)
+
+
+@pytest.fixture()
+def tmpfs(tmp_path):
+    """`tmpfs(name, size)`: a mounted tmpfs at tmp_path/name, unmounted after the test."""
+    require(os.geteuid() == 0, "mounting a small filesystem needs root")
+    mounts = []
+
+    def mount(name: str = "disk", size: str = "2m") -> Tmpfs:
+        mounts.append(Tmpfs(tmp_path / name, size))
+        return mounts[-1]
+
+    yield mount
+    for mounted in mounts:
+        mounted.unmount()
+
+
+@pytest.fixture()
+def insights(tmp_path, monkeypatch):
+    """`insights(*args, env=...)`: the command line in this process (click's CliRunner), from tmp_path, with
+    no credential or database in the environment unless given; errors go through the CLI's own mapping."""
+    from click.testing import CliRunner
+
+    from insights.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    hidden = dict.fromkeys(("PAGERDUTY_TOKEN", "PD_CLIENT_ID", "PD_CLIENT_SECRET", "INSIGHTS_DB_URL",
+                            "BACKSTAGE_TOKEN"))
+
+    def invoke(*args, env=None):
+        return CliRunner().invoke(cli, [str(a) for a in args], env={**hidden, **(env or {})},
+                                  catch_exceptions=False)
+    return invoke

@@ -79,8 +79,8 @@ def test_an_empty_configuration_takes_every_default(tmp_path):
     config = load_config(tmp_path / "scorecards.yaml")
     assert config.pagerduty.url == "https://api.pagerduty.com" and config.pagerduty.requests_per_minute == 900
     assert config.pagerduty.concurrency == 4 and config.pagerduty.deadline_s == 1800
-    assert config.max_file_bytes == 1_000_000 and config.catalog.git_concurrency == 8
-    assert config.catalog.fetch_timeout_s == 30 and config.catalog.source_deadline_s == 1800
+    assert config.max_file_bytes == 1_000_000 and config.catalog.git_concurrency == 16
+    assert config.catalog.fetch_timeout_s == 30 and config.catalog.source_deadline_s == 900
     assert config.gates.max_shrink_percent == 20 and not config.gates.allow_unknown
     assert config.waiver_max_days == 180 and config.sources == () and config.scorecards == ()
     assert len(config.checks) >= 15  # builtin

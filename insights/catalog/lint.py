@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from insights.catalog import severity
 from insights.catalog.model import ERROR, Catalog, Entity, Finding
 from insights.catalog.sources import CrawlSettings, Source, crawl
 from insights.output import github, sarif
@@ -68,15 +67,17 @@ def _root(source: Source) -> Path | None:
     return None
 
 
-def lint(sources: list[Source], config, today: date | None = None, base: Path | None = None) -> Linted:
-    """Crawl `sources` with the configuration's limits, add the waiver findings, apply `catalog.severity`."""
-    catalog = crawl(sources, CrawlSettings(max_file_bytes=config.max_file_bytes, allowed_hosts=config.allowed_hosts))
+def lint(sources: list[Source], config, settings: CrawlSettings | None = None, today: date | None = None,
+         base: Path | None = None) -> Linted:
+    """Crawl `sources` with `settings` (the configuration's, as a run crawls; they carry `catalog.severity`)
+    and add the waiver findings."""
+    catalog = crawl(sources, settings or CrawlSettings(severity=dict(config.catalog.severity)))
     today = today or datetime.now(timezone.utc).date()
-    _, waiver_findings = collect_waivers(catalog.entities, config.check_ids, today, config.waiver_max_days)
-    catalog = replace(catalog, findings=catalog.findings + tuple(waiver_findings))
-    catalog = severity.apply_to_catalog(catalog, config.catalog.severity)
+    _, waiver_findings = collect_waivers(catalog.entities, config.check_ids, today, config.waiver_max_days,
+                                         config.catalog.severity)
     roots = {s.label: root for s in sources if (root := _root(s))}
-    return Linted(catalog, roots, repository_root(base or Path.cwd()))
+    return Linted(replace(catalog, findings=catalog.findings + tuple(waiver_findings)), roots,
+                  repository_root(base or Path.cwd()))
 
 
 def has_errors(linted: Linted) -> bool:

@@ -30,3 +30,5 @@ class CrawlSettings:
     backstage_request_timeout: float = 60.0  # total time for one page of a Backstage API
     backstage_timeout: float = 900.0  # every page of one Backstage source together
     backstage_max_page_bytes: int = 64_000_000
+    # Finding code -> severity (`error` or `warning`), applied to every finding of the crawl.
+    severity: dict[str, str] = field(default_factory=dict)

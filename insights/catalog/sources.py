@@ -21,6 +21,7 @@ from insights.catalog.parse import parse_file
 from insights.catalog.fetch import fetch_text
 from insights.catalog.placeholders import file_reader
 from insights.catalog.settings import CrawlSettings
+from insights.catalog.severity import apply_to_catalog
 from insights.catalog.urls import mask_url
 from insights.errors import SourceError
 
@@ -114,7 +115,8 @@ def crawl(sources: list[Source], settings: CrawlSettings | None = None, advance=
         raise failures[0] if len(failures) == 1 else SourceError(
             f"none of the {len(failures)} catalog sources could be read; the first: {failures[0]}")
     findings += duplicate_findings(entities)
-    return Catalog(tuple(entities), tuple(findings), tuple(s.label for s in expanded))
+    return apply_to_catalog(Catalog(tuple(entities), tuple(findings), tuple(s.label for s in expanded)),
+                            settings.severity)
 
 
 def _crawl_source(source: Source, settings: CrawlSettings, checkout, advance) -> tuple[list[Entity], list[Finding]]:

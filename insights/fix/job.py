@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from insights.catalog.sources import CrawlSettings, Source
+from insights.catalog.sources import Source
 from insights.catalog.validate import SERVICE_ID
 from insights.config import Config
 from insights.errors import ConfigError, InsightsError
@@ -17,7 +17,7 @@ from insights.fix.roots import LOCAL, Root, crawl_roots, expand
 from insights.fix.signals import HIGH, LEVELS, level
 from insights.fix.waive import WaiverRequest, waiver_changes
 from insights.pagerduty.collect import CollectOptions
-from insights.pipeline import RunOptions, pagerduty_state
+from insights.pipeline import RunOptions, crawl_settings, pagerduty_state
 from insights.progress import SILENT, Progress
 
 
@@ -89,7 +89,7 @@ def run_fix(options: FixOptions) -> FixOutcome:
     config = options.config
     sources = list(options.sources or config.sources)
     _check(options, sources)
-    settings = CrawlSettings(max_file_bytes=config.max_file_bytes, allowed_hosts=config.allowed_hosts)
+    settings = crawl_settings(config)
     with tempfile.TemporaryDirectory(prefix="insights-fix-") as scratch:
         with options.progress.stage("crawl", "files") as advance:
             entities, roots = crawl_roots(sources, settings, Path(scratch), advance)

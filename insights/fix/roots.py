@@ -4,6 +4,7 @@ writing descriptor files without ever leaving a root. This module does the file 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -44,8 +45,7 @@ def crawl_roots(sources: list[Source], settings: CrawlSettings, scratch: Path,
     for number, source in enumerate(expand(sources)):
         own = settings
         if source.kind == "git":
-            own = CrawlSettings(max_file_bytes=settings.max_file_bytes, allowed_hosts=settings.allowed_hosts,
-                                cache_dir=scratch / str(number), git_timeout=settings.git_timeout)
+            own = dataclasses.replace(settings, cache_dir=scratch / str(number))
         entities += crawl([source], own, advance).entities
         root = _root(source, own)
         if root:

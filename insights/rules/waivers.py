@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from insights.catalog import severity as severities
 from insights.catalog.model import ERROR, WARNING, Entity, Finding, show
 from insights.catalog.validate import WAIVER_PREFIX
 from insights.configread import did_you_mean
@@ -30,8 +31,9 @@ class Waiver:
     reason: str
 
 
-def collect_waivers(entities, check_ids: set[str], today: date, max_days: int = 180):
-    """Valid waivers keyed by (entity ref, check id), and findings for the ones that do not count."""
+def collect_waivers(entities, check_ids: set[str], today: date, max_days: int = 180, severity: dict | None = None):
+    """Valid waivers keyed by (entity ref, check id), and findings for the ones that do not count, with the
+    severities `catalog.severity` gives their codes."""
     waivers: dict[tuple[str, str], Waiver] = {}
     findings: list[Finding] = []
     for entity in entities:
@@ -42,7 +44,7 @@ def collect_waivers(entities, check_ids: set[str], today: date, max_days: int = 
                     waivers[(entity.ref, waiver.check_id)] = waiver
                 if finding:
                     findings.append(finding)
-    return waivers, findings
+    return waivers, severities.apply(findings, severity)
 
 
 def _read(entity: Entity, key: str, value: str, check_ids, today, max_days):

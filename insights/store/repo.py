@@ -1,36 +1,40 @@
-"""The only module that opens database connections. Runs are written atomically.
+"""The only module that opens database sessions. Runs are written atomically, by one writer at a time.
 
 A run is first recorded as `running` in a transaction of its own; all of its results are then written
 in one transaction that also marks it `succeeded`, so readers see all of a run or none of it. A run that
-fails is marked `failed` with its error, and the latest succeeded run stays the latest.
+fails is marked `failed` with its error, and the latest succeeded run stays the latest. Every write goes
+through the run lock (`insights.store.lock`): on the lock's own session, only while the lock is held,
+and a run's final status only while the run is still its process's.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
-import numpy as np
 import pandas as pd
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, delete, insert, inspect, select, update
+from sqlalchemy import create_engine, insert, inspect, make_url, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from insights import __version__
-from insights.errors import StoreError
-from insights.frames import map_distinct
+from insights.errors import NotInStore, StoreError
+from insights.store import maintenance
 from insights.store import tables as t
 from insights.store.delta import DELTA_TABLES, as_of, as_of_runs, changed
-
+from insights.store.lock import LockTiming, RunLock, database_now, new_owner, sqlite_file
+from insights.store.rows import as_json, bulk_insert, run_rows
 
 FULL = re.compile(r"disk is full|no space left|could not extend file|table .* is full", re.IGNORECASE)
+SQLITE_BUSY_SECONDS = 30  # a writer waits this long for readers (a report being rendered) to let go
 
 
 def mask_password(url: str) -> str:
@@ -38,54 +42,26 @@ def mask_password(url: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
-def _json(value) -> str | None:
-    if value is None or value is True or value is False:
-        return None if value is None else ("true" if value else "false")
-    if type(value) is int:
-        return str(value)
-    return json.dumps(value, default=str, sort_keys=True)
-
-
-@dataclass
-class RunBundle:
-    """Everything one run writes: plain DataFrames and lists, produced by the pipeline."""
-
-    entities: list = field(default_factory=list)
-    facts: pd.DataFrame = field(default_factory=pd.DataFrame)
-    checks: list = field(default_factory=list)
-    results: pd.DataFrame = field(default_factory=pd.DataFrame)
-    scorecards: list = field(default_factory=list)
-    scores: pd.DataFrame = field(default_factory=pd.DataFrame)
-    findings: list = field(default_factory=list)
-    organisation: list[dict] = field(default_factory=list)
-    pagerduty_url: str = ""
-    pagerduty_collected_at: str = ""
-    pagerduty_requests: dict = field(default_factory=dict)
-
-
-def bulk_insert(connection, table, frame: pd.DataFrame) -> None:
-    """Many rows at once: COPY on PostgreSQL, the driver's executemany elsewhere. Missing values are NULL."""
-    if not len(frame):
-        return
-    columns = [c.name for c in table.columns if c.name in frame.columns]
-    values = frame[columns].astype(object)
-    rows = list(values.where(values.notna(), None).itertuples(index=False, name=None))
-    if connection.dialect.name == "postgresql":
-        statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    marker = {"qmark": "?", "numeric": ":1"}.get(connection.dialect.paramstyle, "%s")
-    statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
-    connection.exec_driver_sql(statement, rows)
+def _missing_database(error: Exception) -> bool:
+    """MySQL's 'Unknown database'; PostgreSQL's invalid_catalog_name, which libpq reports at connect only
+    as text."""
+    orig = getattr(error, "orig", None)
+    if getattr(orig, "args", None) and orig.args[0] == 1049:
+        return True
+    return getattr(orig, "sqlstate", None) == "3D000" or bool(re.search(r'FATAL: +database ".*" does not exist',
+                                                                        str(orig)))
 
 
 class Store:
-    def __init__(self, url: str):
+    def __init__(self, url: str, timing: LockTiming = LockTiming()):
         self.url = url
+        self.timing = timing
+        self.owner = new_owner()  # this process, as the runs it writes name it
+        self._lock: RunLock | None = None
         try:
-            self.engine: Engine = create_engine(url, poolclass=NullPool)
+            sqlite = make_url(url).get_backend_name() == "sqlite"
+            self.engine: Engine = create_engine(url, poolclass=NullPool,
+                                                connect_args={"timeout": SQLITE_BUSY_SECONDS} if sqlite else {})
         except (ArgumentError, ValueError) as error:
             raise StoreError(f"database URL {mask_password(url)} is not valid: {error}; "
                              "expected e.g. sqlite:///insights.db or postgresql+psycopg://user@host/db") from error
@@ -103,6 +79,26 @@ class Store:
         hint = "; free space where the database keeps its files and run again" if FULL.search(reason) else ""
         return StoreError(f"database {mask_password(self.url)}: cannot {action}: {mask_password(reason)}{hint}")
 
+    @contextmanager
+    def writing(self):
+        """Hold the run lock for what runs inside (re-entrant). A write made outside takes it for itself."""
+        if self._lock:
+            yield self._lock
+            return
+        lock = RunLock(self.engine, self.safe_url, self.owner, self.timing)
+        try:
+            lock.acquire()
+        except StoreError as error:
+            if _missing_database(error.__cause__):
+                raise self._no_database() from error
+            raise
+        self._lock = lock
+        try:
+            yield lock
+        finally:
+            self._lock = None
+            lock.release()
+
     # --- schema -------------------------------------------------------------------------------------
     def _alembic(self, connection) -> AlembicConfig:
         config = AlembicConfig()
@@ -111,12 +107,13 @@ class Store:
         return config
 
     def upgrade(self) -> str:
-        try:
-            with self.engine.begin() as connection:
-                command.upgrade(self._alembic(connection), "head")
-                return MigrationContext.configure(connection).get_current_revision()
-        except SQLAlchemyError as error:
-            raise self._fail("apply migrations", error) from error
+        with self.writing() as lock:
+            try:
+                with lock.transaction() as connection:
+                    command.upgrade(self._alembic(connection), "head")
+                    return MigrationContext.configure(connection).get_current_revision()
+            except SQLAlchemyError as error:
+                raise self._fail("apply migrations", error) from error
 
     def schema_state(self) -> tuple[str | None, str]:
         """(revision of the database, revision this version of the tool expects)."""
@@ -125,7 +122,13 @@ class Store:
             with self.engine.connect() as connection:
                 return MigrationContext.configure(connection).get_current_revision(), head
         except SQLAlchemyError as error:
+            if _missing_database(error):
+                raise self._no_database() from error
             raise self._fail("connect", error) from error
+
+    def _no_database(self) -> NotInStore:
+        return NotInStore(f"database {self.safe_url} does not exist; create it, or point --db at the database "
+                          "your runs use")
 
     def ensure_schema(self) -> None:
         """An empty database is set up; one of another schema version is refused with the way out."""
@@ -140,6 +143,9 @@ class Store:
                 return
             raise StoreError(f"database {mask_password(self.url)} has tables but no insights schema version; "
                              "point --db at an empty database or one made by insights")
+        self._refuse(current, head)
+
+    def _refuse(self, current: str, head: str):
         known = {s.revision for s in ScriptDirectory.from_config(self._alembic(None)).walk_revisions()}
         if current not in known:
             raise StoreError(f"database {mask_password(self.url)} was written by a newer version of insights "
@@ -147,81 +153,121 @@ class Store:
         raise StoreError(f"database {mask_password(self.url)} has an older schema ({current}, this version needs "
                          f"{head}); run `insights db upgrade --db URL` first")
 
-    # --- writing ------------------------------------------------------------------------------------
+    def require_runs(self) -> None:
+        """For commands that only read: the database exists, has this schema and holds a successful run.
+        Nothing is created on the way (SQLite makes an empty file for whoever connects)."""
+        path = sqlite_file(self.engine)
+        if path and not os.path.exists(path):
+            raise NotInStore(f"no insights database at {path}; `insights run` creates it, or point --db at the "
+                             "database your runs use")
+        current, head = self.schema_state()
+        if current is None:
+            raise NotInStore(f"database {self.safe_url} holds no insights runs; `insights run` stores the first "
+                             "one, or point --db at the database your runs use")
+        if current != head:
+            self._refuse(current, head)
+        if self.latest_run_id() is None:
+            raise NotInStore(f"database {self.safe_url} holds no successful run yet; `insights run` stores one")
+
+    def readable_run(self, run_id: int | None = None) -> int:
+        """The run a reading command shows: `run_id`, or the latest successful run."""
+        self.require_runs()
+        if run_id is None:
+            return self.latest_run_id()
+        run = self.run(run_id)
+        if run["status"] != "succeeded":
+            raise NotInStore(f"run {run_id} {run['status']}: {run.get('error') or 'no results'}; pick another --run")
+        return run_id
+
+    # --- writing: each under the run lock -----------------------------------------------------------
     def begin_run(self, *, config_hash: str, sources: list[str]) -> int:
-        try:
-            with self.engine.begin() as connection:
-                result = connection.execute(insert(t.runs).values(
-                    started_at=datetime.now(timezone.utc), status="running", tool_version=__version__,
-                    config_hash=config_hash, sources=_json(sources)))
-                return result.inserted_primary_key[0]
-        except SQLAlchemyError as error:
-            raise self._fail("record the run", error) from error
+        with self.writing() as lock:
+            try:
+                with lock.transaction() as connection:
+                    run_id = connection.execute(insert(t.runs).values(
+                        started_at=datetime.now(timezone.utc), status="running", tool_version=__version__,
+                        config_hash=config_hash, sources=as_json(sources), owner=self.owner,
+                        heartbeat_at=database_now(connection.dialect.name))).inserted_primary_key[0]
+            except SQLAlchemyError as error:
+                raise self._fail("record the run", error) from error
+            lock.watch(run_id)
+            return run_id
 
     def fail_run(self, run_id: int, error: str) -> None:
+        """Record a run's failure, if this process still holds the lock and the run; else store nothing."""
         try:
-            with self.engine.begin() as connection:
-                connection.execute(update(t.runs).where(t.runs.c.id == run_id).values(
+            with self.writing() as lock, lock.transaction() as connection:
+                connection.execute(self._finish(run_id).values(
                     status="failed", finished_at=datetime.now(timezone.utc), error=error[:4000]))
-        except SQLAlchemyError:
-            pass  # the database itself is what failed; the original error is what the user needs
+        except (StoreError, SQLAlchemyError):
+            pass  # the database or the lock is what failed; the original error is what the user needs
 
-    def save_run(self, run_id: int, bundle: RunBundle) -> None:
-        previous = self.latest_run_id(before=run_id)
-        try:
-            with self.engine.begin() as connection:
-                for table, rows in self._rows(run_id, bundle):
-                    if table.name in DELTA_TABLES:
-                        _, keys, values = DELTA_TABLES[table.name]
-                        before = as_of(connection, table.name, previous) if previous else None
-                        rows = changed(rows, before, keys, values).assign(run_id=run_id)
-                        bulk_insert(connection, table, rows.sort_values(keys, kind="stable"))  # index order
-                    elif rows:
-                        connection.execute(insert(table), rows)
-                connection.execute(update(t.runs).where(t.runs.c.id == run_id).values(
-                    status="succeeded", finished_at=datetime.now(timezone.utc), entity_count=len(bundle.entities),
-                    pagerduty_url=bundle.pagerduty_url, pagerduty_collected_at=bundle.pagerduty_collected_at,
-                    pagerduty_requests=_json(bundle.pagerduty_requests), fact_ids=_json(list(bundle.facts.columns))))
-        except SQLAlchemyError as error:
-            failure = self._fail("store the run", error)
-            self.fail_run(run_id, str(failure))
-            raise failure from error
+    def _finish(self, run_id: int):
+        """The compare-and-set that ends a run: only a run still running, and still this process's."""
+        runs = t.runs.c
+        return update(t.runs).where(runs.id == run_id, runs.status == "running", runs.owner == self.owner)
 
-    @staticmethod
-    def _rows(run_id: int, bundle: RunBundle):
-        entity_columns = [c.name for c in t.entities.columns if c.name != "run_id"]
-        yield t.entities, [{"run_id": run_id, **{c: getattr(e, c) for c in entity_columns}}
-                           for e in {e.ref: e for e in bundle.entities}.values()]
-        facts = bundle.facts
-        yield t.fact_values, pd.DataFrame({
-            "entity_ref": np.tile(facts.index.to_numpy(dtype=object), len(facts.columns)),
-            "fact_id": np.repeat(np.array(facts.columns, dtype=object), len(facts)),
-            "value": np.concatenate([map_distinct(facts[fact], _json) for fact in facts.columns])
-            if len(facts.columns) else np.array([], dtype=object)})
-        yield t.checks, [{"run_id": run_id, "check_id": c.id, "name": c.name, "description": c.description,
-                          "weight": c.weight, "defined_at": c.where} for c in bundle.checks]
-        yield t.check_results, bundle.results[["entity_ref", "check_id", "outcome", "reason", "fix"]]
-        yield t.scorecards, [{"run_id": run_id, "scorecard_id": s.id, "name": s.name,
-                              "levels": _json([{"name": l.name, "checks": list(l.checks)} for l in s.levels])}
-                             for s in bundle.scorecards]
-        yield t.scorecard_results, bundle.scores.astype(object).where(bundle.scores.notna(), None)
-        yield t.findings, [{"run_id": run_id, "code": f.code, "severity": f.severity, "message": f.message,
-                            "source": f.source, "path": f.path, "line": f.line, "entity_ref": f.entity_ref}
-                           for f in bundle.findings]
-        yield t.organisation_results, [{"run_id": run_id, "kind": o["kind"], "service_id": o["service_id"],
-                                        "service_name": o.get("service_name"), "detail": _json(o.get("detail"))}
-                                       for o in bundle.organisation]
+    def save_run(self, run_id: int, bundle) -> None:
+        """Write a run's results (a RunBundle) and mark it succeeded, in one transaction."""
+        with self.writing() as lock:
+            previous = self.latest_run_id(before=run_id)
+            try:
+                with lock.transaction() as connection:
+                    for table, rows in run_rows(run_id, bundle):
+                        if table.name in DELTA_TABLES:
+                            _, keys, values = DELTA_TABLES[table.name]
+                            before = as_of(connection, table.name, previous) if previous else None
+                            rows = changed(rows, before, keys, values).assign(run_id=run_id)
+                            bulk_insert(connection, table, rows.sort_values(keys, kind="stable"))  # index order
+                        elif rows:
+                            connection.execute(insert(table), rows)
+                    finished = connection.execute(self._finish(run_id).values(
+                        status="succeeded", finished_at=datetime.now(timezone.utc), entity_count=len(bundle.entities),
+                        pagerduty_url=bundle.pagerduty_url, pagerduty_collected_at=bundle.pagerduty_collected_at,
+                        pagerduty_requests=as_json(bundle.pagerduty_requests),
+                        fact_ids=as_json(list(bundle.facts.columns))))
+                    if finished.rowcount != 1:
+                        raise StoreError(f"database {self.safe_url}: run {run_id} is no longer this process's to "
+                                         "finish (another run marked it); nothing of it was stored")
+            except SQLAlchemyError as error:
+                failure = self._fail("store the run", error)
+                self.fail_run(run_id, str(failure))
+                raise failure from error
+
+    def fail_interrupted_runs(self) -> int:
+        """Mark `failed` ("interrupted") the runs left `running` by a process that is gone."""
+        with self.writing() as lock:
+            try:
+                with lock.transaction() as connection:
+                    return maintenance.fail_abandoned_runs(connection, self.owner, self.timing.stale_after)
+            except SQLAlchemyError as error:
+                raise self._fail("mark interrupted runs", error) from error
+
+    def apply_retention(self, keep_runs: int | None = None, keep_days: int | None = None) -> list[int]:
+        """Delete the runs older than the oldest one kept (see `maintenance.delete_runs_before`)."""
+        maintenance.check_retention(keep_runs, keep_days)
+        if not keep_runs and not keep_days:
+            return []
+        with self.writing() as lock:
+            oldest = maintenance.oldest_kept(self.runs(status="succeeded", limit=100_000), keep_runs, keep_days)
+            if oldest is None:
+                return []
+            try:
+                with lock.transaction() as connection:
+                    return maintenance.delete_runs_before(connection, oldest)
+            except SQLAlchemyError as error:
+                raise self._fail("apply retention", error) from error
 
     # --- reading ------------------------------------------------------------------------------------
     def _read(self, query, **kwargs) -> pd.DataFrame:
         try:
             with self.engine.connect() as connection:
                 return pd.read_sql(query, connection, **kwargs)
-        except (SQLAlchemyError, OperationalError) as error:
+        except SQLAlchemyError as error:
             raise self._fail("read", error) from error
 
     def runs(self, status: str | None = None, limit: int = 50) -> pd.DataFrame:
-        query = select(t.runs).order_by(t.runs.c.id.desc()).limit(limit)
+        query = select(*t.RUN_COLUMNS).order_by(t.runs.c.id.desc()).limit(limit)
         if status:
             query = query.where(t.runs.c.status == status)
         return self._read(query)
@@ -234,9 +280,9 @@ class Store:
         return int(frame.iloc[0, 0]) if len(frame) else None
 
     def run(self, run_id: int) -> dict:
-        frame = self._read(select(t.runs).where(t.runs.c.id == run_id))
+        frame = self._read(select(*t.RUN_COLUMNS).where(t.runs.c.id == run_id))
         if not len(frame):
-            raise StoreError(f"database {mask_password(self.url)} has no run {run_id}; `insights history` lists runs")
+            raise NotInStore(f"database {mask_password(self.url)} has no run {run_id}; `insights history` lists runs")
         return frame.iloc[0].to_dict()
 
     def table(self, table, run_id: int) -> pd.DataFrame:

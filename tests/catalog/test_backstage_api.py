@@ -57,7 +57,7 @@ def test_one_malformed_entity_is_a_finding_and_the_others_are_read(server):
     assert names[0] == "good" and names[-1] == "also-good"
     assert names == ["good", "odd", "also-good"]
     codes = sorted({f.code for f in catalog.findings})
-    assert codes == ["backstage-entity-invalid", "metadata-missing", "schema-violation"]
+    assert codes == ["backstage-entity-invalid", "metadata-missing", "schema-violation", "spec-missing"]
     assert any("page 1, item 3 is a number, not an entity" in f.message for f in catalog.findings)
 
 

@@ -96,6 +96,15 @@ def test_waiver_rules_come_from_the_configuration(repository, capsys):
     assert codes == ["waiver-expired", "waiver-invalid"] and code == 1
 
 
+def test_catalog_severity_applies_to_waiver_findings_as_to_the_others(repository, capsys):
+    (repository / "lenient.yaml").write_text(
+        "catalog:\n  severity: {waiver-too-long: warning, annotation-malformed: warning}\n")
+    _, out, _ = lint(capsys, "services/checkout", "--config", "lenient.yaml", "--format", "json")
+    severities = {f["code"]: f["severity"] for f in json.loads(out)["findings"]}
+    assert severities["waiver-too-long"] == severities["annotation-malformed"] == "warning"
+    assert severities["waiver-unknown-check"] == "error"
+
+
 def test_a_configuration_that_does_not_load_is_a_usage_error(repository, capsys):
     (repository / "broken.yaml").write_text("waivers: {max_days: 0}\n")
     code, out, err = lint(capsys, "services", "--config", "broken.yaml")

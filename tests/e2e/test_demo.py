@@ -39,3 +39,5 @@ def test_demo_runs_the_whole_job_and_stores_two_runs(tmp_path):
     assert second.returncode == 0, second.stderr
     assert db.execute("SELECT count(*) FROM runs WHERE status = 'succeeded'").fetchone() == (2,)
     assert "Compared with run 1: 0 newly failing" in (tmp_path / "reports" / "report.md").read_text()
+    # Nothing but the database and the reports is left in the user's folder (the run lock goes with the run).
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["insights.db", "reports"]

@@ -100,6 +100,9 @@ SEARCH = {"catalog-info.yaml": (
     "# Search, written on Windows.\r\napiVersion: backstage.io/v1alpha1\r\nkind: Component\r\nmetadata:\r\n"
     "  name: service-5\r\n  title: Service 5\r\nspec:\r\n  type: service\r\n  lifecycle: production\r\n"
     "  owner: team-0").encode()}
+# The account's service ids by number (the generator issues both the short P and the long Q form).
+IDS = {int(re.search(r"\d+", s["name"]).group()): s["id"] for s in generate(6, 6, seed=4).state.services}
+PAYMENTS["wired/catalog-info.yaml"] = PAYMENTS["wired/catalog-info.yaml"].replace("PV00004", IDS[4])
 FIXED = ["component:default/service-0", "component:default/service-1", "component:default/service-2",
          "component:default/service-3", "component:default/service-5"]
 
@@ -129,7 +132,7 @@ def originals(files: dict) -> dict[str, str]:
 def inserted(before: str, after: str) -> str:
     """What was added to `before` to make `after`, asserting that nothing of it was changed or removed:
     every comment, space and line end stays byte for byte (the placeholder aside, replaced by its id)."""
-    before = before.replace("${{ values.pagerdutyId }}", "PV00002")
+    before = before.replace("${{ values.pagerdutyId }}", IDS[2])
     operations = [op for op in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes()
                   if op[0] != "equal"]
     assert all(op[0] == "insert" for op in operations), operations
@@ -152,7 +155,7 @@ def test_patches_apply_and_the_next_run_passes(insights, world):
         git(repository, "apply", patch_file)
         for path, text in originals(files).items():
             added = inserted(text, (repository / path).read_bytes().decode())
-            assert "#" not in added and added.count("pagerduty.com/service-id: PV0000") == added.count(":") - \
+            assert "#" not in added and added.count("pagerduty.com/service-id: ") == added.count(":") - \
                 added.count("annotations:")
     edited = (search / "catalog-info.yaml").read_bytes()
     assert edited.count(b"\r\n") == edited.count(b"\n") == 9 + 2  # CRLF kept, and used by the two new lines
@@ -234,9 +237,9 @@ def test_json_lists_suggestions_with_evidence_and_orphans(insights, world):
     assert sorted(entities) == sorted(FIXED + ["component:default/mystery"])
     assert entities["component:default/mystery"]["status"] == "none"
     best = entities["component:default/service-5"]["candidates"][0]
-    assert (best["service_id"], best["level"]) == ("PV00005", "high")
+    assert (best["service_id"], best["level"]) == (IDS[5], "high")
     assert {e["signal"] for e in best["evidence"]} == {"name", "service-tag", "team"}
-    assert {o["service_id"]: o["entities"] for o in document["orphans"]}["PV00003"] == ["component:default/service-3"]
+    assert {o["service_id"]: o["entities"] for o in document["orphans"]}[IDS[3]] == ["component:default/service-3"]
 
 
 def test_pagerduty_is_read_over_http_with_the_credential_run_uses(insights, simulator, monkeypatch):
@@ -262,7 +265,7 @@ def test_medium_suggestions_are_left_out_unless_asked_for(insights, tmp_path):
     medium = insights("fix", "--catalog", str(repository), "--pagerduty-snapshot", "snap.json", "--write",
                       "--min-confidence", "medium")
     assert medium.code == 0, medium.err
-    assert "pagerduty.com/service-id: PV00000" in (repository / "catalog-info.yaml").read_text()
+    assert f"pagerduty.com/service-id: {IDS[0]}" in (repository / "catalog-info.yaml").read_text()
 
 
 def test_a_waiver_as_a_patch_applies_with_git(insights, world):

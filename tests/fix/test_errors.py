@@ -86,9 +86,9 @@ def test_a_file_leading_outside_its_root_is_never_touched(insights, tmp_path):
     repository = make_repository(tmp_path / "repo", {"README": "x"})
     (repository / "catalog-info.yaml").symlink_to(outside)
     result = insights("fix", "--catalog", str(repository), *WAIVE, "--write")
-    assert result.code == 2
-    assert result.err.strip() == ("error: no file could be edited:\n  component:default/checkout: catalog-info.yaml "
-                                  f"leads outside {repository} (through a link); refused")
+    assert result.code == 2  # the crawl never reads a file through a link out of its root (file-outside-root)
+    assert result.err.strip() == ("error: --entity 'checkout': the catalog has no entity component:default/checkout; "
+                                  "refs look like component:default/name")
     assert "annotations" not in outside.read_text()
 
 
@@ -130,5 +130,5 @@ def test_a_file_source_that_is_a_link_out_of_its_folder_is_not_edited(insights, 
     (tmp_path / "here").mkdir()
     (tmp_path / "here" / "catalog-info.yaml").symlink_to(real)
     result = insights("fix", "--catalog", "here/catalog-info.yaml", *WAIVE, "--write")
-    assert result.code == 2 and "leads outside" in result.err and "refused" in result.err
+    assert result.code == 2 and "has no entity component:default/checkout" in result.err  # never read
     assert "annotations" not in real.read_text()

@@ -1,27 +1,17 @@
-"""Runs over time: changes stored once and read back whole, retention, one writer, and a killed process."""
+"""Runs over time: changes stored once and read back whole, retention, and history."""
 
 import dataclasses
-import os
-import signal
-import sqlite3
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from insights.catalog.model import Catalog
 from insights.config import load_config
-from insights.errors import StoreError
+from insights.errors import ConfigError
 from insights.evaluation import evaluate_run
-from insights.pagerduty.generate import generate, write_catalog
-from insights.pagerduty.state import save_snapshot
 from insights.resources import default_config
 from insights.store import Store, entity_history, team_history
 from insights.store import tables as t
-from insights.store.maintenance import apply_retention, fail_interrupted_runs, run_lock
 
 
 def bundle_for(catalog, state, now):
@@ -74,7 +64,7 @@ def test_retention_keeps_later_runs_whole(two_runs, demo_catalog, demo_state, de
     assert count(store, t.fact_values, third) == 0
     pictures = {run: (store.facts(run), *(store.table(table, run) for table in
                                           (t.check_results, t.scorecard_results))) for run in (second, third)}
-    assert apply_retention(store, keep_runs=2) == [first]
+    assert store.apply_retention(keep_runs=2) == [first]
     assert list(store.runs()["id"]) == [third, second]
     for run, (facts, results, scores) in pictures.items():  # kept runs read back exactly as before
         assert store.facts(run).equals(facts)
@@ -96,15 +86,24 @@ def test_retention_keeps_later_runs_whole(two_runs, demo_catalog, demo_state, de
     assert 0 < rows(t.fact_values, run_id=first) < count_before_first
 
 
-def test_one_writer_at_a_time(db_url):
-    store = Store(db_url)
-    store.ensure_schema()
-    with run_lock(store):
-        with pytest.raises(StoreError, match="another insights run is writing to database"):
-            with run_lock(Store(db_url)):
-                pass
-    with run_lock(Store(db_url)):  # free again once the first run is over
-        pass
+@pytest.mark.parametrize("keep", [{"keep_runs": -1}, {"keep_days": -5}, {"keep_runs": 0}, {"keep_days": 1.5}])
+def test_retention_refuses_what_would_delete_everything(two_runs, keep):
+    store, first, second, _ = two_runs
+    name, value = next(iter(keep.items()))
+    with pytest.raises(ConfigError) as raised:
+        store.apply_retention(**keep)
+    assert str(raised.value) == (f"store.{name} must be a whole number of 1 or more, not {value!r} (leave it out "
+                                 "to keep every run)")
+    assert list(store.runs()["id"]) == [second, first]
+
+
+def test_retention_leaves_a_running_run_to_the_interrupted_check(two_runs):
+    store, first, second, bundle = two_runs
+    running = store.begin_run(config_hash="x", sources=["t"])
+    third = save(store, bundle)
+    assert store.apply_retention(keep_runs=1) == [first, second]
+    assert list(store.runs()["id"]) == [third, running]
+    assert store.run(running)["status"] == "running"
 
 
 def test_history_of_an_entity_and_a_team(two_runs):
@@ -116,54 +115,3 @@ def test_history_of_an_entity_and_a_team(two_runs):
     payments = team_history(store, "payments")
     assert set(payments["run_id"]) == {first, second}
     assert (payments["entities"] == 4).all()
-
-
-# --- a process killed while it stores a run -----------------------------------------------------
-
-def in_write(db_url: str, tmp_path: Path) -> bool:
-    """True while the second run is writing its results (its own row exists, a write is under way)."""
-    if db_url.startswith("sqlite"):
-        if not (tmp_path / "insights.db-journal").exists():
-            return False
-        try:
-            with sqlite3.connect(tmp_path / "insights.db", timeout=0) as connection:
-                return connection.execute("SELECT count(*) FROM runs WHERE status = 'running'").fetchone()[0] > 0
-        except sqlite3.OperationalError:  # locked while it commits
-            return False
-    if db_url.startswith("mysql"):
-        query = ("SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() "
-                 "AND (INFO LIKE 'INSERT INTO fact_values%' OR INFO LIKE 'INSERT INTO entities%')")
-    else:
-        query = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' "
-                 "AND (query ILIKE 'COPY %' OR query ILIKE 'INSERT INTO entities%') AND pid <> pg_backend_pid()")
-    with create_engine(db_url).connect() as connection:
-        return bool(connection.execute(text(query)).scalar())
-
-
-def test_sigkill_while_storing_leaves_no_partial_run(db_url, tmp_path):
-    db_url = f"sqlite:///{tmp_path / 'insights.db'}" if db_url.startswith("sqlite") else db_url
-    generated = generate(1500, 6000, seed=5)
-    write_catalog(generated.catalog, tmp_path / "catalog")
-    save_snapshot(generated.state, tmp_path / "snap.json")
-    script = Path(sys.executable).parent / "insights"
-    command = [str(script), "run", "--catalog", str(tmp_path / "catalog"), "--pagerduty-snapshot",
-               str(tmp_path / "snap.json"), "--db", db_url, "--out", str(tmp_path / "reports")]
-    assert subprocess.run(command, capture_output=True, timeout=300).returncode == 0
-    store = Store(db_url)
-    before = store.table(t.check_results, 1)
-
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while not in_write(db_url, tmp_path) and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
-    assert process.poll() is None, "the run finished before it could be killed while storing"
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-
-    runs = store.runs()
-    assert list(runs["status"]) == ["running", "succeeded"]
-    assert store.latest_run_id() == 1
-    assert count(store, t.check_results, 2) == 0 and count(store, t.fact_values, 2) == 0
-    assert store.table(t.check_results, 1).equals(before)
-    assert fail_interrupted_runs(store) == 1
-    assert "interrupted" in store.run(2)["error"]

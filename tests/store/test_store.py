@@ -70,8 +70,7 @@ def test_upgrading_keeps_stored_runs_and_migrations_go_both_ways(db_url, bundle)
     from insights.store import tables as t
 
     store = Store(db_url)
-    with store.engine.begin() as connection:
-        command.upgrade(store._alembic(connection), "0002")
+    store.upgrade()
     run_id = store.begin_run(config_hash="abc", sources=["demo"])
     store.save_run(run_id, bundle)
 
@@ -79,14 +78,23 @@ def test_upgrading_keeps_stored_runs_and_migrations_go_both_ways(db_url, bundle)
         with store.engine.connect() as connection:
             return [k["referred_table"] for k in inspect(connection).get_foreign_keys(table)]
 
-    # MySQL/MariaDB lose the bulk tables' keys at 0002 already (they need an index led by a key's column)
-    assert run_keys("fact_values") == ([] if db_url.startswith("mysql") else ["runs"])
-    store.upgrade()
+    def run_columns():
+        with store.engine.connect() as connection:
+            return {c["name"] for c in inspect(connection).get_columns("runs")}
+
+    with store.engine.begin() as connection:
+        command.downgrade(store._alembic(connection), "0002")
+    assert run_keys("fact_values") == ["runs"]  # revision 0003 dropped it; going back puts it back
+    assert not {"owner", "heartbeat_at"} & run_columns()
+    assert len(store.table(t.check_results, run_id)) == len(bundle.results)
+    store.upgrade()  # from 0002, with a stored run
     assert store.schema_state()[0] == store.schema_state()[1]
+    assert {"owner", "heartbeat_at"} <= run_columns()
     assert run_keys("fact_values") == run_keys("check_results") == run_keys("scorecard_results") == []
     assert run_keys("entities") == ["runs"]
     assert len(store.table(t.check_results, run_id)) == len(bundle.results)
     assert store.facts(run_id).loc["component:default/billing-worker", "pagerduty.open_incidents"] == 4
+    assert store.run(run_id)["status"] == "succeeded"
     with store.engine.begin() as connection:
         command.downgrade(store._alembic(connection), "0002")
     assert run_keys("check_results") == ["runs"]
@@ -150,11 +158,16 @@ def test_unreachable_or_bad_urls_are_clear_and_mask_the_password(url, message):
     assert message in str(error.value) and "s3cret" not in str(error.value)
 
 
-def test_read_only_database_file(tmp_path):
+def test_read_only_database_file(tmp_path, bundle):
     """SQLite's read-only mode fails writes the way a file without write permission does (and root
-    ignores file permissions, so permissions alone would test nothing here)."""
-    Store(f"sqlite:///{tmp_path / 'ro.db'}").upgrade()
+    ignores file permissions, so permissions alone would test nothing here). Maintenance fails as the
+    store does, with a StoreError."""
+    writable, _ = stored(f"sqlite:///{tmp_path / 'ro.db'}", bundle)
+    writable.save_run(writable.begin_run(config_hash="x", sources=[]), bundle)
     store = Store(f"sqlite:///file:{tmp_path / 'ro.db'}?mode=ro&uri=true")
     store.ensure_schema()
     with pytest.raises(StoreError, match="cannot record the run: attempt to write a readonly database"):
         store.begin_run(config_hash="x", sources=[])
+    with pytest.raises(StoreError, match="cannot apply retention: attempt to write a readonly database"):
+        store.apply_retention(keep_runs=1)
+    assert len(store.runs()) == 2

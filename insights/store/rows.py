@@ -1,0 +1,63 @@
+"""What a run writes, as rows per table, and the fastest way each engine takes many rows at once."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from insights.frames import map_distinct
+from insights.store import tables as t
+
+
+def as_json(value) -> str | None:
+    if value is None or value is True or value is False:
+        return None if value is None else ("true" if value else "false")
+    if type(value) is int:
+        return str(value)
+    return json.dumps(value, default=str, sort_keys=True)
+
+
+def bulk_insert(connection, table, frame: pd.DataFrame) -> None:
+    """Many rows at once: COPY on PostgreSQL, the driver's executemany elsewhere. Missing values are NULL."""
+    if not len(frame):
+        return
+    columns = [c.name for c in table.columns if c.name in frame.columns]
+    values = frame[columns].astype(object)
+    rows = list(values.where(values.notna(), None).itertuples(index=False, name=None))
+    if connection.dialect.name == "postgresql":
+        statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marker = {"qmark": "?", "numeric": ":1"}.get(connection.dialect.paramstyle, "%s")
+    statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+    connection.exec_driver_sql(statement, rows)
+
+
+def run_rows(run_id: int, bundle):
+    """(table, rows) for every table a run writes: lists of dicts, or DataFrames for the delta tables."""
+    entity_columns = [c.name for c in t.entities.columns if c.name != "run_id"]
+    yield t.entities, [{"run_id": run_id, **{c: getattr(e, c) for c in entity_columns}}
+                       for e in {e.ref: e for e in bundle.entities}.values()]
+    facts = bundle.facts
+    yield t.fact_values, pd.DataFrame({
+        "entity_ref": np.tile(facts.index.to_numpy(dtype=object), len(facts.columns)),
+        "fact_id": np.repeat(np.array(facts.columns, dtype=object), len(facts)),
+        "value": np.concatenate([map_distinct(facts[fact], as_json) for fact in facts.columns])
+        if len(facts.columns) else np.array([], dtype=object)})
+    yield t.checks, [{"run_id": run_id, "check_id": c.id, "name": c.name, "description": c.description,
+                      "weight": c.weight, "defined_at": c.where} for c in bundle.checks]
+    yield t.check_results, bundle.results[["entity_ref", "check_id", "outcome", "reason", "fix"]]
+    yield t.scorecards, [{"run_id": run_id, "scorecard_id": s.id, "name": s.name,
+                          "levels": as_json([{"name": l.name, "checks": list(l.checks)} for l in s.levels])}
+                         for s in bundle.scorecards]
+    yield t.scorecard_results, bundle.scores.astype(object).where(bundle.scores.notna(), None)
+    yield t.findings, [{"run_id": run_id, "code": f.code, "severity": f.severity, "message": f.message,
+                        "source": f.source, "path": f.path, "line": f.line, "entity_ref": f.entity_ref}
+                       for f in bundle.findings]
+    yield t.organisation_results, [{"run_id": run_id, "kind": o["kind"], "service_id": o["service_id"],
+                                    "service_name": o.get("service_name"), "detail": as_json(o.get("detail"))}
+                                   for o in bundle.organisation]
