@@ -1,6 +1,6 @@
 """What `explain`, `history`, `facts` and `validate` print, for people (tables, names, percentages; never a
-Python repr or `nan`) and for scripts (`--format json`, stable keys), run in-process through `main` on two
-stored offline runs of the demo's payments catalog."""
+Python repr or `nan`) and for scripts (`--format json`, stable keys), run in-process on two stored offline
+runs of the demo's payments catalog."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ import re
 
 import pytest
 
-from insights.cli import main
 from insights.facts.registry import FACTS
-from insights.pagerduty.state import save_snapshot
 from insights.resources import demo_data
 
 PAYMENTS = str(demo_data() / "catalog" / "payments")
@@ -20,28 +18,20 @@ FORMS = ["checkout", "component:checkout", "default/checkout", "component:defaul
 REPR = re.compile(r"\[|\]|\{|\}|'|\bnan\b|\bNaN\b|\bNone\b")
 
 
-@pytest.fixture()
-def insights(tmp_path, monkeypatch, capsys):
-    """`insights(*args) -> (exit code, stdout, stderr)`, in-process from tmp_path, without credentials."""
-    for variable in ("PAGERDUTY_TOKEN", "PD_CLIENT_ID", "PD_CLIENT_SECRET", "INSIGHTS_DB_URL"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args):
-        with pytest.raises(SystemExit) as stopped:
-            main(["--quiet", *args])
-        out, err = capsys.readouterr()
-        return stopped.value.code, out, err
-    return run
+def run(insights):
+    """`run(insights)(*args) -> (exit code, stdout, stderr)`"""
+    def invoke(*args):
+        result = insights("--quiet", *args)
+        return result.exit_code, result.stdout, result.stderr
+    return invoke
 
 
 @pytest.fixture()
-def stored(insights, tmp_path, demo_state):
-    save_snapshot(demo_state, tmp_path / "snap.json")
+def stored(insights, snapshot):
     for _ in range(2):
-        code, _, err = insights("run", "--catalog", PAYMENTS, "--pagerduty-snapshot", "snap.json")
-        assert code == 0, err
-    return insights
+        result = insights("--quiet", "run", "--catalog", PAYMENTS, "--pagerduty-snapshot", snapshot)
+        assert result.exit_code == 0, result.stderr
+    return run(insights)
 
 
 def explained(insights, ref: str) -> dict:
@@ -138,7 +128,7 @@ def test_history_of_an_entity_no_run_mentions_is_a_usage_error(stored):
 
 
 def test_facts_json_lists_the_catalogue(insights):
-    code, out, _ = insights("facts", "--format", "json")
+    code, out, _ = run(insights)("facts", "--format", "json")
     document = json.loads(out)
     assert code == 0 and document["schema"] == "insights.facts/1"
     assert [f["id"] for f in document["facts"]] == list(FACTS)
@@ -146,7 +136,7 @@ def test_facts_json_lists_the_catalogue(insights):
 
 
 def test_validate_json_when_the_configuration_loads(insights):
-    code, out, _ = insights("validate", "--format", "json")
+    code, out, _ = run(insights)("validate", "--format", "json")
     document = json.loads(out)
     assert code == 0 and document["valid"] is True and document["problems"] == []
     assert "escalation-two-levels" in document["checks"] and "pagerduty-readiness" in document["scorecards"]
@@ -155,7 +145,7 @@ def test_validate_json_when_the_configuration_loads(insights):
 
 def test_validate_json_lists_every_problem_with_its_place_and_exits_2(insights, tmp_path):
     (tmp_path / "scorecards.yaml").write_text("catalog:\n  sorces: []\nwaivers: {max_days: 0}\n")
-    code, out, err = insights("validate", "--format", "json")
+    code, out, err = run(insights)("validate", "--format", "json")
     document = json.loads(out)
     assert code == 2 and err == "" and document["valid"] is False and document["config"] is None
     assert document["problems"] == [
@@ -173,19 +163,17 @@ def test_a_local_catalog_that_does_not_exist_is_a_usage_error(insights, tmp_path
         for value, message in (("./nope", "'./nope' is neither a folder nor a file that exists"),
                                ("list:missing.txt", "repository list 'missing.txt' does not exist")):
             arguments = [*command, "--catalog", value] if command[0] != "catalog" else [*command, value]
-            code, out, err = insights(*arguments)
+            code, out, err = run(insights)(*arguments)
             assert code == 2, (arguments, err)
             assert message in err and out == ""
     assert not (tmp_path / "insights.db").exists()
 
 
-def test_json_logs_make_every_stderr_line_json_progress_included(insights, tmp_path, demo_state, capsys):
-    save_snapshot(demo_state, tmp_path / "snap.json")
-    with pytest.raises(SystemExit) as stopped:
-        main(["--log-level", "info", "--log-format", "json", "run", "--catalog", PAYMENTS,
-              "--pagerduty-snapshot", "snap.json"])
-    assert stopped.value.code == 0
-    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]  # each line parses
+def test_json_logs_make_every_stderr_line_json_progress_included(insights, snapshot):
+    result = insights("--log-level", "info", "--log-format", "json", "run", "--catalog", PAYMENTS,
+                      "--pagerduty-snapshot", snapshot)
+    assert result.exit_code == 0
+    lines = [json.loads(line) for line in result.stderr.splitlines()]  # each line parses
     progress = [line["message"] for line in lines if line["logger"] == "insights.progress"]
     assert progress[0] == "crawl: started" and re.fullmatch(r"crawl: 4 files in \d+\.\d s", progress[1])
     assert any(line["logger"] == "insights.pipeline" for line in lines)

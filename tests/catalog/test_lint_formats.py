@@ -1,6 +1,6 @@
 """`insights catalog lint` in a pull request: waiver annotations judged as a run judges them, at their own
 line; SARIF 2.1.0 valid against the official schema; GitHub workflow commands that land on the exact line;
-catalog text that cannot break out of either format. Run in-process through `main`, in a real git repository."""
+catalog text that cannot break out of either format. Run in-process, in a real git repository."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pytest
 
 from insights.catalog.severity import CODES
-from insights.cli import LINT_FORMATS, main
+from insights.cli import LINT_FORMATS
 from insights.output import sarif
 
 TODAY = date.today()
@@ -52,26 +52,27 @@ FILES = {"services/checkout/catalog-info.yaml": CHECKOUT,
 
 
 @pytest.fixture()
-def repository(tmp_path, monkeypatch):
-    """A git repository with descriptors under services/, the current folder inside it."""
+def repository(tmp_path, insights):
+    """A git repository with descriptors under services/, the current folder (the `insights` fixture's)."""
     for relative, text in FILES.items():
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text(text)
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "catalog"]):
         subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True, env={**os.environ, **GIT_ENV})
-    monkeypatch.chdir(tmp_path)
     return tmp_path
 
 
-def lint(capsys, *args):
-    with pytest.raises(SystemExit) as stopped:
-        main(["catalog", "lint", *args])
-    out, err = capsys.readouterr()
-    return stopped.value.code, out, err
+@pytest.fixture()
+def lint(repository, insights):
+    """`lint(*args) -> (exit code, stdout, stderr)` of `insights catalog lint` in the repository."""
+    def run(*args):
+        result = insights("catalog", "lint", *args)
+        return result.exit_code, result.stdout, result.stderr
+    return run
 
 
-def test_waiver_annotations_are_findings_at_their_own_line(repository, capsys):
-    code, out, _ = lint(capsys, "services/checkout", "--format", "json")
+def test_waiver_annotations_are_findings_at_their_own_line(lint, repository):
+    code, out, _ = lint("services/checkout", "--format", "json")
     assert code == 1
     report = json.loads(out)
     assert report["schema"] == "insights.lint/1"
@@ -85,48 +86,48 @@ def test_waiver_annotations_are_findings_at_their_own_line(repository, capsys):
     assert report["summary"] == {"entities": 1, "errors": 4, "warnings": 1}
 
 
-def test_waiver_rules_come_from_the_configuration(repository, capsys):
+def test_waiver_rules_come_from_the_configuration(lint, repository):
     """`--config` brings the check ids and `waivers.max_days`: a custom check may be waived, longer."""
     (repository / "checks").mkdir()
     (repository / "checks" / "ours.yaml").write_text(
         "- id: oncal-now\n  name: ours\n  rule: {fact: catalog.has_owner, operator: equal, value: true}\n")
     (repository / "platform.yaml").write_text("checks: [builtin, ./checks]\nwaivers: {max_days: 500}\n")
-    code, out, _ = lint(capsys, "services/checkout", "--config", "platform.yaml", "--format", "json")
+    code, out, _ = lint("services/checkout", "--config", "platform.yaml", "--format", "json")
     codes = sorted(f["code"] for f in json.loads(out)["findings"] if f["code"].startswith("waiver-"))
     assert codes == ["waiver-expired", "waiver-invalid"] and code == 1
 
 
-def test_catalog_severity_applies_to_waiver_findings_as_to_the_others(repository, capsys):
+def test_catalog_severity_applies_to_waiver_findings_as_to_the_others(lint, repository):
     (repository / "lenient.yaml").write_text(
         "catalog:\n  severity: {waiver-too-long: warning, annotation-malformed: warning}\n")
-    _, out, _ = lint(capsys, "services/checkout", "--config", "lenient.yaml", "--format", "json")
+    _, out, _ = lint("services/checkout", "--config", "lenient.yaml", "--format", "json")
     severities = {f["code"]: f["severity"] for f in json.loads(out)["findings"]}
     assert severities["waiver-too-long"] == severities["annotation-malformed"] == "warning"
     assert severities["waiver-unknown-check"] == "error"
 
 
-def test_a_configuration_that_does_not_load_is_a_usage_error(repository, capsys):
+def test_a_configuration_that_does_not_load_is_a_usage_error(lint, repository):
     (repository / "broken.yaml").write_text("waivers: {max_days: 0}\n")
-    code, out, err = lint(capsys, "services", "--config", "broken.yaml")
+    code, out, err = lint("services", "--config", "broken.yaml")
     assert code == 2 and out == ""
     assert err.startswith("error: broken.yaml:1:") and "max_days" in err
 
 
-def test_text_names_files_from_the_repository_root_with_line_and_column(repository, capsys):
-    code, out, _ = lint(capsys, "services/checkout")
+def test_text_names_files_from_the_repository_root_with_line_and_column(lint, repository):
+    code, out, _ = lint("services/checkout")
     assert code == 1
     assert ("services/checkout/catalog-info.yaml:8:5: error: waiver names unknown check 'oncal-now'; fix the "
             "annotation key (did you mean 'oncall-now'?) [waiver-unknown-check]") in out.splitlines()
     assert out.splitlines()[-1] == "1 entities, 4 errors, 1 warnings"
 
 
-def test_a_clean_folder_passes(repository, capsys):
-    code, out, _ = lint(capsys, "services/fine", "--format", "github")
+def test_a_clean_folder_passes(lint, repository):
+    code, out, _ = lint("services/fine", "--format", "github")
     assert (code, out) == (0, "1 entities, 0 errors, 0 warnings\n")
 
 
-def test_a_path_that_does_not_exist_is_a_usage_error(repository, capsys):
-    code, out, err = lint(capsys, "services/nope")
+def test_a_path_that_does_not_exist_is_a_usage_error(lint, repository):
+    code, out, err = lint("services/nope")
     assert code == 2 and out == ""
     assert err.splitlines()[-1] == ("Error: Invalid value for '[PATHS]...': 'services/nope' is neither a folder nor "
                                     "a file that exists, nor a git URL, `list:FILE` or `backstage:URL`")
@@ -154,8 +155,8 @@ def validator(schema):
 
 
 @pytest.mark.parametrize("path, exit_code", [("services", 1), ("services/fine", 0)])
-def test_sarif_is_valid_against_the_official_schema(repository, capsys, sarif_schema, path, exit_code):
-    code, out, _ = lint(capsys, path, "--format", "sarif")
+def test_sarif_is_valid_against_the_official_schema(lint, repository, sarif_schema, path, exit_code):
+    code, out, _ = lint(path, "--format", "sarif")
     assert code == exit_code
     document = json.loads(out)
     errors = sorted(validator(sarif_schema).iter_errors(document), key=str)
@@ -163,16 +164,16 @@ def test_sarif_is_valid_against_the_official_schema(repository, capsys, sarif_sc
     assert document["version"] == "2.1.0"
 
 
-def test_the_schema_check_can_fail(repository, capsys, sarif_schema):
-    _, out, _ = lint(capsys, "services", "--format", "sarif")
+def test_the_schema_check_can_fail(lint, repository, sarif_schema):
+    _, out, _ = lint("services", "--format", "sarif")
     document = json.loads(out)
     document["runs"][0]["results"][0]["level"] = "fatal"
     del document["runs"][0]["tool"]["driver"]["name"]
     assert len(list(validator(sarif_schema).iter_errors(document))) == 2
 
 
-def test_sarif_rules_levels_and_locations(repository, capsys):
-    _, out, _ = lint(capsys, "services", "--format", "sarif")
+def test_sarif_rules_levels_and_locations(lint, repository):
+    _, out, _ = lint("services", "--format", "sarif")
     (run,) = json.loads(out)["runs"]
     rules = run["tool"]["driver"]["rules"]
     results = run["results"]
@@ -193,8 +194,8 @@ def test_sarif_rules_levels_and_locations(repository, capsys):
         "A waiver runs longer than waivers.max_days"
 
 
-def test_sarif_messages_cannot_carry_links_or_control_characters(repository, capsys):
-    _, out, _ = lint(capsys, "services/odd,name:dir", "--format", "sarif")
+def test_sarif_messages_cannot_carry_links_or_control_characters(lint, repository):
+    _, out, _ = lint("services/odd,name:dir", "--format", "sarif")
     (result,) = [r for r in json.loads(out)["runs"][0]["results"] if r["ruleId"] == "annotation-malformed"]
     text = result["message"]["text"]
     assert "\\[click\\](https://evil.example)" in text
@@ -231,8 +232,8 @@ def commands(out: str) -> list[dict]:
     return found
 
 
-def test_github_commands_land_on_the_exact_line(repository, capsys):
-    code, out, _ = lint(capsys, "services", "--format", "github")
+def test_github_commands_land_on_the_exact_line(lint, repository):
+    code, out, _ = lint("services", "--format", "github")
     assert code == 1
     found = commands(out)
     typo = next(c for c in found if c["title"] == "waiver-unknown-check")
@@ -244,8 +245,8 @@ def test_github_commands_land_on_the_exact_line(repository, capsys):
     assert out.splitlines()[-1] == "3 entities, 5 errors, 1 warnings"
 
 
-def test_github_commands_escape_properties_and_messages(repository, capsys):
-    _, out, _ = lint(capsys, "services", "--format", "github")
+def test_github_commands_escape_properties_and_messages(lint, repository):
+    _, out, _ = lint("services", "--format", "github")
     lines = out.splitlines()
     assert sum(line.startswith("::") for line in lines) == len(lines) - 1  # no line of catalog text of its own
     odd = next(c for c in commands(out) if c["title"] == "annotation-malformed" and "odd" in c["file"])
