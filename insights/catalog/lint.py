@@ -24,8 +24,9 @@ SCHEMA = "insights.lint/1"
 
 @dataclass(frozen=True)
 class Linted:
-    """The catalog as linted, and where its files are: each local source's root, and the folder paths are
-    shown relative to (the repository holding the current folder, so CI annotations land on the right file)."""
+    """The catalog as linted, and where its files are: `roots`, each local source's folder (finding paths are
+    relative to it), and `base`, the repository holding the current folder, which shown paths are relative
+    to so that CI annotations land on the right file."""
 
     catalog: Catalog
     roots: dict[str, Path]
@@ -43,6 +44,11 @@ class Linted:
             return full.relative_to(self.base).as_posix()
         except ValueError:
             return full.as_posix()
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The findings in the order every format lists them: by file, line, column and code."""
+        return sorted(self.catalog.findings, key=lambda f: (f.path, f.line or 0, f.column or 0, f.code))
 
     @property
     def errors(self) -> int:
@@ -84,10 +90,6 @@ def has_errors(linted: Linted) -> bool:
     return linted.errors > 0
 
 
-def _ordered(findings) -> list[Finding]:
-    return sorted(findings, key=lambda f: (f.path, f.line or 0, f.column or 0, f.code))
-
-
 def _where(linted: Linted, item: Finding | Entity) -> str:
     where = linted.file_of(item) or item.source
     if item.line:
@@ -98,7 +100,7 @@ def _where(linted: Linted, item: Finding | Entity) -> str:
 def render_text(linted: Linted) -> str:
     lines = [f"{_where(linted, e)}: {cell(e.ref)}" for e in linted.catalog.entities]
     lines += [f"{_where(linted, f)}: {f.severity}: {cell(f.message, 2000)} [{f.code}]"
-              for f in _ordered(linted.catalog.findings)]
+              for f in linted.findings]
     lines.append(linted.summary_line())
     return "\n".join(lines)
 
@@ -113,7 +115,7 @@ def render_json(linted: Linted) -> str:
         "findings": [{"code": f.code, "severity": f.severity, "file": f.path, "line": f.line, "column": f.column,
                       "message": f.message, "entity_ref": f.entity_ref, "source": f.source,
                       "repository_file": linted.file_of(f)}
-                     for f in _ordered(catalog.findings)],
+                     for f in linted.findings],
     }, indent=1)
 
 

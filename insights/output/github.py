@@ -33,7 +33,7 @@ def command(level: str, message, **properties) -> str:
 def render(linted) -> str:
     """One workflow command per finding (`linted`: a `catalog.lint.Linted`), then the summary line."""
     lines = []
-    for finding in sorted(linted.catalog.findings, key=lambda f: (f.path, f.line or 0, f.code)):
+    for finding in linted.findings:
         level = "error" if finding.severity == ERROR else "warning"
         lines.append(command(level, finding.message, file=linted.file_of(finding), line=finding.line,
                              col=finding.column, title=finding.code))

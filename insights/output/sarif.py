@@ -17,7 +17,7 @@ from insights import __version__
 from insights.catalog.model import ERROR
 from insights.report.escape import bounded, clean
 
-SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 MAX_MESSAGE = 2000
 _LINK_SYNTAX = re.compile(r"([\\\[\]])")
 
@@ -110,7 +110,7 @@ def _location(path: str | None, line: int | None, column: int | None) -> list[di
 
 def render(linted) -> str:
     """`linted`: a `catalog.lint.Linted` (its findings, and where each one's file is in the repository)."""
-    findings = sorted(linted.catalog.findings, key=lambda f: (f.path, f.line or 0, f.code))
+    findings = linted.findings
     codes = sorted({f.code for f in findings})
     index = {code: i for i, code in enumerate(codes)}
     results = []

@@ -25,8 +25,8 @@ def problem(text: str) -> dict:
 def render_json(config, error=None) -> str:
     """`config` when it loaded, else the ConfigError that refused it."""
     if error is not None:
-        return dump({"schema": SCHEMA, "valid": False, "config": None, "problems": [problem(p) for p in error.problems],
-                     "notes": []})
+        return dump({"schema": SCHEMA, "valid": False, "config": None,
+                     "problems": [problem(p) for p in error.problems], "notes": []})
     notes = [] if config.sources else ["no catalog sources are configured; `insights run` needs --catalog"]
     return dump({"schema": SCHEMA, "valid": True, "config": str(config.path),
                  "checks": [c.id for c in config.checks], "scorecards": [s.id for s in config.scorecards],
