@@ -15,11 +15,13 @@ import click
 
 from insights import __version__
 from insights.cli_errors import InsightsGroup, report_error
+from insights.cli_params import CATALOG
 from insights.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_USAGE, GateFailed
 from insights.report.formats import DEFAULT as DEFAULT_REPORT_FORMATS
 from insights.report.formats import NAMES as REPORT_FORMATS
 
 log = logging.getLogger("insights")
+LINT_FORMATS = ("text", "json", "sarif", "github")  # insights.catalog.lint.FORMATS, without importing it here
 
 
 def _config(path: str | None):
@@ -95,13 +97,15 @@ def cli(context, log_level: str, log_format: str, quiet: bool) -> None:
     handler.setFormatter(JsonLogFormatter() if log_format == "json" else
                          logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=log_level.upper(), handlers=[handler], force=True)
-    context.obj = {"quiet": quiet}
+    context.obj = {"quiet": quiet, "log_format": log_format}
 
 
 def _progress():
     from insights.progress import Progress
 
-    return Progress(quiet=click.get_current_context().obj["quiet"])
+    settings = click.get_current_context().obj
+    json_lines = settings["log_format"] == "json"  # every line on stderr is then one JSON object
+    return Progress(quiet=settings["quiet"], formatter=JsonLogFormatter() if json_lines else None)
 
 
 @cli.command()
@@ -121,7 +125,7 @@ def demo() -> None:
 
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="scorecards.yaml to use.")
-@click.option("--catalog", "catalogs", multiple=True, help="Folder, file or git URL; repeat for more. "
+@click.option("--catalog", "catalogs", multiple=True, type=CATALOG, help="Folder, file or git URL; repeat for more. "
               "Replaces the sources in the config.")
 @click.option("--db", "db_url", help="Database URL (default: INSIGHTS_DB_URL, the config, sqlite:///insights.db).")
 @click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False))
@@ -240,14 +244,23 @@ def notify(run_id, db_url, config_path, dry_run, initial) -> None:
 
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="scorecards.yaml to check.")
-def validate(config_path) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: one document with every problem, file, line and column (insights.validate/1).")
+def validate(config_path, fmt) -> None:
     """Check scorecards.yaml and the checks it uses, without running anything.
 
     Loads the configuration exactly as `insights run` does, so it refuses the same mistakes.
 
     \b
     Example:  insights validate --config scorecards.yaml
+              insights validate --format json
     """
+    from insights.output.validation import validation_json
+
+    if fmt == "json":
+        text, code = validation_json(lambda: _config(config_path))
+        click.echo(text)
+        sys.exit(code)
     config = _config(config_path)
     click.echo(f"{config.path}: OK ({len(config.checks)} checks, {len(config.scorecards)} scorecards)")
     if not config.sources:
@@ -259,26 +272,35 @@ def validate(config_path) -> None:
 @click.option("--team", help="A team (owner group name) instead of one entity.")
 @click.option("--runs", default=10, show_default=True, help="How many of the latest runs.")
 @click.option("--db", "db_url", help="Database URL.")
-def history(entity_ref, team, runs, db_url) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: one document, a row per run and scorecard (insights.history/1).")
+def history(entity_ref, team, runs, db_url, fmt) -> None:
     """Score, level and failing checks over the last runs, for one entity or one team.
+
+    ENTITY_REF is written as for `explain`: checkout, component:checkout or component:default/checkout.
 
     \b
     Example:  insights history component:default/checkout --runs 30
-              insights history --team payments
+              insights history --team payments --format json
     """
+    from insights.explain import entity_ref as parse_entity
+    from insights.output.history import render_json, render_text
     from insights.pipeline import database_url
     from insights.store import Store
     from insights.store.history import entity_history, team_history
 
     if bool(entity_ref) == bool(team):
         raise click.UsageError("name one entity (ENTITY_REF) or one --team")
+    ref = parse_entity(entity_ref) if entity_ref else None
+    if entity_ref and not ref:
+        raise click.BadParameter(f"{entity_ref!r} is not an entity ref such as component:default/checkout",
+                                 param_hint="ENTITY_REF")
     store = Store(database_url(db_url))
     store.require_runs()
-    frame = entity_history(store, entity_ref.lower(), runs) if entity_ref else team_history(store, team, runs)
+    frame = entity_history(store, ref, runs) if ref else team_history(store, team, runs)
     if not len(frame):
-        raise click.UsageError(f"no stored run mentions {entity_ref or 'team ' + team}")
-    frame["started_at"] = frame["started_at"].map(lambda v: f"{v:%Y-%m-%d %H:%M}")
-    click.echo(frame.to_string(index=False))
+        raise click.UsageError(f"no stored run mentions {ref or 'team ' + team}")
+    click.echo(render_json(frame, entity=ref, team=team) if fmt == "json" else render_text(frame, team=bool(team)))
 
 
 @cli.command()
@@ -298,14 +320,22 @@ def init(directory, force) -> None:
 
 
 @cli.command()
-def facts() -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: id, type, source and description of each fact (insights.facts/1).")
+def facts(fmt) -> None:
     """List every fact checks can use: id, type, source and meaning.
 
     \b
     Example:  insights facts
+              insights facts --format json
     """
     from insights.facts.registry import FACTS
+    from insights.output.text import dump
 
+    if fmt == "json":
+        click.echo(dump({"schema": "insights.facts/1", "facts": [
+            {"id": f.id, "type": f.type, "source": f.source, "description": f.description} for f in FACTS.values()]}))
+        return
     for fact in FACTS.values():
         click.echo(f"{fact.id}  ({fact.type}, {fact.source})\n    {fact.description}")
 
@@ -314,22 +344,27 @@ def facts() -> None:
 @click.argument("entity_ref")
 @click.option("--run", "run_id", type=int, help="Run to read (default: the latest successful run).")
 @click.option("--db", "db_url", help="Database URL.")
-def explain(entity_ref, run_id, db_url) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: the entity, its scorecards, checks, facts and findings (insights.explain/1).")
+def explain(entity_ref, run_id, db_url, fmt) -> None:
     """Every fact and check result of one entity, with how to fix each failure.
+
+    ENTITY_REF: checkout (a component of the default namespace), component:checkout or component:default/checkout.
 
     \b
     Example:  insights explain component:default/checkout
+              insights explain checkout --format json
     """
-    from insights.explain import explain_entity
+    from insights.explain import explain_entity, explain_json
     from insights.pipeline import database_url
     from insights.store import Store
 
-    click.echo(explain_entity(Store(database_url(db_url)), entity_ref, run_id))
+    click.echo((explain_json if fmt == "json" else explain_entity)(Store(database_url(db_url)), entity_ref, run_id))
 
 
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="scorecards.yaml to use.")
-@click.option("--catalog", "catalogs", multiple=True, help="Folder, file or git URL; repeat for more. "
+@click.option("--catalog", "catalogs", multiple=True, type=CATALOG, help="Folder, file or git URL; repeat for more. "
               "Replaces the sources in the config.")
 @click.option("--pagerduty-url", help="PagerDuty API base URL.")
 @click.option("--pagerduty-snapshot", type=click.Path(exists=True, dir_okay=False), help="Read PagerDuty from a snapshot.")
@@ -379,22 +414,30 @@ def catalog() -> None:
 
 
 @catalog.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def lint(paths, fmt) -> None:
+@click.argument("paths", nargs=-1, type=CATALOG)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="scorecards.yaml whose checks and waiver rules apply (default: as for `run`).")
+@click.option("--format", "fmt", type=click.Choice(LINT_FORMATS), default="text", show_default=True,
+              help="text, json, sarif (code scanning) or github (workflow commands that annotate pull requests).")
+def lint(paths, config_path, fmt) -> None:
     """Check descriptor files (no PagerDuty, no database); exit 1 on any error finding.
 
-    PATHS are folders (searched for catalog-info.yaml) or files; the default is the current folder.
+    PATHS are folders (searched for catalog-info.yaml), files or git URLs; the default is the current
+    folder. Waiver annotations are judged as `insights run` judges them. File names in the sarif and github
+    formats are relative to the git repository holding the current folder.
 
     \b
     Example:  insights catalog lint . --format json
+              insights catalog lint services/ --format sarif > insights.sarif
     """
     from insights.catalog import lint as linting
-    from insights.catalog.sources import crawl, source_from_argument
+    from insights.catalog.sources import source_from_argument
+    from insights.pipeline import crawl_settings
 
-    found = crawl([source_from_argument(p) for p in (paths or (".",))])
-    click.echo(linting.render_json(found) if fmt == "json" else linting.render_text(found))
-    if linting.has_errors(found):
+    config = _config(config_path)
+    linted = linting.lint([source_from_argument(p) for p in (paths or (".",))], config, crawl_settings(config))
+    click.echo(linting.FORMATS[fmt](linted))
+    if linting.has_errors(linted):
         sys.exit(EXIT_GATE_FAILED)
 
 

@@ -59,7 +59,7 @@ def evaluate_run(config: Config, catalog: Catalog, state: PagerDutyState, now: d
     table = compute_fact_table(catalog.entities, state, now)
     facts = table.values
     waivers, waiver_findings = collect_waivers(catalog.entities, config.check_ids, now.date(),
-                                               config.waiver_max_days)
+                                               config.waiver_max_days, config.catalog.severity)
     results = evaluate(list(config.checks), facts, waivers, table.causes)
     scores = score(list(config.scorecards), results, facts, {c.id: c.weight for c in config.checks})
     return RunBundle(entities=list(catalog.entities), facts=facts, checks=list(config.checks), results=results,

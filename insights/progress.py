@@ -1,18 +1,28 @@
 """Progress of the long stages (crawl, collect): a bar on a terminal, one plain line per stage otherwise
-(CI logs, cron), nothing with --quiet. Written to stderr so stdout stays the summary."""
+(CI logs, cron), nothing with --quiet. Written to stderr so stdout stays the summary. Given a log
+`formatter` (`--log-format json`), each line is a log record in that format and no bar is drawn, so every
+line on stderr reads the same way."""
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from contextlib import contextmanager
 
 
 class Progress:
-    def __init__(self, stream=None, quiet: bool = False):
+    def __init__(self, stream=None, quiet: bool = False, formatter: logging.Formatter | None = None):
         self.stream = stream or sys.stderr
         self.quiet = quiet
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.formatter = formatter
+        self.tty = formatter is None and bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def _line(self, text: str) -> str:
+        if self.formatter is None:
+            return text + "\n"
+        record = logging.LogRecord("insights.progress", logging.INFO, __file__, 0, text, None, None)
+        return self.formatter.format(record) + "\n"
 
     @contextmanager
     def stage(self, name: str, unit: str, total: int | None = None):
@@ -32,12 +42,11 @@ class Progress:
                 self.stream.flush()
 
         if not self.quiet and not self.tty:
-            self.stream.write(f"{name}: started\n")
+            self.stream.write(self._line(f"{name}: started"))
         yield advance
         if not self.quiet:
-            self.stream.write(("\r" if self.tty else "") +
-                              f"{name}: {done[0]} {unit} in {time.monotonic() - started:.1f} s" +
-                              (" " * 20 if self.tty else "") + "\n")
+            summary = f"{name}: {done[0]} {unit} in {time.monotonic() - started:.1f} s"
+            self.stream.write(f"\r{summary}{' ' * 20}\n" if self.tty else self._line(summary))
             self.stream.flush()
 
 

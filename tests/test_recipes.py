@@ -1,7 +1,8 @@
 """The scheduling recipes in examples/ci: each passes its platform's linter or schema, and keeps the
 structure that makes history survive from one night to the next.
 
-- GitHub Actions: actionlint (with shellcheck for `run:` steps) and the workflow JSON schema;
+- GitHub Actions: actionlint (with shellcheck for `run:` steps) and the workflow JSON schema, for the nightly
+  run and for the pull-request lint, whose steps are also run as GitHub runs them, in a real repository;
 - GitLab CI: GitLab's CI JSON schema (as vendored by check-jsonschema);
 - Kubernetes: the Kubernetes API's own schemas, strict (kubernetes-validate), on the oldest and newest
   version the manifest supports;
@@ -10,6 +11,8 @@ structure that makes history survive from one night to the next.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -20,6 +23,7 @@ import yaml
 
 RECIPES = Path(__file__).resolve().parent.parent / "examples" / "ci"
 GITHUB = RECIPES / "github-actions.yml"
+GITHUB_LINT = RECIPES / "github-catalog-lint.yml"
 GITLAB = RECIPES / "gitlab-ci.yml"
 KUBERNETES = RECIPES / "kubernetes-cronjob.yaml"
 CRON = RECIPES / "insights-cron.sh"
@@ -40,15 +44,17 @@ def check_schema(schema: str, path: Path) -> subprocess.CompletedProcess:
 # --- GitHub Actions --------------------------------------------------------------------------------------
 
 
-def test_github_workflow_passes_actionlint_and_shellcheck(need):
+@pytest.mark.parametrize("workflow", [GITHUB, GITHUB_LINT], ids=lambda p: p.name)
+def test_github_workflow_passes_actionlint_and_shellcheck(need, workflow):
     shellcheck = tool("shellcheck", need)
     result = subprocess.run([tool("actionlint", need), "-no-color", "-pyflakes=", f"-shellcheck={shellcheck}",
-                             str(GITHUB)], capture_output=True, text=True, timeout=120)
+                             str(workflow)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
 
 
-def test_github_workflow_matches_the_workflow_schema():
-    result = check_schema("vendor.github-workflows", GITHUB)
+@pytest.mark.parametrize("workflow", [GITHUB, GITHUB_LINT], ids=lambda p: p.name)
+def test_github_workflow_matches_the_workflow_schema(workflow):
+    result = check_schema("vendor.github-workflows", workflow)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -71,6 +77,49 @@ def test_github_workflow_carries_history_between_nights_even_when_the_gate_trips
     database = job["env"]["INSIGHTS_DB_URL"]
     assert "secrets.INSIGHTS_DB_URL" in database and f"sqlite:///{save['with']['path']}" in database
     assert "secrets.PAGERDUTY_TOKEN" in job["env"]["PAGERDUTY_TOKEN"]
+
+
+def test_pull_request_lint_runs_only_for_descriptors_and_uploads_what_it_wrote():
+    workflow = yaml.load(GITHUB_LINT.read_text(), Loader=yaml.BaseLoader)  # `on` stays a key, not True
+    paths = workflow["on"]["pull_request"]["paths"]
+    assert "**/catalog-info.yaml" in paths and "**/catalog-info.yml" in paths
+    assert workflow["permissions"] == {"contents": "read", "security-events": "write"}
+    steps = workflow["jobs"]["lint"]["steps"]
+    runs = [step.get("run", "") for step in steps]
+    assert "pip install insights-scorecards" in runs
+    github = next(r for r in runs if "--format github" in r)
+    sarif = next(i for i, r in enumerate(runs) if "--format sarif" in r)
+    upload = next(i for i, step in enumerate(steps)
+                  if step.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
+    assert github.startswith("insights catalog lint") and sarif < upload
+    assert steps[sarif]["if"] == "always()" and steps[upload]["if"].startswith("always()")
+    assert steps[upload]["with"]["sarif_file"] in runs[sarif]
+
+
+def test_pull_request_lint_steps_run_as_github_runs_them(tmp_path):
+    """The recipe's own `run:` lines in bash as Actions runs them (-e, pipefail), in a repository with a bad
+    descriptor: the github step fails with an annotation on the line; the SARIF step succeeds with a file."""
+    steps = yaml.load(GITHUB_LINT.read_text(), Loader=yaml.BaseLoader)["jobs"]["lint"]["steps"]
+    runs = [step["run"] for step in steps if step.get("run", "").startswith("insights ")]
+    service = tmp_path / "services" / "checkout"
+    service.mkdir(parents=True)
+    (service / "catalog-info.yaml").write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: checkout\n  annotations:\n"
+        "    pagerduty.com/service-id: p12345\nspec: {type: service, lifecycle: production, owner: payments}\n")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+    def step(script: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=tmp_path,
+                              env=environment, capture_output=True, text=True, timeout=120)
+
+    github, sarif = step(runs[0]), step(runs[1])
+    assert github.returncode == 1
+    assert github.stdout.startswith("::error file=services/checkout/catalog-info.yaml,line=6,title=annotation-"
+                                    "malformed::")
+    assert sarif.returncode == 0, sarif.stderr
+    document = json.loads((tmp_path / "insights.sarif").read_text())
+    assert document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 6
 
 
 # --- GitLab CI -------------------------------------------------------------------------------------------

@@ -28,6 +28,12 @@ def line_of(mapping, key=None):
     return (lines.get(key) if lines and key is not None else None) or getattr(mapping, "line", None) or None
 
 
+def key_positions(mapping) -> dict[str, tuple[int, int]]:
+    """(line, column) of each key of a mapping the YAML loader built; empty for any other mapping."""
+    lines, columns = getattr(mapping, "key_lines", None) or {}, getattr(mapping, "key_columns", None) or {}
+    return {key: (line, columns.get(key) or 1) for key, line in lines.items() if isinstance(key, str) and line}
+
+
 class Unresolved(str):
     """What a placeholder that could not be read leaves in its field: text naming the placeholder, which
     every type check accepts, so a field that Backstage would fill is not reported missing or mistyped."""
@@ -47,6 +53,8 @@ class Entity:
     type: str | None = None
     tags: tuple[str, ...] = ()
     annotations: dict[str, str] = field(default_factory=dict)
+    # (line, column) of each annotation key in its descriptor, so findings about one annotation point at it
+    annotation_positions: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
     links: tuple[dict, ...] = ()
     spec: dict = field(default_factory=dict)
     source: str = ""
@@ -76,6 +84,7 @@ class Finding:
     path: str = ""
     line: int | None = None
     entity_ref: str | None = None
+    column: int | None = None
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else (self.path or self.source)

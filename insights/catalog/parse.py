@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from insights.catalog import placeholders, policies, severity as severities, validate
-from insights.catalog.model import ERROR, Entity, Finding, Unresolved, type_name
+from insights.catalog.model import ERROR, Entity, Finding, Unresolved, key_positions, type_name
 from insights.catalog.plain import bounded
 from insights.catalog.refs import DEFAULT_KINDS, entity_ref, parse_ref
 from insights.yamlio import Map, load_documents
@@ -120,7 +120,7 @@ def to_entity(data, *, source: str, repository: str, path: str, descriptor: bool
         owner=spec_ref("owner"), system=spec_ref("system"),
         lifecycle=_text(spec.get("lifecycle")), type=_text(spec.get("type")),
         tags=tuple(t for t in tags if isinstance(t, str)),
-        annotations=annotations,
+        annotations=annotations, annotation_positions=key_positions(metadata.get("annotations")),
         links=tuple(dict(link) for link in links if isinstance(link, dict)),
         spec=dict(spec), source=source, repository=repository, path=path, line=getattr(data, "line", None) or None,
     )

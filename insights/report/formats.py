@@ -22,7 +22,7 @@ class Format:
     def missing(self) -> str | None:
         """Why the format cannot be written here, or None."""
         if self.needs and importlib.util.find_spec(self.needs) is None:
-            return f"{self.needs} is not installed; pip install 'insights[{self.extra}]'"
+            return f"{self.needs} is not installed; pip install 'insights-scorecards[{self.extra}]'"
         return None
 
     def write(self, view, folder):

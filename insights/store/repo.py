@@ -67,8 +67,8 @@ class Store:
                              "expected e.g. sqlite:///insights.db or postgresql+psycopg://user@host/db") from error
         except ImportError as error:
             raise StoreError(f"database URL {mask_password(url)} needs a driver that is not installed ({error.name}); "
-                             "for PostgreSQL: pip install 'insights[postgres]'; for MySQL/MariaDB: "
-                             "pip install 'insights[mysql]'") from error
+                             "for PostgreSQL: pip install 'insights-scorecards[postgres]'; for MySQL/MariaDB: "
+                             "pip install 'insights-scorecards[mysql]'") from error
 
     @property
     def safe_url(self) -> str:

@@ -31,6 +31,23 @@ def test_wheel_carries_the_defaults(wheel):
     assert "insights/report/vendor/chart.umd.min.js" in names
 
 
+def test_wheel_is_published_as_insights_scorecards_with_the_insights_command(wheel):
+    """The name `insights` belongs to another project on the package index; the import package and the
+    command keep it, the distribution does not."""
+    import email
+
+    from insights import __version__
+
+    archive = zipfile.ZipFile(wheel)
+    assert wheel.name == f"insights_scorecards-{__version__}-py3-none-any.whl"
+    info = f"insights_scorecards-{__version__}.dist-info"
+    metadata = email.message_from_bytes(archive.read(f"{info}/METADATA"))
+    assert (metadata["Name"], metadata["Version"]) == ("insights-scorecards", __version__)
+    assert "Provides-Extra: postgres" in archive.read(f"{info}/METADATA").decode()
+    assert "insights = insights.cli:main" in archive.read(f"{info}/entry_points.txt").decode()
+    assert {name.split("/")[0] for name in archive.namelist()} == {"insights", info}
+
+
 def test_installed_wheel_validates_and_demos_outside_the_repository(wheel, tmp_path):
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)],
@@ -46,3 +63,24 @@ def test_installed_wheel_validates_and_demos_outside_the_repository(wheel, tmp_p
                           text=True, timeout=300)
     assert demo.returncode == 0, demo.stderr
     assert (work / "reports" / "report.html").is_file()
+    version = subprocess.run([sys.executable, "-c", "import importlib.metadata as m, insights; "
+                              "print(m.version('insights-scorecards'), insights.__version__)"],
+                             cwd=work, env=env, capture_output=True, text=True, timeout=60)
+    installed, package = version.stdout.split()
+    assert installed == package, version.stderr
+
+
+def test_install_lines_name_the_published_distribution():
+    """Every `pip install` a user is told to run, in the README, the CI recipes and error messages, names
+    `insights-scorecards` (or installs a checkout with -e)."""
+    import re
+
+    places = [ROOT / "README.md", *sorted((ROOT / "examples" / "ci").iterdir()),
+              *sorted((ROOT / "insights").rglob("*.py"))]
+    installs = [(path.name, match.group(1)) for path in places
+                for match in re.finditer(r"pip install\s+([\"']?[^\s\"'`;)]+)", path.read_text())]
+    assert installs, "the README says how to install"
+    wrong = [(name, what) for name, what in installs
+             if not what.lstrip("\"'").startswith(("insights-scorecards", "-e", "-q", "$"))]
+    assert wrong == []
+    assert ("README.md", "insights-scorecards") in installs
