@@ -42,7 +42,7 @@ def explained(insights, ref: str) -> dict:
 
 def test_explain_json_has_stable_keys_and_names_no_level_as_null(stored):
     document = explained(stored, "component:default/checkout")
-    assert list(document) == ["schema", "run", "entity", "scorecards", "checks", "facts", "findings"]
+    assert list(document) == ["schema", "run", "entity", "links", "scorecards", "checks", "facts", "findings"]
     assert document["schema"] == "insights.explain/1" and document["run"]["id"] == 2
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", document["run"]["started_at"])
     assert document["entity"] == {"ref": "component:default/checkout", "kind": "component", "name": "checkout",
@@ -52,6 +52,9 @@ def test_explain_json_has_stable_keys_and_names_no_level_as_null(stored):
     assert outcomes == sorted(outcomes, key=["fail", "unknown", "waived", "pass", "not-applicable"].index)
     assert set(document["facts"]) <= set(FACTS) and document["facts"]["pagerduty.name_similarity"] == 1.0
     assert {c["id"] for c in document["scorecards"]} == {"catalog-consistency", "pagerduty-readiness"}
+    for card in document["scorecards"]:  # what stands between the entity and its next level
+        assert set(card) == {"id", "level", "score", "next_level", "blocking"}
+        assert (card["next_level"] is None) == (card["blocking"] == [])
 
 
 def test_explain_reads_every_form_of_an_entity_ref(stored):
@@ -67,7 +70,8 @@ def test_an_entity_without_a_level_says_none_never_nan(stored):
     ref, card = without[0]
     code, out, _ = stored("explain", ref)
     assert code == 0
-    assert f"scorecard {card['id']}: level none, score {card['score']}" in out.splitlines()
+    assert any(line.startswith(f"scorecard {card['id']}: level none, score {card['score']}; next level ")
+               for line in out.splitlines())
     assert not re.search(r"\bnan\b", out, re.IGNORECASE)
 
 

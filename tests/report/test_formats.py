@@ -105,7 +105,7 @@ def test_parquet_is_skipped_with_advice_when_pyarrow_is_missing(store, demo_cata
     done = subprocess.run([sys.executable, "-c", script, store.url, str(tmp_path / "out")], capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "parquet report skipped: pyarrow is not installed; pip install 'insights[parquet]'" in done.stderr
+    assert "parquet report skipped: pyarrow is not installed; pip install 'insights-scorecards[parquet]'" in done.stderr
     assert (tmp_path / "out" / "report.md").is_file() and not (tmp_path / "out" / "facts.parquet").exists()
     assert run_id == 1
 
