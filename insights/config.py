@@ -27,7 +27,9 @@ from insights.scorecards import Level, Scorecard
 __all__ = ["CatalogSettings", "Config", "Gates", "PagerDutySettings", "load_config"]
 
 SOURCE_KINDS = ("folder", "file", "git", "repositories", "backstage")
-SOURCE_KEYS = (*SOURCE_KINDS, "globs", "ref", "token_env", "filter")
+# A source's file links for hosts insights does not know: `{revision}`, `{path}` and `{line}` are filled in.
+WEB_URL_TEMPLATE = text(re.compile(r"^https?://\S+$"), "an http(s) URL template with {path} (and {revision}, {line})")
+SOURCE_KEYS = (*SOURCE_KINDS, "globs", "ref", "token_env", "filter", "web_url")
 TOP_KEYS = ("version", "catalog", "pagerduty", "store", "checks", "scorecards", "gates", "waivers", "notify")
 VERSIONS = (1,)
 # Globs are relative to the source's root and stay inside it.
@@ -98,7 +100,7 @@ class ConfigReader(Reader):
         globs = self.value(item, "globs", list_of(GLOB, "a list of globs"), None, "catalog.sources.globs")
         options = {name: self.value(item, name, kind_, None, f"catalog.sources.{name}")
                    for name, kind_ in (("ref", text(what="a branch, tag or commit")), ("token_env", ENV_VARIABLE),
-                                       ("filter", text(what="a catalog filter")))}
+                                       ("filter", text(what="a catalog filter")), ("web_url", WEB_URL_TEMPLATE))}
         if location is None:
             return None
         if kind == "git" and not GIT_URL.match(location) and not location.endswith(".git"):

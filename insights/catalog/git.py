@@ -112,7 +112,7 @@ def _cache_folder(settings: CrawlSettings) -> Path:
     return folder
 
 
-def _head(target: Path) -> str | None:
+def head(target: Path) -> str | None:
     """The commit checked out: HEAD itself when detached, else the branch it names (loose or packed)."""
     git_dir = target / ".git"
     try:
@@ -130,10 +130,10 @@ def _head(target: Path) -> str | None:
 
 def _up_to_date(git: _Git, target: Path, ref: str | None) -> bool:
     """Whether the checkout already holds the commit `ref` names on the remote (asked without a fetch)."""
-    head = _head(target)
-    if head is None:
+    current = head(target)
+    if current is None:
         return False
-    if ref and ref.lower() == head:
+    if ref and ref.lower() == current:
         return True
     names = ([ref] if ref.startswith("refs/") else [f"refs/heads/{ref}", f"refs/tags/{ref}"]) if ref else ["HEAD"]
     commits = None
@@ -145,7 +145,7 @@ def _up_to_date(git: _Git, target: Path, ref: str | None) -> bool:
             commit, _, name = line.partition("\t")
             if name.removesuffix("^{}") in names and (name.endswith("^{}") or name not in commits):
                 commits[name.removesuffix("^{}")] = commit  # a peeled tag names the commit itself
-    return set(commits.values()) == {head}
+    return set(commits.values()) == {current}
 
 
 class _Git:

@@ -8,6 +8,7 @@ crawl raise SourceError.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -15,15 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from insights.catalog import git
+from insights.catalog.fetch import fetch_text
 from insights.catalog.locations import LocationFollower, inside
 from insights.catalog.model import ERROR, Catalog, Entity, Finding
 from insights.catalog.parse import parse_file
-from insights.catalog.fetch import fetch_text
 from insights.catalog.placeholders import file_reader
 from insights.catalog.settings import CrawlSettings
 from insights.catalog.severity import apply_to_catalog
 from insights.catalog.urls import mask_url
 from insights.errors import SourceError
+from insights.links import git_origin, without_credentials
 
 __all__ = ["CrawlSettings", "DEFAULT_GLOBS", "Source", "crawl", "mask_url", "read_repository_list",
            "source_from_argument"]
@@ -46,6 +48,7 @@ class Source:
     ref: str | None = None
     token_env: str | None = None
     filter: str | None = None
+    web_url: str | None = None  # a link template for the source's files: {revision}, {path}, {line}
 
     @property
     def label(self) -> str:
@@ -85,7 +88,8 @@ def read_repository_list(source: Source) -> list[Source]:
             continue
         if len(words) > 2:
             raise SourceError(f"{source.location}:{number}: expected `URL [ref]`, got {line.strip()!r}")
-        repositories.append(Source("git", words[0], source.globs, words[1] if len(words) == 2 else None))
+        repositories.append(Source("git", words[0], source.globs, words[1] if len(words) == 2 else None,
+                                   web_url=source.web_url))
     return repositories
 
 
@@ -123,10 +127,10 @@ def _crawl_source(source: Source, settings: CrawlSettings, checkout, advance) ->
     if source.kind == "backstage":
         from insights.catalog import backstage
 
-        found = backstage.fetch(source.location, token_env=source.token_env, query_filter=source.filter,
-                                label=source.label, settings=settings)
+        found, problems = backstage.fetch(source.location, token_env=source.token_env, query_filter=source.filter,
+                                          label=source.label, settings=settings)
         advance()
-        return found
+        return [dataclasses.replace(e, backstage_url=source.location) for e in found], problems
     if isinstance(checkout, SourceError):
         raise checkout
     root, files = _files_of(source, checkout)
@@ -134,7 +138,21 @@ def _crawl_source(source: Source, settings: CrawlSettings, checkout, advance) ->
     for path in files:
         crawler.read(path)
         advance()
-    return crawler.entities, crawler.findings
+    origin = _origin(source, root, checkout) if crawler.entities else {}
+    return [dataclasses.replace(e, **origin) for e in crawler.entities], crawler.findings
+
+
+def _origin(source: Source, root: Path, checkout: Path | None) -> dict:
+    """Where the source's files can be seen on the web: the repository and revision crawled (for links to a
+    file's line), and the source's own link template. A git source's are known without running git."""
+    fields = {"web_url_template": source.web_url or ""}
+    if source.kind == "git":
+        return {**fields, "origin_url": without_credentials(source.location),
+                "revision": git.head(checkout) or source.ref or ""}
+    found = git_origin(root)
+    if found:
+        fields.update(origin_url=found.remote, revision=found.commit, origin_dir=found.subdir)
+    return fields
 
 
 def _files_of(source: Source, checkout: Path | None) -> tuple[Path, list[Path]]:
