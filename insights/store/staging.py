@@ -217,14 +217,15 @@ class Staging:
                 record = self._record(connection, key, lock=True)
                 if record.status == "finalizing":  # its finalize died (we hold the lock it held)
                     record = self._after_dead_finalize(connection, record)
-                _refuse_finished(record)
-                if record.shard_count is not None:
-                    self._agree(record, "finalize", record.shard_count, config_hash, record.sources)
-                connection.execute(update(t.sharded_runs).where(t.sharded_runs.c.id == record.id).values(
-                    status="finalizing"))
-                return record
+                if record.status not in FINISHED:
+                    if record.shard_count is not None:
+                        self._agree(record, "finalize", record.shard_count, config_hash, record.sources)
+                    connection.execute(update(t.sharded_runs).where(t.sharded_runs.c.id == record.id).values(
+                        status="finalizing"))
         except SQLAlchemyError as error:
             raise self._fail("claim the sharded run", error) from error
+        _refuse_finished(record)  # after the commit, which keeps what a dead finalize's run said
+        return record
 
     def _after_dead_finalize(self, connection, record: ShardedRun) -> ShardedRun:
         """A finalize that stored its run but died before closing the record: the record follows the run.
