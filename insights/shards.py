@@ -117,7 +117,8 @@ def _sources(options: RunOptions) -> tuple[Source, ...]:
 
 
 def _schema_ready(store: Store) -> None:
-    """Shards start together: one sets an empty database up while the others wait for it."""
+    """Shards and finalize start together: one sets an empty database up while the others wait for it.
+    A database of another schema version is refused at once."""
     deadline = time.monotonic() + SCHEMA_WAIT_S
     while True:
         current, head = store.schema_state()
@@ -127,9 +128,7 @@ def _schema_ready(store: Store) -> None:
             store.ensure_schema()
             return
         except StoreError:
-            if store.schema_state()[0] == head:
-                return
-            if time.monotonic() > deadline:
+            if current is not None or time.monotonic() > deadline:
                 raise
         time.sleep(0.2)
 
@@ -177,7 +176,7 @@ def finalize(options: RunOptions, key: str, wait_s: float = 0.0) -> RunOutcome:
     check_retention(options.config.keep_runs, options.config.keep_days)
     store = Store(database_url(options.db_url, options.config), options.lock_timing)
     require_postgres(store)
-    store.ensure_schema()
+    _schema_ready(store)
     staging = Staging(store)
     record = _wait_for_shards(staging, key, wait_s)
     if not options.snapshot and not options.credential and not (record and record.snapshot_digest):
@@ -195,13 +194,16 @@ def finalize(options: RunOptions, key: str, wait_s: float = 0.0) -> RunOutcome:
 
 
 def _wait_for_shards(staging: Staging, key: str, wait_s: float) -> ShardedRun | None:
-    deadline = time.monotonic() + wait_s
+    deadline, said = time.monotonic() + wait_s, ""
     while True:
         record = staging.find(key)
         waiting = _not_landed(staging, record) if record and record.status == "pending" else []
         if (record and not waiting) or time.monotonic() >= deadline:
             return record
-        log.info("run key %s: waiting for %s", key, ", ".join(waiting) if waiting else "its first shard")
+        news = ", ".join(waiting) if waiting else "its first shard"
+        if news != said:  # a line when something changed, not one per poll
+            log.info("run key %s: waiting for %s", key, news)
+            said = news
         time.sleep(max(0.0, min(POLL_S, deadline - time.monotonic())))
 
 

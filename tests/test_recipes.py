@@ -23,6 +23,8 @@ GITHUB = RECIPES / "github-actions.yml"
 GITLAB = RECIPES / "gitlab-ci.yml"
 KUBERNETES = RECIPES / "kubernetes-cronjob.yaml"
 CRON = RECIPES / "insights-cron.sh"
+SHARDED_GITHUB = RECIPES / "github-actions-sharded.yml"
+SHARDED_KUBERNETES = RECIPES / "kubernetes-sharded.yaml"
 
 
 def tool(name: str, need) -> str:
@@ -95,10 +97,11 @@ def test_gitlab_job_saves_its_cache_when_the_gate_trips():
 # --- Kubernetes ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("manifest", [KUBERNETES, SHARDED_KUBERNETES], ids=lambda path: path.name)
 @pytest.mark.parametrize("version", ["1.31.0", "1.37.0"])
-def test_kubernetes_manifest_matches_the_api_schemas(version):
+def test_kubernetes_manifest_matches_the_api_schemas(version, manifest):
     kubernetes_validate = pytest.importorskip("kubernetes_validate")
-    documents = list(yaml.safe_load_all(KUBERNETES.read_text()))
+    documents = list(yaml.safe_load_all(manifest.read_text()))
     assert [d["kind"] for d in documents] == ["PersistentVolumeClaim", "CronJob"]
     for document in documents:
         kubernetes_validate.validate(document, version, strict=True)  # raises ValidationError
@@ -145,9 +148,6 @@ def test_cron_wrapper_passes_shellcheck(need):
 
 # --- sharded runs ----------------------------------------------------------------------------------------
 
-SHARDED_GITHUB = RECIPES / "github-actions-sharded.yml"
-SHARDED_KUBERNETES = RECIPES / "kubernetes-sharded.yaml"
-
 
 def test_sharded_workflow_passes_actionlint_and_the_workflow_schema(need):
     result = subprocess.run([tool("actionlint", need), "-no-color", "-pyflakes=",
@@ -172,15 +172,6 @@ def test_sharded_workflow_runs_every_shard_then_finalize_whatever_happened():
     assert "github.run_id" in workflow["env"]["RUN_KEY"] and "github.run_attempt" in workflow["env"]["RUN_KEY"]
     assert "secrets.INSIGHTS_DB_URL" in workflow["env"]["INSIGHTS_DB_URL"]
     assert "insights collect --out pagerduty.json" in [s.get("run") for s in workflow["jobs"]["collect"]["steps"]]
-
-
-@pytest.mark.parametrize("version", ["1.31.0", "1.37.0"])
-def test_sharded_kubernetes_manifest_matches_the_api_schemas(version):
-    kubernetes_validate = pytest.importorskip("kubernetes_validate")
-    documents = list(yaml.safe_load_all(SHARDED_KUBERNETES.read_text()))
-    assert [d["kind"] for d in documents] == ["PersistentVolumeClaim", "CronJob"]
-    for document in documents:
-        kubernetes_validate.validate(document, version, strict=True)
 
 
 def _sharded_pod():

@@ -174,11 +174,14 @@ run_shards = Table(
 
 # One row per source of a shard's share (its place in the run's source list, and why it could not be read),
 # one per entity or finding it gave (JSON); no foreign keys, for the same reason as the bulk tables.
+def _share() -> list[Column]:
+    """Which sharded run, which shard, and the place of the source in the run's source list."""
+    return [Column(name, Integer, nullable=False) for name in ("sharded_run_id", "shard", "position")]
+
+
 staged_sources = Table(
     "staged_sources", metadata,
-    Column("sharded_run_id", Integer, nullable=False),
-    Column("shard", Integer, nullable=False),
-    Column("position", Integer, nullable=False),
+    *_share(),
     Column("label", Text, nullable=False),
     Column("error", Text),
     Index("ix_staged_sources_run_shard_position", "sharded_run_id", "shard", "position", unique=True),
@@ -186,9 +189,7 @@ staged_sources = Table(
 
 staged_items = Table(
     "staged_items", metadata,
-    Column("sharded_run_id", Integer, nullable=False),
-    Column("shard", Integer, nullable=False),
-    Column("position", Integer, nullable=False),
+    *_share(),
     Column("seq", Integer, nullable=False),
     Column("kind", String(16), nullable=False),  # entity, finding
     Column("payload", Text, nullable=False),  # JSON

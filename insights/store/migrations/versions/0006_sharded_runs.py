@@ -16,6 +16,10 @@ branch_labels = None
 depends_on = None
 
 
+def _share() -> list:
+    return [sa.Column(name, sa.Integer(), nullable=False) for name in ("sharded_run_id", "shard", "position")]
+
+
 def upgrade() -> None:
     op.create_table(
         "sharded_runs",
@@ -52,9 +56,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "staged_sources",
-        sa.Column("sharded_run_id", sa.Integer(), nullable=False),
-        sa.Column("shard", sa.Integer(), nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
+        *_share(),
         sa.Column("label", sa.Text(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
     )
@@ -62,9 +64,7 @@ def upgrade() -> None:
                     ["sharded_run_id", "shard", "position"], unique=True)
     op.create_table(
         "staged_items",
-        sa.Column("sharded_run_id", sa.Integer(), nullable=False),
-        sa.Column("shard", sa.Integer(), nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
+        *_share(),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("payload", sa.Text(), nullable=False),
