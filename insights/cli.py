@@ -149,7 +149,7 @@ def run(config_path, catalogs, db_url, out_dir, pagerduty_url, pagerduty_snapsho
     if shard or run_key:
         from insights.cli_shards import run_as_shard
 
-        return run_as_shard(shard, run_key, config_path, catalogs, db_url, pagerduty_snapshot)
+        return run_as_shard(shard, run_key, config_path, catalogs, db_url)
     config = _config(config_path)
     config = dataclasses.replace(config, keep_runs=keep_runs or config.keep_runs, keep_days=keep_days or config.keep_days)
     outcome = execute(RunOptions(
@@ -440,7 +440,7 @@ def simulate(data_file, as_captured, port, latency_ms, rate_limit, fail_rate, to
 def snapshot(output, config_path, pagerduty_url) -> None:
     """Collect the PagerDuty account once and write it to a snapshot file (credential as for `run`).
 
-    Runs once per account within its rate limit; the snapshot then serves any number of runs, shards and
+    Runs once per account within its rate limit; the snapshot then serves any number of runs and
     finalize (--pagerduty-snapshot). `insights collect` and `insights pagerduty snapshot` are one command.
 
     \b

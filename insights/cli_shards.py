@@ -11,10 +11,10 @@ from click.core import ParameterSource
 
 from insights.cli_options import GATE_OPTIONS, gate_options, keep_options
 
-FINALIZE_ONLY = ("out_dir", "pagerduty_url", "keep_runs", "keep_days") + GATE_OPTIONS
+FINALIZE_ONLY = ("out_dir", "pagerduty_url", "pagerduty_snapshot", "keep_runs", "keep_days") + GATE_OPTIONS
 
 
-def run_as_shard(shard, run_key, config_path, catalogs, db_url, pagerduty_snapshot) -> None:
+def run_as_shard(shard, run_key, config_path, catalogs, db_url) -> None:
     """`insights run --shard K/N --run-key KEY`: crawl one share and land it."""
     from insights.catalog.sources import source_from_argument
     from insights.cli import _config, _progress
@@ -31,8 +31,7 @@ def run_as_shard(shard, run_key, config_path, catalogs, db_url, pagerduty_snapsh
     config = _config(config_path)
     outcome = run_shard(RunOptions(
         config=config, sources=tuple(source_from_argument(c) for c in catalogs), db_url=database_url(db_url, config),
-        snapshot=Path(pagerduty_snapshot) if pagerduty_snapshot else None, progress=_progress()),
-        parse_shard(shard), run_key)
+        progress=_progress()), parse_shard(shard), run_key)
     if not context.obj["quiet"]:
         unreadable = f" ({outcome.unreadable} could not be read)" if outcome.unreadable else ""
         click.echo(f"Shard {outcome.shard} of run key {outcome.key}: {outcome.sources} of {outcome.total} sources"
@@ -48,7 +47,7 @@ def run_as_shard(shard, run_key, config_path, catalogs, db_url, pagerduty_snapsh
 @click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False))
 @click.option("--pagerduty-url", help="PagerDuty API base URL (e.g. https://api.eu.pagerduty.com).")
 @click.option("--pagerduty-snapshot", type=click.Path(exists=True, dir_okay=False),
-              help="Read PagerDuty from this snapshot when the shards brought none.")
+              help="Read PagerDuty from this snapshot (see `insights collect`) instead of the API.")
 @gate_options
 @keep_options
 def finalize(run_key, wait_s, config_path, db_url, out_dir, pagerduty_url, pagerduty_snapshot, keep_runs, keep_days,
@@ -56,11 +55,12 @@ def finalize(run_key, wait_s, config_path, db_url, out_dir, pagerduty_url, pager
     """Store the run whose shards landed under --run-key: evaluate the whole catalog, write reports, gate.
 
     Only when every shard has landed; a shard missing or failed leaves the run failed (exit 3) and the
-    previous run the latest. PagerDuty is read from the snapshot the shards brought, else from
-    --pagerduty-snapshot, else collected now (PAGERDUTY_TOKEN). PostgreSQL only.
+    previous run the latest. PagerDuty is read from --pagerduty-snapshot, else collected now
+    (PAGERDUTY_TOKEN). PostgreSQL only.
 
     \b
-    Example:  insights finalize --run-key 2026-03-14 --wait 3600 --out reports/ --fail-on-new-failures
+    Example:  insights finalize --run-key 2026-03-14 --pagerduty-snapshot pagerduty.json --wait 3600 \\
+                                --out reports/ --fail-on-new-failures
     """
     from insights.cli import _config, _gate_settings, _progress, finish_run
     from insights.pipeline import RunOptions, credential_for, database_url

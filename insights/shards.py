@@ -25,23 +25,22 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
 from insights.catalog.sources import Source, SourceRead, assemble, expand, read_sources
 from insights.catalog.urls import split_credentials
 from insights.errors import ConfigError, InsightsError, SourceError, StoreError
 from insights.evaluation import RunBundle, evaluate_run
 from insights.pagerduty.auth import CLIENT_ID_ENV, CLIENT_SECRET_ENV, TOKEN_ENV
+from insights.pagerduty.collect import CollectOptions
 from insights.pagerduty.state import PagerDutyState, load_snapshot, parse_time
 from insights.pipeline import (RunOptions, RunOutcome, crawl_settings, database_url, pagerduty_state, publish,
                                wanted_services)
 from insights.store import Store
 from insights.store.maintenance import check_retention
-from insights.store.staging import ShardedRun, Staging
+from insights.store.staging import ShardedRun, Staging, conceal_service, conceal_state
 
 log = logging.getLogger(__name__)
 
@@ -141,10 +140,6 @@ def run_shard(options: RunOptions, shard: ShardSpec, key: str) -> ShardOutcome:
     check_key(key)
     store = Store(database_url(options.db_url, options.config), options.lock_timing)
     require_postgres(store)
-    snapshot = None
-    if options.snapshot:
-        load_snapshot(options.snapshot)  # refused here, not at finalize, when it is not a snapshot
-        snapshot = options.snapshot.read_bytes()
     _schema_ready(store)
     staging = Staging(store)
     record = staging.open_shard(key, shard.index, shard.count, options.config.hash, [s.label for s in sources])
@@ -156,7 +151,7 @@ def run_shard(options: RunOptions, shard: ShardSpec, key: str) -> ShardOutcome:
         with options.progress.stage("crawl", "files") as advance:
             reads = read_sources([source for _, source in mine], crawl_settings(options.config), advance)
         landed = [(position, read) for (position, _), read in zip(mine, reads)]
-        staging.land_shard(record, shard.index, landed, len(expanded), sources_digest(expanded), snapshot)
+        staging.land_shard(record, shard.index, landed, len(expanded), sources_digest(expanded))
     except InsightsError as error:
         staging.fail_shard(record, shard.index, str(error))
         raise
@@ -176,13 +171,13 @@ def finalize(options: RunOptions, key: str, wait_s: float = 0.0) -> RunOutcome:
     check_retention(options.config.keep_runs, options.config.keep_days)
     store = Store(database_url(options.db_url, options.config), options.lock_timing)
     require_postgres(store)
+    if not options.snapshot and not options.credential:
+        raise ConfigError(f"no PagerDuty data for run key {key!r}: give finalize --pagerduty-snapshot FILE (from "
+                          f"`insights collect`), or set {TOKEN_ENV} (or {CLIENT_ID_ENV} and {CLIENT_SECRET_ENV}) to "
+                          "collect it now")
     _schema_ready(store)
     staging = Staging(store)
-    record = _wait_for_shards(staging, key, wait_s)
-    if not options.snapshot and not options.credential and not (record and record.snapshot_digest):
-        raise ConfigError(f"no PagerDuty data for run key {key!r}: its shards brought no snapshot; give finalize "
-                          f"--pagerduty-snapshot FILE, or set {TOKEN_ENV} (or {CLIENT_ID_ENV} and "
-                          f"{CLIENT_SECRET_ENV}) to collect it now")
+    _wait_for_shards(staging, key, wait_s)
     sources = [s.label for s in options.config.sources]
     with store.writing() as lock:
         store.fail_interrupted_runs()
@@ -193,13 +188,13 @@ def finalize(options: RunOptions, key: str, wait_s: float = 0.0) -> RunOutcome:
         return publish(options, store, run_id, bundle)
 
 
-def _wait_for_shards(staging: Staging, key: str, wait_s: float) -> ShardedRun | None:
+def _wait_for_shards(staging: Staging, key: str, wait_s: float) -> None:
     deadline, said = time.monotonic() + wait_s, ""
     while True:
         record = staging.find(key)
         waiting = _not_landed(staging, record) if record and record.status == "pending" else []
         if (record and not waiting) or time.monotonic() >= deadline:
-            return record
+            return
         news = ", ".join(waiting) if waiting else "its first shard"
         if news != said:  # a line when something changed, not one per poll
             log.info("run key %s: waiting for %s", key, news)
@@ -221,7 +216,7 @@ def _store_run(options: RunOptions, store: Store, staging: Staging, lock, record
         catalog = assemble(_shares(staging, record), crawl_settings(options.config).severity)
         log.info("run %d (key %s): %d entities, %d findings from %d shards", run_id, record.key,
                  len(catalog.entities), len(catalog.findings), record.shard_count)
-        state, as_of = _pagerduty(options, staging, record, catalog)
+        state, as_of = _pagerduty(options, catalog)
         lock.ensure()
         bundle = evaluate_run(options.config, catalog, state, as_of)
         store.save_run(run_id, bundle)
@@ -254,20 +249,22 @@ def _shares(staging: Staging, record: ShardedRun) -> list[SourceRead]:
     return [read for _, _, read in staged]
 
 
-def _pagerduty(options: RunOptions, staging: Staging, record: ShardedRun, catalog) -> tuple[PagerDutyState, datetime]:
-    """The snapshot the shards brought, or the one given to finalize, or a collection now; a snapshot is
-    evaluated as of its collection."""
-    stored = staging.snapshot(record)
-    if stored is not None:
-        if options.snapshot and hashlib.sha256(options.snapshot.read_bytes()).hexdigest() != record.snapshot_digest:
-            raise ConfigError(f"--pagerduty-snapshot {options.snapshot} is not the snapshot the shards of run key "
-                              f"{record.key!r} brought; leave it out to use theirs")
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "pagerduty.json"
-            path.write_bytes(stored)
-            state = load_snapshot(path)
-    elif options.snapshot:
+def _pagerduty(options: RunOptions, catalog) -> tuple[PagerDutyState, datetime]:
+    """The snapshot given to finalize (evaluated as of its collection), or a collection now for the services
+    the catalog names; its integration keys concealed as the staged entities' are."""
+    if options.snapshot:
         state = load_snapshot(options.snapshot)
-    else:
-        return pagerduty_state(options, wanted_services(catalog)), datetime.now(timezone.utc)
-    return state, parse_time(state.collected_at) or datetime.now(timezone.utc)
+        return conceal_state(state), parse_time(state.collected_at) or datetime.now(timezone.utc)
+    wanted = wanted_services(catalog)
+    state = pagerduty_state(options, ConcealedWanted(service_ids=wanted.service_ids,
+                                                     integration_keys=wanted.integration_keys))
+    return conceal_state(state), datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class ConcealedWanted(CollectOptions):
+    """The services a staged catalog points at, whose integration keys are concealed: a service is wanted
+    when one of its keys, concealed alike, is among them."""
+
+    def wants(self, service: dict) -> bool:
+        return super().wants(conceal_service(service))

@@ -1,5 +1,6 @@
 """Where the shards of one run meet: a record per run key, a row per shard, and each shard's share of the
-catalog (its sources, entities and findings, as JSON) until `insights finalize` stores the run.
+catalog (its sources, entities and findings, as JSON; integration keys concealed, see `conceal`) until
+`insights finalize` stores the run.
 
 Shards write without the run lock (`store.lock`): they land at the same time, and they never touch what
 the lock protects (runs, history, retention). What keeps them apart is row locks in PostgreSQL:
@@ -16,10 +17,9 @@ finalize that died: its stored run (if it got that far) says how it ended.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 import pandas as pd
@@ -29,7 +29,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from insights.catalog.model import Entity, Finding
 from insights.catalog.sources import SourceRead
+from insights.catalog.validate import INTEGRATION_KEY, INTEGRATION_KEY_FORMAT
 from insights.errors import ConfigError, SourceError, StoreError
+from insights.pagerduty.state import PagerDutyState
 from insights.store import tables as t
 from insights.store.lock import describe
 from insights.store.rows import as_json, bulk_insert
@@ -48,7 +50,6 @@ class ShardedRun:
     sources: list[str]
     run_id: int | None = None
     error: str | None = None
-    snapshot_digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ class Staging:
                               f"the shards before it ({', '.join(record.sources)})")
 
     def land_shard(self, record: ShardedRun, shard: int, reads: list[tuple[int, SourceRead]], source_count: int,
-                   sources_digest: str, snapshot: bytes | None = None) -> None:
+                   sources_digest: str) -> None:
         """Replace shard `shard`'s share with `reads` ((position in the run's source list, what it gave)), if
         this process is still its latest attempt and the run is still waiting for shards."""
         try:
@@ -140,8 +141,6 @@ class Staging:
                 if attempt != self.store.owner:
                     raise StoreError(f"shard {shard} of run key {record.key!r} was started again ({describe(attempt)}) "
                                      "after this attempt; this attempt's share is dropped")
-                if snapshot is not None:
-                    self._keep_snapshot(connection, current, snapshot)
                 self._replace_share(connection, record.id, shard, reads)
                 connection.execute(update(t.run_shards).where(
                     t.run_shards.c.sharded_run_id == record.id, t.run_shards.c.shard == shard).values(
@@ -149,17 +148,6 @@ class Staging:
                     entity_count=sum(len(read.entities) for _, read in reads)))
         except SQLAlchemyError as error:
             raise self._fail("store the shard", error) from error
-
-    @staticmethod
-    def _keep_snapshot(connection, record: ShardedRun, snapshot: bytes) -> None:
-        """The first shard's PagerDuty snapshot is kept; the others must bring the same one."""
-        digest = hashlib.sha256(snapshot).hexdigest()
-        if record.snapshot_digest is None:
-            connection.execute(update(t.sharded_runs).where(t.sharded_runs.c.id == record.id).values(
-                snapshot_digest=digest, snapshot=gzip.compress(snapshot)))
-        elif record.snapshot_digest != digest:
-            raise ConfigError(f"the PagerDuty snapshot given to this shard of run key {record.key!r} is not the one "
-                              "the shards before it brought; every shard of one run reads the same snapshot")
 
     @staticmethod
     def _replace_share(connection, sharded_id: int, shard: int, reads: list[tuple[int, SourceRead]]) -> None:
@@ -267,15 +255,6 @@ class Staging:
                                                      SourceError(row.error) if row.error is not None else None))
                 for row in sources]
 
-    def snapshot(self, record: ShardedRun) -> bytes | None:
-        try:
-            with self.store.engine.connect() as connection:
-                packed = connection.execute(select(t.sharded_runs.c.snapshot).where(
-                    t.sharded_runs.c.id == record.id)).scalar()
-        except SQLAlchemyError as error:
-            raise self._fail("read the shards' PagerDuty snapshot", error) from error
-        return gzip.decompress(packed) if packed is not None else None
-
     def close(self, lock, record: ShardedRun, status: str, run_id: int | None, error: str | None = None) -> None:
         """Finish the key's record and drop the shards' shares (the stored run holds what is kept)."""
         try:
@@ -289,18 +268,18 @@ class Staging:
         for table in (t.staged_sources, t.staged_items):
             connection.execute(delete(table).where(table.c.sharded_run_id == sharded_id))
         connection.execute(update(t.sharded_runs).where(t.sharded_runs.c.id == sharded_id).values(
-            status=status, run_id=run_id, finished_at=_now(), error=error[:4000] if error else None, snapshot=None))
+            status=status, run_id=run_id, finished_at=_now(), error=error[:4000] if error else None))
 
     @staticmethod
     def _record(connection, key: str, lock: bool = False) -> ShardedRun | None:
         c = t.sharded_runs.c
-        query = select(c.id, c.run_key, c.status, c.shard_count, c.config_hash, c.sources, c.run_id, c.error,
-                       c.snapshot_digest).where(c.run_key == key)
+        query = select(c.id, c.run_key, c.status, c.shard_count, c.config_hash, c.sources, c.run_id,
+                       c.error).where(c.run_key == key)
         row = connection.execute(query.with_for_update() if lock else query).first()
         if row is None:
             return None
         return ShardedRun(row.id, row.run_key, row.status, row.shard_count, row.config_hash, json.loads(row.sources),
-                          row.run_id, row.error, row.snapshot_digest)
+                          row.run_id, row.error)
 
 
 # --- the staged catalog as JSON -----------------------------------------------------------------------------
@@ -329,8 +308,37 @@ def _key(value):
     return tuple(map(_key, value)) if isinstance(value, list) else value
 
 
+def conceal(key: str) -> str:
+    """An integration key as staged: a digest of the same form (32 hexadecimal characters), so that finalize
+    matches it against the account's keys digested alike and tells a well-formed key from a malformed one,
+    while the database never holds a key (a secret: it triggers incidents). A value that is not a key's form
+    is left as it is: it is reported as malformed, quoted, in any run."""
+    if not INTEGRATION_KEY_FORMAT.match(key):
+        return key
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def conceal_service(service: dict) -> dict:
+    """A PagerDuty service with its integration keys concealed as staged entities' are."""
+    if not service.get("integrations"):
+        return service
+    return {**service, "integrations": [{**i, "integration_key": conceal(i["integration_key"])}
+                                        if isinstance(i.get("integration_key"), str) else i
+                                        for i in service["integrations"]]}
+
+
+def conceal_state(state: PagerDutyState) -> PagerDutyState:
+    return replace(state, services=[conceal_service(service) for service in state.services])
+
+
 def entity_payload(entity: Entity) -> str:
-    return json.dumps({name: _plain(getattr(entity, name)) for name in Entity.__dataclass_fields__})
+    """The entity as staged: everything facts read. `spec` is left out: no fact reads it (a shard follows the
+    Location entities), and it can hold whole API definitions."""
+    fields = {name: _plain(getattr(entity, name)) for name in Entity.__dataclass_fields__ if name != "spec"}
+    key = entity.annotations.get(INTEGRATION_KEY)
+    if isinstance(key, str) and conceal(key.strip()) != key.strip():  # the facts read it stripped
+        fields["annotations"][INTEGRATION_KEY] = conceal(key.strip())
+    return json.dumps(fields)
 
 
 def entity_from_payload(payload: str) -> Entity:

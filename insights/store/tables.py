@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table,
-                        Text)
+from sqlalchemy import Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -153,8 +152,6 @@ sharded_runs = Table(
     Column("finished_at", DateTime(timezone=True)),
     Column("run_id", Integer, ForeignKey("runs.id", ondelete="SET NULL")),  # the run finalize stored
     Column("error", Text),
-    Column("snapshot_digest", String(64)),  # sha256 of the PagerDuty snapshot the shards brought
-    Column("snapshot", LargeBinary),  # that snapshot, gzip-compressed JSON; cleared when the run is finished
     Index("ix_sharded_runs_key", "run_key", unique=True),
 )
 

@@ -13,17 +13,24 @@ def last_line(result) -> str:
 
 
 @pytest.fixture()
-def catalog(tmp_path, demo_state):
-    from insights.pagerduty.state import save_snapshot
+def catalog():
     from insights.resources import demo_data
 
+    return ("--catalog", str(demo_data() / "catalog"))
+
+
+@pytest.fixture()
+def snapshot(tmp_path, demo_state) -> tuple[str, str]:
+    from insights.pagerduty.state import save_snapshot
+
     save_snapshot(demo_state, tmp_path / "snap.json")
-    return ("--catalog", str(demo_data() / "catalog"), "--pagerduty-snapshot", str(tmp_path / "snap.json"))
+    return ("--pagerduty-snapshot", str(tmp_path / "snap.json"))
 
 
-def test_sqlite_is_refused_before_anything_is_written(insights, catalog, tmp_path):
+def test_sqlite_is_refused_before_anything_is_written(insights, catalog, snapshot, tmp_path):
     database = tmp_path / "insights.db"
-    for command in (("run", "--shard", "1/2", "--run-key", "night", *catalog), ("finalize", "--run-key", "night")):
+    for command in (("run", "--shard", "1/2", "--run-key", "night", *catalog),
+                    ("finalize", "--run-key", "night", *snapshot)):
         result = insights(*command, "--db", f"sqlite:///{database}")
         assert result.exit_code == 2
         assert last_line(result) == (
@@ -39,11 +46,12 @@ def test_mariadb_is_refused(insights, catalog, mariadb_url):
                                  "mysql: mysql is not supported for them; run the job unsharded there")
 
 
-def test_a_finished_key_is_never_reopened(insights, catalog, postgres_url):
+def test_a_finished_key_is_never_reopened(insights, catalog, snapshot, postgres_url):
     for shard in ("1/2", "2/2"):
         assert insights("run", "--shard", shard, "--run-key", "night", *catalog, "--db", postgres_url).exit_code == 0
-    assert insights("finalize", "--run-key", "night", "--db", postgres_url).exit_code == 0
-    for command in (("run", "--shard", "2/2", "--run-key", "night", *catalog), ("finalize", "--run-key", "night")):
+    assert insights("finalize", "--run-key", "night", *snapshot, "--db", postgres_url).exit_code == 0
+    for command in (("run", "--shard", "2/2", "--run-key", "night", *catalog),
+                    ("finalize", "--run-key", "night", *snapshot)):
         result = insights(*command, "--db", postgres_url)
         assert result.exit_code == 2
         assert last_line(result) == (
@@ -85,6 +93,8 @@ def test_shards_of_one_key_agree_on_the_split_the_configuration_and_the_sources(
      "Error: --fail-on-new-failures belongs to `insights finalize`: a shard only crawls its share"),
     (("--shard", "1/2", "--run-key", "night", "--out", "reports"),
      "Error: --out belongs to `insights finalize`: a shard only crawls its share"),
+    (("--shard", "1/2", "--run-key", "night", "--pagerduty-snapshot", "snap.json"),
+     "Error: --pagerduty-snapshot belongs to `insights finalize`: a shard only crawls its share"),
     (("--shard", "3/2", "--run-key", "night"),
      "error: --shard must be K/N with 1 <= K <= N <= 1000 (shard K of N), not '3/2'"),
     (("--shard", "0/2", "--run-key", "night"),
@@ -93,7 +103,8 @@ def test_shards_of_one_key_agree_on_the_split_the_configuration_and_the_sources(
      "error: --run-key must be 1 to 128 letters, digits or ._:@+=/- starting with a letter or digit (the date, or "
      "the scheduler's run id), not 'night of 14 March'"),
 ])
-def test_shard_options_that_do_not_make_sense_are_usage_errors(insights, catalog, postgres_url, arguments, message):
+def test_shard_options_that_do_not_make_sense_are_usage_errors(insights, catalog, snapshot, postgres_url, arguments,
+                                                              message):
     result = insights("run", *arguments, *catalog, "--db", postgres_url)
     assert result.exit_code == 2
     assert last_line(result) == message

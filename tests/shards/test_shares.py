@@ -1,6 +1,7 @@
 """Shares of a sharded run on PostgreSQL, through the command line in this process: a shard run again
-replaces its own share and no other, finalize waits for a shard still on its way, PagerDuty comes from the
-shards, from finalize or from the API, and the catalog-wide rules see every share."""
+replaces its own share and no other, finalize waits for a shard still on its way, PagerDuty comes from a
+snapshot or from the API, the database never holds an integration key, and the catalog-wide rules see
+every share."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def of_shard(rows: dict[str, list[tuple]], shard: int) -> dict[str, list[tuple]]
 
 def test_a_shard_run_again_replaces_its_own_share_and_no_other(org, insights, db, postgres_url, reference_url):
     for shard in range(1, 5):
-        land(insights, org, postgres_url, shard, "night", "--pagerduty-snapshot", org.snapshot)
+        land(insights, org, postgres_url, shard)
     before = db.staged(postgres_url)
     org.change(2, {"late/catalog-info.yaml": db.component("arrived-late"),
                    "twice/catalog-info.yaml": db.component("defined-twice-too")})
@@ -38,7 +39,8 @@ def test_a_shard_run_again_replaces_its_own_share_and_no_other(org, insights, db
         return sorted(json.loads(row[5])["name"] for row in of_shard(rows, 2)["staged_items"] if row[4] == "entity")
     assert names(after) == sorted(names(before) + ["arrived-late", "defined-twice-too"])
 
-    assert insights("finalize", "--run-key", "night", "--db", postgres_url).exit_code == 0
+    assert insights("finalize", "--run-key", "night", "--db", postgres_url, "--pagerduty-snapshot",
+                    org.snapshot).exit_code == 0
     one = insights("run", *org.catalog, "--pagerduty-snapshot", org.snapshot, "--db", reference_url, "--out", "one",
                    env=org.cache("one"))
     assert one.exit_code == 0, one.output
@@ -69,20 +71,50 @@ def test_finalize_waits_no_longer_than_told(org, insights, postgres_url):
         "started. The run is failed and the previous run stays the latest")
 
 
-def test_finalize_collects_pagerduty_when_no_snapshot_was_brought(insights, simulator, postgres_url, demo_catalog,
-                                                                 tmp_path):
-    from insights.resources import demo_data
+def test_finalize_collects_pagerduty_when_given_no_snapshot(org, insights, postgres_url, reference_url):
+    """From the API, for the services the catalog names: by id, and by integration key, which the database
+    holds only concealed."""
+    from datetime import datetime, timezone
 
-    catalog = ("--catalog", str(demo_data() / "catalog"))
-    for shard in (1, 2):
-        result = insights("run", "--shard", f"{shard}/2", "--run-key", "live", *catalog, "--db", postgres_url)
+    from insights.pagerduty.simulator import Simulator, SimulatorSettings
+    from insights.pagerduty.state import load_snapshot, shift_times
+
+    state = shift_times(load_snapshot(org.snapshot), datetime.now(timezone.utc))
+    with Simulator(state, SimulatorSettings(token="test-token")) as simulator:
+        live = ("--pagerduty-url", simulator.url)
+        for shard in range(1, 5):
+            land(insights, org, postgres_url, shard)
+        result = insights("finalize", "--run-key", "night", "--db", postgres_url, *live,
+                          env={"PAGERDUTY_TOKEN": "test-token"})
         assert result.exit_code == 0, result.output
-    result = insights("finalize", "--run-key", "live", "--db", postgres_url, "--pagerduty-url", simulator.url,
-                      env={"PAGERDUTY_TOKEN": "test-token"})
-    assert result.exit_code == 0, result.output
-    run = Store(postgres_url).run(1)
-    assert run["pagerduty_url"] == simulator.url and sum(json.loads(run["pagerduty_requests"]).values()) > 0
-    assert run["entity_count"] == len({e.ref for e in demo_catalog.entities})
+        one = insights("run", *org.catalog, "--db", reference_url, *live, "--out", "one",
+                       env={"PAGERDUTY_TOKEN": "test-token", **org.cache("one")})
+        assert one.exit_code == 0, one.output
+
+    def resolution(url):
+        facts = Store(url).facts(Store(url).latest_run_id())
+        return facts[["pagerduty.resolved_by", "pagerduty.service_id", "pagerduty.service_found"]]
+
+    sharded = resolution(postgres_url)
+    assert sharded.equals(resolution(reference_url))
+    assert (sharded["pagerduty.resolved_by"] == "integration-key").sum() > 3
+    runs = Store(postgres_url).run(1), Store(reference_url).run(1)
+    assert runs[0]["pagerduty_url"] == simulator.url and runs[0]["pagerduty_requests"] == runs[1]["pagerduty_requests"]
+
+
+def test_the_database_never_holds_an_integration_key(org, insights, postgres_url):
+    from insights.pagerduty.state import load_snapshot
+
+    for shard in range(1, 5):
+        land(insights, org, postgres_url, shard)
+    keys = {i["integration_key"] for s in load_snapshot(org.snapshot).services for i in s.get("integrations", [])}
+    catalog = "".join(path.read_text() for path in org.root.glob("repos/*/svc-*/catalog-info.yaml"))
+    named = {key for key in keys if key in catalog}
+    assert len(named) > 3  # the catalog does carry keys in plain text
+    with create_engine(postgres_url).connect() as connection:
+        dump = "\n".join(str(row) for table in ("staged_items", "staged_sources", "run_shards", "sharded_runs")
+                         for row in connection.execute(text(f"SELECT * FROM {table}")))
+    assert "pagerduty.com/integration-key" in dump and not {key for key in named if key in dump}
 
 
 def test_without_pagerduty_data_finalize_says_where_it_can_come_from(org, insights, postgres_url):
@@ -90,28 +122,9 @@ def test_without_pagerduty_data_finalize_says_where_it_can_come_from(org, insigh
     result = insights("finalize", "--run-key", "night", "--db", postgres_url)
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines()[-1] == (
-        "error: no PagerDuty data for run key 'night': its shards brought no snapshot; give finalize "
-        "--pagerduty-snapshot FILE, or set PAGERDUTY_TOKEN (or PD_CLIENT_ID and PD_CLIENT_SECRET) to collect it now")
+        "error: no PagerDuty data for run key 'night': give finalize --pagerduty-snapshot FILE (from `insights "
+        "collect`), or set PAGERDUTY_TOKEN (or PD_CLIENT_ID and PD_CLIENT_SECRET) to collect it now")
     assert Store(postgres_url).runs().empty  # nothing was started
-
-
-def test_every_shard_brings_the_same_snapshot_and_finalize_no_other(org, insights, postgres_url, tmp_path):
-    land(insights, org, postgres_url, 1, "night", "--pagerduty-snapshot", org.snapshot)
-    other = tmp_path / "other.json"
-    other.write_text(org.snapshot.read_text().replace('"collected_at"', '"collected_at" ', 1))
-    result = insights("run", "--shard", "2/4", "--run-key", "night", *org.catalog, "--db", postgres_url,
-                      "--pagerduty-snapshot", other)
-    assert result.exit_code == 2
-    assert result.stderr.strip().splitlines()[-1] == (
-        "error: the PagerDuty snapshot given to this shard of run key 'night' is not the one the shards before it "
-        "brought; every shard of one run reads the same snapshot")
-    for shard in (2, 3, 4):
-        land(insights, org, postgres_url, shard)
-    result = insights("finalize", "--run-key", "night", "--db", postgres_url, "--pagerduty-snapshot", other)
-    assert result.exit_code == 2
-    assert result.stderr.strip().splitlines()[-1].startswith(
-        f"error: --pagerduty-snapshot {other} is not the snapshot the shards of run key 'night' brought")
-    assert Store(postgres_url).run(1)["status"] == "failed"
 
 
 def test_no_readable_source_in_any_shard_fails_the_run_as_one_process_does(insights, tmp_path, postgres_url,
@@ -119,13 +132,13 @@ def test_no_readable_source_in_any_shard_fails_the_run_as_one_process_does(insig
     from insights.pagerduty.state import save_snapshot
 
     save_snapshot(demo_state, tmp_path / "snap.json")
-    catalog = ("--catalog", f"file://{tmp_path}/gone-a.git", "--catalog", f"file://{tmp_path}/gone-b.git",
-               "--pagerduty-snapshot", tmp_path / "snap.json")
-    one = insights("run", *catalog, "--db", sqlite_url)
+    catalog = ("--catalog", f"file://{tmp_path}/gone-a.git", "--catalog", f"file://{tmp_path}/gone-b.git")
+    snapshot = ("--pagerduty-snapshot", tmp_path / "snap.json")
+    one = insights("run", *catalog, *snapshot, "--db", sqlite_url)
     for shard in (1, 2, 3):
         result = insights("run", "--shard", f"{shard}/3", "--run-key", "night", *catalog, "--db", postgres_url)
         assert result.exit_code == 0, result.output  # a share of unreadable sources is still a share
-    result = insights("finalize", "--run-key", "night", "--db", postgres_url)
+    result = insights("finalize", "--run-key", "night", "--db", postgres_url, *snapshot)
     assert one.exit_code == result.exit_code == 3
     assert one.stderr.strip().splitlines()[-1] == result.stderr.strip().splitlines()[-1]
     assert result.stderr.strip().splitlines()[-1].startswith("error: none of the 2 catalog sources could be read")
@@ -133,11 +146,11 @@ def test_no_readable_source_in_any_shard_fails_the_run_as_one_process_does(insig
 
 
 def test_shards_that_read_different_repository_lists_fail_the_run(org, insights, postgres_url):
-    land(insights, org, postgres_url, 1, "night", "--pagerduty-snapshot", org.snapshot)
+    land(insights, org, postgres_url, 1)
     org.list_file.write_text(org.list_file.read_text() + f"file://{org.root}/repos/new-one\n")
     for shard in (2, 3, 4):
         land(insights, org, postgres_url, shard)
-    result = insights("finalize", "--run-key", "night", "--db", postgres_url)
+    result = insights("finalize", "--run-key", "night", "--db", postgres_url, "--pagerduty-snapshot", org.snapshot)
     assert result.exit_code == 3
     assert result.stderr.strip().splitlines()[-1] == (
         "error: the shards of run key 'night' read different source lists (a repository list changed while they "
