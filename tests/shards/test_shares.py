@@ -168,3 +168,14 @@ def test_shards_land_side_by_side_with_a_run_holding_the_lock(org, insights, pos
     assert db.finish(other)[0] == 0
     with create_engine(postgres_url).connect() as connection:
         assert connection.execute(text("SELECT status FROM run_shards WHERE shard = 3")).scalar() == "landed"
+
+
+def test_collect_writes_the_snapshot_finalize_reads(insights, simulator, tmp_path):
+    from insights.pagerduty.state import load_snapshot
+
+    result = insights("collect", "--out", "pagerduty.json", "--pagerduty-url", simulator.url,
+                      env={"PAGERDUTY_TOKEN": "test-token"})
+    assert result.exit_code == 0, result.output
+    state = load_snapshot(tmp_path / "pagerduty.json")
+    assert result.stdout == f"pagerduty.json: {len(state.services)} services, {sum(state.requests.values())} requests\n"
+    assert state.api_url == simulator.url and len(state.services) > 5
