@@ -65,7 +65,8 @@ class Shard:
     def __str__(self) -> str:
         if self.status == "failed":
             return f"failed: {self.error}"
-        return f"has not landed (started {self.started_at:%Y-%m-%d %H:%M:%S} UTC by {describe(self.attempt)})"
+        started = self.started_at.astimezone(timezone.utc)
+        return f"has not landed (started {started:%Y-%m-%d %H:%M:%S} UTC by {describe(self.attempt)})"
 
 
 def _now() -> datetime:
