@@ -15,7 +15,9 @@ import click
 
 from insights import __version__
 from insights.cli_errors import InsightsGroup, report_error
+from insights.cli_options import gate_options, keep_options, notify_option
 from insights.cli_params import CATALOG
+from insights.cli_shards import finalize
 from insights.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_USAGE, GateFailed
 from insights.report.formats import DEFAULT as DEFAULT_REPORT_FORMATS
 from insights.report.formats import NAMES as REPORT_FORMATS
@@ -131,33 +133,30 @@ def demo() -> None:
 @click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False))
 @click.option("--pagerduty-url", help="PagerDuty API base URL (e.g. https://api.eu.pagerduty.com).")
 @click.option("--pagerduty-snapshot", type=click.Path(exists=True, dir_okay=False), help="Run offline from a snapshot.")
-@click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit 1 when the mean score is below this.")
-@click.option("--fail-on", multiple=True, metavar="CHECK", help="Exit 1 unless this check passes for every entity "
-              "it applies to; unknown does not pass (repeatable).")
-@click.option("--allow-unknown", is_flag=True, help="With --fail-on: only failing trips the gate, unknown does not.")
-@click.option("--fail-on-new-failures", is_flag=True, help="Exit 1 when a check that passed last run fails now.")
-@click.option("--fail-on-new-entity-failures", is_flag=True,
-              help="Exit 1 when an entity new since last run fails a check.")
-@click.option("--max-shrink", "max_shrink_percent", type=click.FloatRange(0, 100), metavar="PERCENT",
-              help="Exit 1 when the catalog has more than PERCENT% fewer entities than last run, or none "
-                   "(default 20; 100 turns it off).")
-@click.option("--keep-runs", type=click.IntRange(min=1), help="Keep only the newest N runs (default: store.keep_runs).")
-@click.option("--keep-days", type=click.IntRange(min=1), help="Keep only runs of the last D days (default: "
-              "store.keep_days).")
-@click.option("--notify", "notify_teams", is_flag=True, help="Then tell each team what newly fails (as `insights "
-              "notify`).")
-def run(config_path, catalogs, db_url, out_dir, pagerduty_url, pagerduty_snapshot, keep_runs, keep_days,
-        notify_teams, **gates) -> None:
+@gate_options
+@keep_options
+@notify_option
+@click.option("--shard", help="K/N: crawl only shard K of N and land it under --run-key; `insights finalize` "
+              "stores the run (PostgreSQL).")
+@click.option("--run-key", help="With --shard: the key all shards of one run share (the date, the scheduler's run id).")
+def run(config_path, catalogs, db_url, out_dir, pagerduty_url, pagerduty_snapshot, keep_runs, keep_days, notify_teams,
+        shard, run_key, **gates) -> None:
     """Crawl the catalog, collect PagerDuty, evaluate checks and scorecards, store the run, write reports.
 
-    The PagerDuty token is read from PAGERDUTY_TOKEN.
+    The PagerDuty token is read from PAGERDUTY_TOKEN. With --shard K/N --run-key KEY it only crawls its share
+    of the catalog (see `insights finalize`).
 
     \b
     Example:  PAGERDUTY_TOKEN=... insights run --catalog ./services --db sqlite:///insights.db
+              insights run --shard 2/4 --run-key 2026-03-14 --db postgresql+psycopg://insights@db/insights
     """
     from insights.catalog.sources import source_from_argument
     from insights.pipeline import RunOptions, credential_for, database_url, execute
 
+    if shard or run_key:
+        from insights.cli_shards import run_as_shard
+
+        return run_as_shard(shard, run_key, config_path, catalogs, db_url)
     config = _config(config_path)
     config = dataclasses.replace(config, keep_runs=keep_runs or config.keep_runs, keep_days=keep_days or config.keep_days)
     outcome = execute(RunOptions(
@@ -166,16 +165,22 @@ def run(config_path, catalogs, db_url, out_dir, pagerduty_url, pagerduty_snapsho
         snapshot=Path(pagerduty_snapshot) if pagerduty_snapshot else None,
         credential=None if pagerduty_snapshot else credential_for(config), progress=_progress(),
         gates=_gate_settings(config, **gates)))
+    finish_run(outcome, config if notify_teams else None, database_url(db_url, config))
+
+
+def finish_run(outcome, notify_config=None, db_url: str | None = None) -> None:
+    """What a finished run prints; each team told what newly fails when `notify_config` is given; exit 1 when a
+    gate tripped."""
     _print_summary(outcome)
     quiet = click.get_current_context().obj["quiet"]
     if not quiet:
         for note in outcome.gates.notes:
             click.echo(f"note: {note}", err=True)
-    if notify_teams:  # after the run is stored and before the gates, so a tripped gate is still told
+    if notify_config is not None:  # after the run is stored and before the gates, so a tripped gate is still told
         from insights.notify import notify_run, settings_from
         from insights.store import Store
 
-        told = notify_run(Store(database_url(db_url, config)), outcome.run_id, settings_from(config))
+        told = notify_run(Store(db_url), outcome.run_id, settings_from(notify_config))
         for line in () if quiet else told.lines():
             click.echo(line)
     if outcome.gates.problems:
@@ -520,14 +525,19 @@ def simulate(data_file, as_captured, port, latency_ms, rate_limit, fail_rate, to
 
 
 @pagerduty.command()
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Snapshot file to write.")
+@click.option("-o", "--output", "--out", "output", required=True, type=click.Path(dir_okay=False),
+              help="Snapshot file to write.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="scorecards.yaml to use.")
 @click.option("--pagerduty-url", help="PagerDuty API base URL.")
 def snapshot(output, config_path, pagerduty_url) -> None:
     """Collect the PagerDuty account once and write it to a snapshot file (credential as for `run`).
 
+    Runs once per account within its rate limit; the snapshot then serves any number of runs and
+    finalize (--pagerduty-snapshot). `insights collect` and `insights pagerduty snapshot` are one command.
+
     \b
-    Example:  insights pagerduty snapshot -o pagerduty.json
+    Example:  insights collect --out pagerduty.json
+              insights pagerduty snapshot -o pagerduty.json
     """
     from insights.pagerduty.state import save_snapshot
     from insights.pipeline import RunOptions, credential_for, pagerduty_state
@@ -540,6 +550,10 @@ def snapshot(output, config_path, pagerduty_url) -> None:
     state = pagerduty_state(RunOptions(config=config, pagerduty_url=pagerduty_url, credential=credential))
     save_snapshot(state, Path(output))
     click.echo(f"{output}: {len(state.services)} services, {sum(state.requests.values())} requests")
+
+
+cli.add_command(snapshot, "collect")
+cli.add_command(finalize)
 
 
 def main(argv: list[str] | None = None) -> None:

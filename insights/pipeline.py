@@ -136,6 +136,23 @@ def execute(options: RunOptions) -> RunOutcome:
     return RunOutcome(run_id, reports, summarise(bundle), view, verdict)
 
 
+def publish(options: RunOptions, store: Store, run_id: int, bundle: RunBundle) -> RunOutcome:
+    """After a run is stored, still under its lock: reports, gates, retention (as `execute` ends a run)."""
+    view = load_view(store, run_id)
+    try:
+        reports = write_reports(store, view, options.out_dir, options.formats)
+    except OutputError as error:
+        raise OutputError(f"{error}; run {run_id} is stored: `insights report --run {run_id} --out "
+                          f"{options.out_dir}` writes its reports again") from error
+    verdict = evaluate_gates(view, previous_run(store, view.previous_run_id, options.gates), options.gates)
+    try:
+        store.apply_retention(options.config.keep_runs, options.config.keep_days)
+    except StoreError as error:
+        raise StoreError(f"run {run_id} is stored and its reports are written, but retention failed: "
+                         f"{error}") from error
+    return RunOutcome(run_id, reports, summarise(bundle), view, verdict)
+
+
 def previous_run(store: Store, run_id: int | None, gates: GateSettings) -> Previous:
     """What the gates compare with; check results only when a gate on new failures needs them."""
     if run_id is None:

@@ -27,6 +27,8 @@ GITHUB_LINT = RECIPES / "github-catalog-lint.yml"
 GITLAB = RECIPES / "gitlab-ci.yml"
 KUBERNETES = RECIPES / "kubernetes-cronjob.yaml"
 CRON = RECIPES / "insights-cron.sh"
+SHARDED_GITHUB = RECIPES / "github-actions-sharded.yml"
+SHARDED_KUBERNETES = RECIPES / "kubernetes-sharded.yaml"
 
 
 def tool(name: str, need) -> str:
@@ -144,10 +146,11 @@ def test_gitlab_job_saves_its_cache_when_the_gate_trips():
 # --- Kubernetes ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("manifest", [KUBERNETES, SHARDED_KUBERNETES], ids=lambda path: path.name)
 @pytest.mark.parametrize("version", ["1.31.0", "1.37.0"])
-def test_kubernetes_manifest_matches_the_api_schemas(version):
+def test_kubernetes_manifest_matches_the_api_schemas(version, manifest):
     kubernetes_validate = pytest.importorskip("kubernetes_validate")
-    documents = list(yaml.safe_load_all(KUBERNETES.read_text()))
+    documents = list(yaml.safe_load_all(manifest.read_text()))
     assert [d["kind"] for d in documents] == ["PersistentVolumeClaim", "CronJob"]
     for document in documents:
         kubernetes_validate.validate(document, version, strict=True)  # raises ValidationError
@@ -190,3 +193,83 @@ def test_kubernetes_cronjob_never_overlaps_reads_secrets_and_keeps_history():
 def test_cron_wrapper_passes_shellcheck(need):
     result = subprocess.run([tool("shellcheck", need), str(CRON)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- sharded runs ----------------------------------------------------------------------------------------
+
+
+def test_sharded_workflow_passes_actionlint_and_the_workflow_schema(need):
+    result = subprocess.run([tool("actionlint", need), "-no-color", "-pyflakes=",
+                             f"-shellcheck={tool('shellcheck', need)}", str(SHARDED_GITHUB)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+    result = check_schema("vendor.github-workflows", SHARDED_GITHUB)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sharded_workflow_runs_every_shard_then_finalize_whatever_happened():
+    workflow = yaml.safe_load(SHARDED_GITHUB.read_text())
+    shards, finalize = workflow["jobs"]["shard"], workflow["jobs"]["finalize"]
+    matrix = shards["strategy"]["matrix"]["shard"]
+    assert matrix == list(range(1, workflow["env"]["SHARDS"] + 1))
+    assert shards["strategy"]["fail-fast"] is False
+    crawl = next(step["run"] for step in shards["steps"] if "insights run" in step.get("run", ""))
+    assert '--shard "${{ matrix.shard }}/$SHARDS" --run-key "$RUN_KEY"' in crawl
+    assert set(finalize["needs"]) == {"shard", "collect"} and finalize["if"] == "always()"
+    run = next(step["run"] for step in finalize["steps"] if "insights finalize" in step.get("run", ""))
+    assert '--run-key "$RUN_KEY"' in run and "--fail-on-new-failures" in run
+    assert "github.run_id" in workflow["env"]["RUN_KEY"] and "github.run_attempt" in workflow["env"]["RUN_KEY"]
+    assert "secrets.INSIGHTS_DB_URL" in workflow["env"]["INSIGHTS_DB_URL"]
+    assert "insights collect --out pagerduty.json" in [s.get("run") for s in workflow["jobs"]["collect"]["steps"]]
+
+
+def _sharded_pod():
+    cronjob = list(yaml.safe_load_all(SHARDED_KUBERNETES.read_text()))[1]
+    job = cronjob["spec"]["jobTemplate"]["spec"]
+    (container,) = job["template"]["spec"]["containers"]
+    return cronjob, job, container
+
+
+def test_sharded_kubernetes_job_is_indexed_with_the_finalize_last():
+    cronjob, job, container = _sharded_pod()
+    env = {e["name"]: e for e in container["env"]}
+    shards = int(env["SHARDS"]["value"])
+    assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
+    assert job["completionMode"] == "Indexed" and job["completions"] == job["parallelism"] == shards + 1
+    assert env["RUN_KEY"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.labels['batch.kubernetes.io/job-name']"
+    no_retry = next(r for r in job["podFailurePolicy"]["rules"] if r["action"] == "FailIndex")
+    assert {1, 2, 70} <= set(no_retry["onExitCodes"]["values"]) and job["backoffLimitPerIndex"] >= 1
+    wait = int(container["args"][0].split("--wait ")[1].split()[0])
+    assert job["activeDeadlineSeconds"] > wait
+    for name in ("PAGERDUTY_TOKEN", "INSIGHTS_DB_URL"):
+        assert "value" not in env[name] and env[name]["valueFrom"]["secretKeyRef"]["key"]
+    data = next(m for m in container["volumeMounts"] if m["mountPath"] == "/data")
+    assert data["subPathExpr"] == "index-$(INDEX)"
+
+
+def test_sharded_kubernetes_script_passes_shellcheck(need, tmp_path):
+    _, _, container = _sharded_pod()
+    script = tmp_path / "pod.sh"
+    script.write_text("#!/bin/sh\n" + container["args"][0])
+    result = subprocess.run([tool("shellcheck", need), str(script)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sharded_kubernetes_script_maps_each_index_to_its_command(tmp_path):
+    """The pod's script, run by sh with each index the Job gives, and a stand-in `insights` that prints its
+    arguments."""
+    _, _, container = _sharded_pod()
+    shards = int(next(e["value"] for e in container["env"] if e["name"] == "SHARDS"))
+    (tmp_path / "insights").write_text('#!/bin/sh\necho "$*"\n')
+    (tmp_path / "insights").chmod(0o755)
+    said = []
+    for index in range(shards + 1):
+        result = subprocess.run([*container["command"], container["args"][0]], capture_output=True, text=True,
+                                timeout=60, env={"PATH": f"{tmp_path}:/usr/bin:/bin", "JOB_COMPLETION_INDEX": str(index),
+                                                 "SHARDS": str(shards), "RUN_KEY": "insights-29571234"})
+        assert result.returncode == 0, result.stderr
+        said.append(result.stdout.split())
+    for index, words in enumerate(said[:-1]):
+        assert words[words.index("--shard") + 1] == f"{index + 1}/{shards}" and "run" in words
+        assert words[words.index("--run-key") + 1] == "insights-29571234"
+    assert "finalize" in said[-1] and said[-1][said[-1].index("--run-key") + 1] == "insights-29571234"

@@ -27,8 +27,8 @@ from insights.catalog.urls import mask_url
 from insights.errors import SourceError
 from insights.links import git_origin, without_credentials
 
-__all__ = ["CrawlSettings", "DEFAULT_GLOBS", "Source", "crawl", "mask_url", "read_repository_list",
-           "source_from_argument"]
+__all__ = ["CrawlSettings", "DEFAULT_GLOBS", "Source", "SourceRead", "assemble", "crawl", "expand", "mask_url",
+           "read_repository_list", "read_sources", "source_from_argument"]
 
 log = logging.getLogger(__name__)
 
@@ -97,30 +97,55 @@ def crawl(sources: list[Source], settings: CrawlSettings | None = None, advance=
     """Every entity and finding of the sources; `advance()` is called once per file or page read. A source
     that cannot be read is a `source-unreadable` finding; SourceError only when none could be read."""
     settings = settings or CrawlSettings()
-    expanded = [s for source in sources for s in (read_repository_list(source) if source.kind == "list" else [source])]
+    return assemble(read_sources(expand(sources), settings, advance), settings.severity)
+
+
+def expand(sources: list[Source]) -> list[Source]:
+    """The sources with each repository list replaced by the repositories it names, in order."""
+    return [s for source in sources for s in (read_repository_list(source) if source.kind == "list" else [source])]
+
+
+@dataclass(frozen=True)
+class SourceRead:
+    """What one source gave: its entities and findings, or the error that kept it from being read."""
+
+    label: str
+    entities: tuple[Entity, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    error: SourceError | None = None
+
+
+def read_sources(expanded: list[Source], settings: CrawlSettings, advance=lambda n=1: None) -> list[SourceRead]:
+    """Each source read on its own (git ones fetched concurrently), in order; nothing across sources yet."""
     repositories = [s for s in expanded if s.kind == "git"]
     checkouts = iter(git.checkout_all(repositories, settings))
-    entities: list[Entity] = []
-    findings: list[Finding] = []
-    failures: list[SourceError] = []
+    reads = []
     for source in expanded:
         try:
             found, problems = _crawl_source(source, settings, next(checkouts) if source.kind == "git" else None,
                                             advance)
         except SourceError as error:
             log.warning("catalog source %s: %s", source.label, error)
-            failures.append(error)
-            findings.append(Finding("source-unreadable", ERROR, f"{error}; the other sources were read",
-                                    source.label))
+            reads.append(SourceRead(source.label, error=error))
             continue
-        entities += found
-        findings += problems
-    if failures and len(failures) == len(expanded):
+        reads.append(SourceRead(source.label, tuple(found), tuple(problems)))
+    return reads
+
+
+def assemble(reads: list[SourceRead], severity: dict | None = None) -> Catalog:
+    """The catalog of every source read, in order: what depends on several sources (duplicates, the
+    configured severities, whether any source could be read) is decided here."""
+    entities = [entity for read in reads for entity in read.entities]
+    findings: list[Finding] = []
+    for read in reads:
+        findings += [Finding("source-unreadable", ERROR, f"{read.error}; the other sources were read", read.label)] \
+            if read.error else read.findings
+    failures = [read.error for read in reads if read.error]
+    if failures and len(failures) == len(reads):
         raise failures[0] if len(failures) == 1 else SourceError(
             f"none of the {len(failures)} catalog sources could be read; the first: {failures[0]}")
     findings += duplicate_findings(entities)
-    return apply_to_catalog(Catalog(tuple(entities), tuple(findings), tuple(s.label for s in expanded)),
-                            settings.severity)
+    return apply_to_catalog(Catalog(tuple(entities), tuple(findings), tuple(r.label for r in reads)), severity)
 
 
 def _crawl_source(source: Source, settings: CrawlSettings, checkout, advance) -> tuple[list[Entity], list[Finding]]:

@@ -136,3 +136,59 @@ organisation_results = Table(
     Column("detail", Text),  # JSON
     Index("ix_organisation_results_run", "run_id", "kind"),
 )
+
+# --- sharded runs (see insights.shards): each shard lands its share of the catalog here, and `insights finalize`
+# stores the run from it. A key's row stays once finished, so the key is never used twice.
+
+sharded_runs = Table(
+    "sharded_runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_key", String(255), nullable=False),
+    Column("status", String(16), nullable=False),  # pending, finalizing, succeeded, failed
+    Column("shard_count", Integer),  # NULL: no shard arrived (finalize found none)
+    Column("config_hash", String(64), nullable=False),
+    Column("sources", Text, nullable=False),  # JSON list of source labels, as for runs
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="SET NULL")),  # the run finalize stored
+    Column("error", Text),
+    Index("ix_sharded_runs_key", "run_key", unique=True),
+)
+
+run_shards = Table(
+    "run_shards", metadata,
+    Column("sharded_run_id", Integer, ForeignKey("sharded_runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("shard", Integer, primary_key=True, autoincrement=False),  # 1..shard_count
+    Column("status", String(16), nullable=False),  # running, landed, failed
+    Column("attempt", String(255), nullable=False),  # the owner (host, pid, token) of the latest attempt
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("landed_at", DateTime(timezone=True)),
+    Column("error", Text),
+    Column("source_count", Integer),  # sources of the whole run, as this shard read the list
+    Column("sources_digest", String(64)),  # sha256 of their labels in order: every shard must agree
+    Column("entity_count", Integer),
+)
+
+# One row per source of a shard's share (its place in the run's source list, and why it could not be read),
+# one per entity or finding it gave (JSON); no foreign keys, for the same reason as the bulk tables.
+def _share() -> list[Column]:
+    """Which sharded run, which shard, and the place of the source in the run's source list."""
+    return [Column(name, Integer, nullable=False) for name in ("sharded_run_id", "shard", "position")]
+
+
+staged_sources = Table(
+    "staged_sources", metadata,
+    *_share(),
+    Column("label", Text, nullable=False),
+    Column("error", Text),
+    Index("ix_staged_sources_run_shard_position", "sharded_run_id", "shard", "position", unique=True),
+)
+
+staged_items = Table(
+    "staged_items", metadata,
+    *_share(),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),  # entity, finding
+    Column("payload", Text, nullable=False),  # JSON
+    Index("ix_staged_items_run_shard_position_seq", "sharded_run_id", "shard", "position", "seq", unique=True),
+)
