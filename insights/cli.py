@@ -15,7 +15,7 @@ import click
 
 from insights import __version__
 from insights.cli_errors import InsightsGroup, report_error
-from insights.cli_options import gate_options, keep_options, notify_option
+from insights.cli_options import gate_options, keep_options, metrics_option, notify_option
 from insights.cli_params import CATALOG
 from insights.cli_shards import finalize
 from insights.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_USAGE, GateFailed
@@ -136,11 +136,12 @@ def demo() -> None:
 @gate_options
 @keep_options
 @notify_option
+@metrics_option
 @click.option("--shard", help="K/N: crawl only shard K of N and land it under --run-key; `insights finalize` "
               "stores the run (PostgreSQL).")
 @click.option("--run-key", help="With --shard: the key all shards of one run share (the date, the scheduler's run id).")
 def run(config_path, catalogs, db_url, out_dir, pagerduty_url, pagerduty_snapshot, keep_runs, keep_days, notify_teams,
-        shard, run_key, **gates) -> None:
+        metrics_file, shard, run_key, **gates) -> None:
     """Crawl the catalog, collect PagerDuty, evaluate checks and scorecards, store the run, write reports.
 
     The PagerDuty token is read from PAGERDUTY_TOKEN. With --shard K/N --run-key KEY it only crawls its share
@@ -165,12 +166,16 @@ def run(config_path, catalogs, db_url, out_dir, pagerduty_url, pagerduty_snapsho
         snapshot=Path(pagerduty_snapshot) if pagerduty_snapshot else None,
         credential=None if pagerduty_snapshot else credential_for(config), progress=_progress(),
         gates=_gate_settings(config, **gates)))
-    finish_run(outcome, config if notify_teams else None, database_url(db_url, config))
+    finish_run(outcome, config if notify_teams else None, database_url(db_url, config), metrics_file)
 
 
-def finish_run(outcome, notify_config=None, db_url: str | None = None) -> None:
-    """What a finished run prints; each team told what newly fails when `notify_config` is given; exit 1 when a
-    gate tripped."""
+def finish_run(outcome, notify_config=None, db_url: str | None = None, metrics_file: str | None = None) -> None:
+    """What a finished run prints; its metrics file; each team told what newly fails when `notify_config` is
+    given; exit 1 when a gate tripped."""
+    if metrics_file:
+        from insights.report.metrics import write_metrics
+
+        outcome.reports["metrics"] = write_metrics(outcome.view, metrics_file)
     _print_summary(outcome)
     quiet = click.get_current_context().obj["quiet"]
     if not quiet:

@@ -44,3 +44,9 @@ def keep_options(function):
 def notify_option(function):
     return click.option("--notify", "notify_teams", is_flag=True,
                         help="Then tell each team what newly fails (as `insights notify`).")(function)
+
+
+def metrics_option(function):
+    return click.option("--metrics-file", type=click.Path(dir_okay=False), metavar="PATH",
+                        help="Also write the run's metrics there (OpenMetrics text, for node-exporter's textfile "
+                             "collector).")(function)

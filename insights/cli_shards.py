@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from insights.cli_options import GATE_OPTIONS, gate_options, keep_options, notify_option
+from insights.cli_options import GATE_OPTIONS, gate_options, keep_options, metrics_option, notify_option
 
-FINALIZE_ONLY = ("out_dir", "pagerduty_url", "pagerduty_snapshot", "keep_runs", "keep_days") + GATE_OPTIONS
+FINALIZE_ONLY = ("out_dir", "pagerduty_url", "pagerduty_snapshot", "keep_runs", "keep_days", "notify_teams",
+                 "metrics_file") + GATE_OPTIONS
 
 
 def run_as_shard(shard, run_key, config_path, catalogs, db_url) -> None:
@@ -51,8 +52,9 @@ def run_as_shard(shard, run_key, config_path, catalogs, db_url) -> None:
 @gate_options
 @keep_options
 @notify_option
+@metrics_option
 def finalize(run_key, wait_s, config_path, db_url, out_dir, pagerduty_url, pagerduty_snapshot, keep_runs, keep_days,
-             notify_teams, **gates) -> None:
+             notify_teams, metrics_file, **gates) -> None:
     """Store the run whose shards landed under --run-key: evaluate the whole catalog, write reports, gate.
 
     Only when every shard has landed; a shard missing or failed leaves the run failed (exit 3) and the
@@ -74,4 +76,4 @@ def finalize(run_key, wait_s, config_path, db_url, out_dir, pagerduty_url, pager
         snapshot=Path(pagerduty_snapshot) if pagerduty_snapshot else None,
         credential=None if pagerduty_snapshot else credential_for(config), progress=_progress(),
         gates=_gate_settings(config, **gates)), run_key, wait_s)
-    finish_run(outcome, config if notify_teams else None, database_url(db_url, config))
+    finish_run(outcome, config if notify_teams else None, database_url(db_url, config), metrics_file)

@@ -12,7 +12,7 @@ import tempfile
 from datetime import timezone
 from pathlib import Path
 
-from insights.errors import InsightsError
+from insights.errors import OutputError
 from insights.report.escape import clean
 from insights.report.view import RunView
 
@@ -99,5 +99,5 @@ def write_metrics(view: RunView, path) -> Path:
             Path(temporary).unlink(missing_ok=True)
             raise
     except OSError as error:
-        raise InsightsError(f"cannot write the metrics file {path}: {error.strerror}") from error
+        raise OutputError(f"cannot write the metrics file {path}: {error.strerror}") from error
     return path

@@ -56,3 +56,15 @@ def test_pagerduty_requests_per_endpoint_and_the_run_duration(store, demo_catalo
     assert parsed[("insights_pagerduty_requests", (("endpoint", "GET /services"),))] == 3
     assert parsed[("insights_run_stage_duration_seconds", (("stage", "collect"),))] == 20.25
     assert parsed[("insights_run_duration_seconds", ())] >= 0
+
+
+def test_run_writes_its_metrics_file_where_asked(insights, tmp_path, snapshot):
+    from insights.resources import demo_data
+
+    result = insights("run", "--catalog", demo_data() / "catalog" / "payments", "--pagerduty-snapshot", snapshot,
+                      "--metrics-file", "textfile/insights.prom")
+    assert result.exit_code == 0, result.stderr
+    parsed = samples((tmp_path / "textfile" / "insights.prom").read_text(), openmetrics_families)
+    run_id = int(result.stdout.split()[1].rstrip(":"))  # "Run 1: ..."
+    assert parsed[("insights_run_id", ())] == run_id
+    assert "Report (metrics): textfile/insights.prom" in result.stdout
