@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from insights.report.escape import bounded, clean
+from insights.report.escape import bounded, clean, safe_url
 from insights.report.teams import file_name
 from insights.report.view import RunView
 
@@ -43,6 +43,7 @@ class Failure:
     check: str
     reason: str
     fix: str
+    file_url: str | None = None  # the entity's descriptor at its line, in the repository's web UI
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ def notices(view: RunView, *, initial: bool = False, base_url: str | None = None
 def _notice(view: RunView, team: str, fresh: pd.DataFrame, failing: pd.DataFrame, table: pd.DataFrame,
             base_url: str | None) -> Notice:
     names = _entity_names(view)
+    links = view.links
     checks = view.checks.set_index("check_id")
     row = table.loc[team] if team in table.index else {}
     refs = set(view.entities.loc[view.entities["team"] == team, "ref"])
@@ -113,7 +115,8 @@ def _notice(view: RunView, team: str, fresh: pd.DataFrame, failing: pd.DataFrame
         newly_failing=tuple(Failure(
             entity_ref=clip(r.entity_ref, NAME_CHARS * 2), entity=names.get(r.entity_ref, ""),
             check_id=clip(r.check_id, NAME_CHARS), check=clip(_check_name(checks, r.check_id), NAME_CHARS),
-            reason=clip(r.reason, REASON_CHARS), fix=clip(r.fix, FIX_CHARS, multiline=True))
+            reason=clip(r.reason, REASON_CHARS), fix=clip(r.fix, FIX_CHARS, multiline=True),
+            file_url=safe_url(links.get(r.entity_ref, {}).get("catalog.file_url")))
             for r in fresh.head(MAX_FAILURES).itertuples()),
         newly_failing_total=len(fresh), entities=int(row.get("entities", 0)), failing=int(row.get("failing", 0)),
         unknown=int(row.get("unknown", 0)), standings=_standings(view, refs),

@@ -65,7 +65,8 @@ def _summary(notice: Notice) -> str:
 
 
 def _failure(failure: Failure) -> str:
-    return f"• *{escape(failure.entity)}*: {escape(failure.check)}\n      {escape(failure.reason)}"
+    name = _link(failure.file_url, failure.entity) if failure.file_url else f"*{escape(failure.entity)}*"
+    return f"• {name}: {escape(failure.check)}\n      {escape(failure.reason)}"
 
 
 def _failures(notice: Notice, budget: int) -> tuple[list[dict], int]:
