@@ -17,14 +17,13 @@ from datetime import datetime, timedelta, timezone
 from insights.catalog.validate import PLACEHOLDER, SERVICE_ID_FORMAT
 from insights.errors import PagerDutyError
 from insights.pagerduty.auth import scopes_for
-from insights.pagerduty.client import OffsetCapExceeded, PagerDutyClient, segment
+from insights.pagerduty.client import ID_BATCH, WHOLE_LIST_SHARE, OffsetCapExceeded, PagerDutyClient, segment
+from insights.pagerduty.response import ResponseOptions, collect_response
 from insights.pagerduty.state import PagerDutyState, now_iso
 from insights.pagerduty.tags import collect_tags
 
 log = logging.getLogger(__name__)
 
-ID_BATCH = 100  # ids per filtered request; about 1.5 kB of query string
-WHOLE_LIST_SHARE = 0.5  # when more than this share of a list is wanted, fetching it whole takes fewer pages
 SERVICE_INCLUDES = {"include[]": ["escalation_policies", "teams", "integrations"]}
 OPEN = {"statuses[]": ["triggered", "acknowledged"], "date_range": "all"}  # the API's default window is 1 month
 
@@ -37,13 +36,16 @@ class CollectOptions:
     integration_keys: frozenset[str] = frozenset()
     schedule_coverage: bool = False
     standards: bool = False
+    incident_response: bool = False  # incident response over a window (`response.py`)
+    response: ResponseOptions = ResponseOptions()
 
     def wants(self, service: dict) -> bool:
         return self.service_ids is None or service["id"] in self.service_ids or any(
             i.get("integration_key") in self.integration_keys for i in service.get("integrations", []))
 
     def scopes(self) -> tuple[str, ...]:
-        return scopes_for(self.tags, self.schedule_coverage, self.standards)
+        return scopes_for(self.tags, self.schedule_coverage, self.standards,
+                          self.incident_response and self.response.analytics_api)
 
 
 def by_ids(client: PagerDutyClient, path: str, key: str, params: dict, id_param: str, ids: list[str]) -> list[dict]:
@@ -133,12 +135,17 @@ def _collect(client: PagerDutyClient, options: CollectOptions, pool: ThreadPoolE
     if options.standards:
         standards = _optional(client, unavailable, "standards", "standards.read",
                               lambda: _standards(client, pool, service_ids))
+    response = {}
+    if options.incident_response:
+        response = _optional(client, unavailable, "incident_response", "incidents.read",
+                             lambda: collect_response(client, pool, service_ids, len(services), options.response))
     oncalls = [o for o in oncalls_f.result() if o["escalation_policy"]["id"] in wanted_policies]
     incidents = [i for i in incidents_f.result() if i["service"]["id"] in wanted_services]
     log.info("collected %d services, %d escalation policies, %d on-calls, %d open incidents in %d requests",
              len(services), len(policies), len(oncalls), len(incidents), sum(client.counts.values()))
     return PagerDutyState(services=services, escalation_policies=policies, oncalls=oncalls, incidents=incidents,
                           teams=teams, tags=tags, schedule_coverage=coverage, standards=standards,
+                          incident_response=response,
                           not_visible=not_visible, unavailable=unavailable, api_url=client.base_url,
                           collected_at=started, requests=dict(sorted(client.counts.items())))
 

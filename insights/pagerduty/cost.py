@@ -10,8 +10,8 @@ from insights.pagerduty.state import PagerDutyState
 from insights.pagerduty.tags import FAMILIES, PER_OBJECT, PER_TAG
 
 
-def pages(count: int) -> int:
-    return max(1, math.ceil(count / 100))
+def pages(count: int, size: int = 100) -> int:
+    return max(1, math.ceil(count / size))
 
 
 def fewest_list_requests(collected: PagerDutyState) -> int:
@@ -43,3 +43,16 @@ def wanted_tag_objects(collected: PagerDutyState, service_ids: set[str]) -> dict
     services = [s for s in collected.services if s["id"] in service_ids]
     return {"escalation_policies": {s["escalation_policy"]["id"] for s in services if s.get("escalation_policy")},
             "teams": {t["id"] for s in services for t in s.get("teams", [])}}
+
+
+def fewest_response_requests(collected: PagerDutyState) -> int:
+    """Incident response over the window, from the source that served it. The Analytics API: one aggregate
+    request (the spec sets no maximum on `service_ids`) and the raw incidents in pages of 1,000; the incident
+    list: its pages of 100."""
+    response = collected.incident_response
+    if not response:
+        return 0
+    incidents = sum(m.get("total_incident_count") or 0 for m in response.get("services", {}).values())
+    if response.get("source") == "analytics":
+        return 1 + pages(incidents, 1000)
+    return pages(incidents)

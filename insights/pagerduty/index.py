@@ -29,6 +29,7 @@ class PagerDutyIndex:
     tags: dict[str, list[str]] = field(default_factory=dict)
     schedule_coverage: dict[str, float] = field(default_factory=dict)
     standards: dict[str, dict] = field(default_factory=dict)
+    incident_response: dict = field(default_factory=dict)
     not_visible: frozenset[str] = frozenset()
     unavailable: dict[str, str] = field(default_factory=dict)
 
@@ -50,6 +51,7 @@ class PagerDutyIndex:
                    # What a collection that could not be read holds is not to be trusted.
                    schedule_coverage={} if "schedules" in state.unavailable else state.schedule_coverage,
                    standards={} if "standards" in state.unavailable else state.standards,
+                   incident_response={} if "incident_response" in state.unavailable else state.incident_response,
                    not_visible=frozenset(state.not_visible), unavailable=dict(state.unavailable))
 
     def policy_of(self, service_id: str | None) -> dict | None:

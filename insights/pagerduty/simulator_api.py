@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from insights.pagerduty.client import OFFSET_CAP
+from insights.pagerduty.simulator_analytics import Analytics
 from insights.pagerduty.spec import ApiError, invalid, moment
 from insights.pagerduty.state import PagerDutyState, parse_time, within
 
@@ -31,6 +32,16 @@ def reference(obj: dict, kind: str) -> dict:
 
 def tag_id(label: str) -> str:
     return "PT" + hashlib.sha1(label.encode()).hexdigest()[:5].upper()
+
+
+def _incident(incident: dict) -> dict:
+    """An incident as the API shows it: `acknowledgements` only while acknowledged (the simulated account keeps
+    them after, for its Analytics API), `resolved_at` only once resolved (the spec's schema does not let it be
+    the null its description mentions)."""
+    status = incident.get("status")
+    shown = {k: v for k, v in incident.items() if k != "resolved_at" or status == "resolved"}
+    shown["acknowledgements"] = (incident.get("acknowledgements") or []) if status == "acknowledged" else []
+    return shown
 
 
 def forbidden(what: str) -> ApiError:
@@ -74,11 +85,28 @@ class Api:
             "listTags": self.list_tags, "getTagsByEntityType": self.tagged, "getEntityTypeByIdTags": self.tags_of,
             "getSchedule": self.get_schedule, "getScheduleV3": self.get_schedule_v3,
             "listResourceStandardsManyServices": self.standard_scores,
+            "getAnalyticsMetricsIncidentsService": self.analytics_metrics, "getAnalyticsIncidents": self.analytics_raw,
         }
+        self._analytics: Analytics | None = None
 
     def handle(self, operation_id: str, query: dict[str, list[str]], teams: frozenset[str] | None,
-               path_values: dict[str, str]) -> dict:
+               path_values: dict[str, str], body: dict | None = None) -> dict:
+        if body is not None:
+            return self.handlers[operation_id](body, self.view(teams))
         return self.handlers[operation_id](query, self.view(teams), **path_values)
+
+    @property
+    def analytics(self) -> Analytics:
+        with self.lock:
+            if self._analytics is None:
+                self._analytics = Analytics(self.state.incidents, self.services, self.policies)
+            return self._analytics
+
+    def analytics_metrics(self, body, view):
+        return self.analytics.metrics_by_service(body, view.service_ids)
+
+    def analytics_raw(self, body, view):
+        return self.analytics.raw_incidents(body, view.service_ids)
 
     def view(self, teams: frozenset[str] | None) -> View:
         with self.lock:
@@ -186,7 +214,7 @@ class Api:
                          and (until is None or parse_time(i["created_at"]) < until)]
         if "urgencies[]" in query:
             incidents = [i for i in incidents if i.get("urgency") in query["urgencies[]"]]
-        return self.page("incidents", incidents, query)
+        return self.page("incidents", incidents, query, _incident)
 
     def list_teams(self, query, view):
         teams = view.teams

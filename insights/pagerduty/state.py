@@ -26,6 +26,9 @@ class PagerDutyState:
     # service id -> Service Standards score {"passing": n, "total": n}.
     schedule_coverage: dict[str, float] = field(default_factory=dict)
     standards: dict[str, dict] = field(default_factory=dict)
+    # Incident response over a window (`response.py`): {"source": "analytics" or "incidents", "since", "until",
+    # "services": {service id: metrics}, "fallback": why the Analytics API did not serve}; empty: not collected.
+    incident_response: dict = field(default_factory=dict)
     # Ids the catalog names that the key cannot see (GET /services/{id} answered 403): unknown, not missing.
     not_visible: list[str] = field(default_factory=list)
     # Collections that could not be read (an optional one answered 403, say) -> why; their facts are unknown.
@@ -85,9 +88,15 @@ def shift_times(state: PagerDutyState, to: datetime) -> PagerDutyState:
     def shift(record, keys):
         return {**record, **{k: moved(record.get(k)) for k in keys if k in record}}
 
+    def incident(record):
+        moved_record = shift(record, ("created_at", "updated_at", "last_status_change_at", "resolved_at"))
+        if record.get("acknowledgements"):
+            moved_record["acknowledgements"] = [shift(a, ("at",)) for a in record["acknowledgements"]]
+        return moved_record
+
     return replace(
         state,
-        incidents=[shift(i, ("created_at", "updated_at", "last_status_change_at")) for i in state.incidents],
+        incidents=[incident(i) for i in state.incidents],
         oncalls=[shift(o, ("start", "end")) for o in state.oncalls],
         collected_at=moved(state.collected_at),
     )
