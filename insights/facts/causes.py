@@ -34,14 +34,18 @@ NO_INCIDENT_IN_WINDOW = "no incident in the window"
 NONE_ACKNOWLEDGED = "no incident in the window was acknowledged"
 NONE_RESOLVED = "no incident in the window was resolved"
 NO_RESPONSE_FOR_SERVICE = "no incident response was collected for the service"
+NO_CHANGE_EVENT = "the service received no change event in the window"
+NO_CHANGES_FOR_SERVICE = "no change events were collected for the service"
 
 # Optional collections: the text when they were not collected at all.
 NOT_COLLECTED = {"schedules": "schedule coverage is not collected: turn on pagerduty.schedule_coverage",
                  "standards": "Service Standards are not collected: turn on pagerduty.standards",
-                 "incident_response": "incident response is not collected: turn on pagerduty.analytics.enabled"}
+                 "incident_response": "incident response is not collected: turn on pagerduty.analytics.enabled",
+                 "change_events": "change events are not collected: turn on pagerduty.change_events.enabled"}
 # What each collection is called when PagerDuty would not let it be read.
 COLLECTION_NAMES = {"schedules": "Schedules", "standards": "Service Standards", "oncalls": "On-calls",
-                    "incidents": "Incidents", "tags": "Tags", "incident_response": "Incident response"}
+                    "incidents": "Incidents", "tags": "Tags", "incident_response": "Incident response",
+                    "change_events": "Change events"}
 
 
 def unavailable(collection: str, why: dict[str, str]) -> str | None:

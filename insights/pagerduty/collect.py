@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from insights.catalog.validate import PLACEHOLDER, SERVICE_ID_FORMAT
 from insights.errors import PagerDutyError
 from insights.pagerduty.auth import scopes_for
+from insights.pagerduty.changes import collect_changes
 from insights.pagerduty.client import ID_BATCH, WHOLE_LIST_SHARE, OffsetCapExceeded, PagerDutyClient, segment
 from insights.pagerduty.response import ResponseOptions, collect_response
 from insights.pagerduty.state import PagerDutyState, now_iso
@@ -38,6 +39,8 @@ class CollectOptions:
     standards: bool = False
     incident_response: bool = False  # incident response over a window (`response.py`)
     response: ResponseOptions = ResponseOptions()
+    change_events: bool = False  # change events over a window (`changes.py`)
+    change_events_days: int = 30
 
     def wants(self, service: dict) -> bool:
         return self.service_ids is None or service["id"] in self.service_ids or any(
@@ -45,7 +48,7 @@ class CollectOptions:
 
     def scopes(self) -> tuple[str, ...]:
         return scopes_for(self.tags, self.schedule_coverage, self.standards,
-                          self.incident_response and self.response.analytics_api)
+                          self.incident_response and self.response.analytics_api, self.change_events)
 
 
 def by_ids(client: PagerDutyClient, path: str, key: str, params: dict, id_param: str, ids: list[str]) -> list[dict]:
@@ -139,13 +142,18 @@ def _collect(client: PagerDutyClient, options: CollectOptions, pool: ThreadPoolE
     if options.incident_response:
         response = _optional(client, unavailable, "incident_response", "incidents.read",
                              lambda: collect_response(client, pool, service_ids, len(services), options.response))
+    changes, changes_window = [], {}
+    if options.change_events:
+        changes, changes_window = _optional(
+            client, unavailable, "change_events", "services.read",
+            lambda: collect_changes(client, pool, service_ids, options.change_events_days)) or ([], {})
     oncalls = [o for o in oncalls_f.result() if o["escalation_policy"]["id"] in wanted_policies]
     incidents = [i for i in incidents_f.result() if i["service"]["id"] in wanted_services]
     log.info("collected %d services, %d escalation policies, %d on-calls, %d open incidents in %d requests",
              len(services), len(policies), len(oncalls), len(incidents), sum(client.counts.values()))
     return PagerDutyState(services=services, escalation_policies=policies, oncalls=oncalls, incidents=incidents,
                           teams=teams, tags=tags, schedule_coverage=coverage, standards=standards,
-                          incident_response=response,
+                          incident_response=response, change_events=changes, change_events_window=changes_window,
                           not_visible=not_visible, unavailable=unavailable, api_url=client.base_url,
                           collected_at=started, requests=dict(sorted(client.counts.items())))
 

@@ -4,9 +4,10 @@ is measured against (benchmarks and tests), computed with hindsight from the acc
 from __future__ import annotations
 
 import math
+from collections import Counter
 from itertools import product
 
-from insights.pagerduty.state import PagerDutyState
+from insights.pagerduty.state import PagerDutyState, parse_time
 from insights.pagerduty.tags import FAMILIES, PER_OBJECT, PER_TAG
 
 
@@ -56,3 +57,15 @@ def fewest_response_requests(collected: PagerDutyState) -> int:
     if response.get("source") == "analytics":
         return 1 + pages(incidents, 1000)
     return pages(incidents)
+
+
+def fewest_change_event_requests(account_events: list[dict], collected: PagerDutyState) -> int:
+    """Change events of the wanted services over the collected window, by the cheaper listing: the account's
+    (every event in the window, pages of 100) or each wanted service's own, knowing the account's events."""
+    window = collected.change_events_window
+    if not window or not window.get("counts"):
+        return 0
+    since, until = parse_time(window["since"]), parse_time(window["until"])
+    inside = [e for e in account_events if since <= parse_time(e["timestamp"]) < until]
+    by_service = Counter(r["id"] for e in inside for r in {r["id"]: r for r in e.get("services", [])}.values())
+    return min(pages(len(inside)), sum(pages(by_service[s]) for s in window["counts"]))

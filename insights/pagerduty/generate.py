@@ -116,9 +116,11 @@ def generate(services: int, entities: int | None = None, seed: int = 0,
                                                                    rng.choice(["env:production", "env:prod", "env:staging"])]))
     for team in teams:
         tags[f"teams/{team['id']}"] = [f"team:{team['name']}"]
-    incidents += _history(random.Random(seed * 7919 + 1), service_list, users, now)
+    history = random.Random(seed * 7919 + 1)
+    incidents += _history(history, service_list, users, now)
+    changes = _deploys(history, service_list, now)
     state = PagerDutyState(services=service_list, escalation_policies=policies, oncalls=oncalls, incidents=incidents,
-                           teams=teams, tags=tags, api_url=API, collected_at=stamp(now))
+                           teams=teams, tags=tags, change_events=changes, api_url=API, collected_at=stamp(now))
     return Generated(state, _catalog(rng, services, entities or services * 5))
 
 
@@ -144,6 +146,22 @@ def _history(rng: random.Random, services: list[dict], users: list[dict], now: d
                 "escalation_policy": _ref("escalation_policy", service["escalation_policy"]["id"],
                                           service["escalation_policy"].get("summary", ""), "escalation_policies")})
     return incidents
+
+
+def _deploys(rng: random.Random, services: list[dict], now: datetime) -> list[dict]:
+    """Deploy change events over the last 40 days: none for some services, a few or daily ones for others."""
+    events = []
+    for service in services:
+        integration = service["integrations"][0]
+        for _ in range(rng.choice([0, 0, 1, 3, 8, 30])):
+            at = now - timedelta(seconds=rng.randint(60, 40 * 86400))
+            events.append({"id": f"01CE{len(events):022d}", "type": "change_event",
+                           "summary": f"Deploy {service['name']} build {rng.randint(1, 9999)}",
+                           "timestamp": at.isoformat().replace("+00:00", "Z"), "source": "generated-ci",
+                           "integration": {"id": integration["id"], "type": "inbound_integration_reference"},
+                           "services": [{"id": service["id"], "type": "service_reference"}],
+                           "custom_details": {"build_state": "passed"}, "links": []})
+    return events
 
 
 def _minutes(value: float) -> timedelta:

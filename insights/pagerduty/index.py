@@ -30,6 +30,8 @@ class PagerDutyIndex:
     schedule_coverage: dict[str, float] = field(default_factory=dict)
     standards: dict[str, dict] = field(default_factory=dict)
     incident_response: dict = field(default_factory=dict)
+    change_events: list[dict] = field(default_factory=list)
+    change_events_window: dict = field(default_factory=dict)
     not_visible: frozenset[str] = frozenset()
     unavailable: dict[str, str] = field(default_factory=dict)
 
@@ -52,6 +54,8 @@ class PagerDutyIndex:
                    schedule_coverage={} if "schedules" in state.unavailable else state.schedule_coverage,
                    standards={} if "standards" in state.unavailable else state.standards,
                    incident_response={} if "incident_response" in state.unavailable else state.incident_response,
+                   change_events=state.change_events,
+                   change_events_window={} if "change_events" in state.unavailable else state.change_events_window,
                    not_visible=frozenset(state.not_visible), unavailable=dict(state.unavailable))
 
     def policy_of(self, service_id: str | None) -> dict | None:

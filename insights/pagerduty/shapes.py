@@ -72,6 +72,7 @@ RESPONSE = {**{k: v for k, v in METRICS_ROW.items() if k != "service_id"}, "high
             "resolved_incident_count?": COUNT, "p90_seconds_to_first_ack?": SECONDS,
             "p90_seconds_to_first_ack_high_urgency?": SECONDS, "p90_seconds_to_resolve?": SECONDS}
 TAG = {"id": ID, "label": STRING}
+CHANGE_EVENT = {"id": ID, "timestamp": Leaf("an ISO 8601 time", _time), "services?": [REF], "summary?": TEXT}
 PAGE = {"more?": BOOL, "total?": Maybe(INT)}
 SCORE = {"passing?": NUMBER, "total?": NUMBER}
 
@@ -90,6 +91,8 @@ SHAPES = {
     "GET /schedules/{id}": SCHEDULE,
     "GET /v3/schedules/{id}": SCHEDULE,
     "GET /standards/scores/{resource_type}": {"resources": [{"resource_id": ID, "score?": Maybe(SCORE)}]},
+    "GET /change_events": {**PAGE, "change_events": [CHANGE_EVENT]},
+    "GET /services/{id}/change_events": {**PAGE, "change_events": [CHANGE_EVENT]},
     "POST /analytics/metrics/incidents/services": {"data": [METRICS_ROW]},
     "POST /analytics/raw/incidents": {"data": [RAW_INCIDENT], "more": BOOL, "last?": TEXT},
 }
@@ -97,6 +100,8 @@ SNAPSHOT = {"services?": [SERVICE], "escalation_policies?": [POLICY], "oncalls?"
             "incidents?": [INCIDENT], "teams?": [TEAM], "tags?": Each([STRING]), "schedule_coverage?": Each(NUMBER),
             "standards?": Each(SCORE), "incident_response?": {"source?": STRING, "since?": TIME, "until?": TIME,
                                                               "services?": Each(RESPONSE), "fallback?": TEXT},
+            "change_events?": [CHANGE_EVENT], "change_events_window?": {"since?": TIME, "until?": TIME,
+                                                                        "counts?": Each(INT)},
             "not_visible?": [STRING], "unavailable?": Each(STRING), "api_url?": TEXT,
             "collected_at?": TIME, "requests?": Each(INT)}
 

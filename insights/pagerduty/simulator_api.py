@@ -86,6 +86,7 @@ class Api:
             "getSchedule": self.get_schedule, "getScheduleV3": self.get_schedule_v3,
             "listResourceStandardsManyServices": self.standard_scores,
             "getAnalyticsMetricsIncidentsService": self.analytics_metrics, "getAnalyticsIncidents": self.analytics_raw,
+            "listChangeEvents": self.list_changes, "listServiceChangeEvents": self.service_changes,
         }
         self._analytics: Analytics | None = None
 
@@ -215,6 +216,31 @@ class Api:
         if "urgencies[]" in query:
             incidents = [i for i in incidents if i.get("urgency") in query["urgencies[]"]]
         return self.page("incidents", incidents, query, _incident)
+
+    def _changes(self, query, view, services: frozenset[str]) -> dict:
+        """Change events of these services, newest first, in the `since`/`until` range (UTC only, as documented)
+        and of the `team_ids[]` and `integration_ids[]` asked for."""
+        since, until = (query.get(key, [None])[0] for key in ("since", "until"))
+        for text in (t for t in (since, until) if t):
+            if moment(text).utcoffset():
+                raise invalid(f"{text!r} is not a UTC time: since and until take UTC ISO 8601 times (...Z)")
+        teams = set(query.get("team_ids[]", []))
+        integrations = set(query.get("integration_ids[]", []))
+        events = [e for e in self.state.change_events
+                  if (not since or parse_time(e["timestamp"]) >= moment(since))
+                  and (not until or parse_time(e["timestamp"]) < moment(until))
+                  and (not integrations or (e.get("integration") or {}).get("id") in integrations)
+                  and any(ref["id"] in services and (not teams or teams & {t["id"] for t in self.services[ref["id"]]
+                                                                         .get("teams", [])})
+                          for ref in e.get("services", []) if ref["id"] in self.services)]
+        return self.page("change_events", sorted(events, key=lambda e: parse_time(e["timestamp"]), reverse=True), query)
+
+    def list_changes(self, query, view):
+        return self._changes(query, view, view.service_ids)
+
+    def service_changes(self, query, view, id):
+        self._one(self.services, view.service_ids, id, "service")
+        return self._changes(query, view, frozenset({id}))
 
     def list_teams(self, query, view):
         teams = view.teams

@@ -29,6 +29,10 @@ class PagerDutyState:
     # Incident response over a window (`response.py`): {"source": "analytics" or "incidents", "since", "until",
     # "services": {service id: metrics}, "fallback": why the Analytics API did not serve}; empty: not collected.
     incident_response: dict = field(default_factory=dict)
+    # Change events (`changes.py`): collected, the newest of each wanted service in the window, and
+    # {"since", "until", "counts": {service id: events in the window}}; simulated, the account's events.
+    change_events: list[dict] = field(default_factory=list)
+    change_events_window: dict = field(default_factory=dict)
     # Ids the catalog names that the key cannot see (GET /services/{id} answered 403): unknown, not missing.
     not_visible: list[str] = field(default_factory=list)
     # Collections that could not be read (an optional one answered 403, say) -> why; their facts are unknown.
@@ -97,6 +101,7 @@ def shift_times(state: PagerDutyState, to: datetime) -> PagerDutyState:
     return replace(
         state,
         incidents=[incident(i) for i in state.incidents],
+        change_events=[shift(e, ("timestamp",)) for e in state.change_events],
         oncalls=[shift(o, ("start", "end")) for o in state.oncalls],
         collected_at=moved(state.collected_at),
     )

@@ -34,6 +34,8 @@ def apply_errata(spec: dict) -> dict:
       items allow only references; the same holds for the other values of the `include[]` parameter.
     - The Analytics operations document only 200, 400 and 429, yet PagerDuty answers 401 to a missing or wrong
       credential and 403 to one that may not use them on every operation (its errors page).
+    - The change events' `since` and `until` carry `pattern: YYYY-MM-DDThh:mm:ssZ`, a picture of the format
+      its description names ("a UTC ISO 8601 datetime string"), not a regular expression: no time matches it.
     Nothing else is relaxed."""
     schemas = spec["components"]["schemas"]
     for key in ("start", "end"):
@@ -43,6 +45,8 @@ def apply_errata(spec: dict) -> dict:
         service[key]["items"] = {"anyOf": [service[key]["items"], {"$ref": f"#/components/schemas/{full}"}]}
     service["escalation_policy"] = {"anyOf": [service["escalation_policy"],
                                               {"$ref": "#/components/schemas/EscalationPolicy"}]}
+    for name in ("change_since", "change_until"):
+        spec["components"]["parameters"][name]["schema"].pop("pattern")
     for path in ("/analytics/metrics/incidents/services", "/analytics/raw/incidents"):
         responses = spec["paths"][path]["post"]["responses"]
         responses.setdefault("401", {"$ref": "#/components/responses/Unauthorized"})

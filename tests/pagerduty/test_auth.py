@@ -76,6 +76,7 @@ def test_the_token_endpoint_is_pagerdutys_for_both_regions_with_the_account_in_t
     # The Analytics API's queries need the write scope, as the spec says; without the API, no extra scope.
     (CollectOptions(tags=False, incident_response=True), {"analytics.write"}),
     (CollectOptions(tags=False, incident_response=True, response=ResponseOptions(analytics_api=False)), set()),
+    (CollectOptions(tags=False, change_events=True), {"change_events.read"}),
 ])
 def test_the_app_asks_only_for_the_scopes_the_collections_need(sim, options, extra):
     credential = oauth(sim)

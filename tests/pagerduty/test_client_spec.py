@@ -135,12 +135,16 @@ def test_every_request_the_collector_sends_is_defined_by_the_spec(spec, openapi,
     v3 = [{**policy, "escalation_rules": [{**policy["escalation_rules"][0], "targets": [
         {"id": "Q1R2DLCB21K7NP", "type": "schedule_v3_reference"}]}]}] + demo_state.escalation_policies[1:]
     shift_based = demo_state.__class__(**{**demo_state.__dict__, "escalation_policies": v3})
+    deploys = demo_state.__class__(**{**demo_state.__dict__, "change_events": [
+        {"id": f"E{n}", "timestamp": demo_state.collected_at, "services": [{"id": "PPAYAPI"}]} for n in range(150)]})
     runs = [record(fault_proxy, demo_state, CollectOptions(schedule_coverage=True, standards=True)),
             record(fault_proxy, shift_based, CollectOptions(tags=False, schedule_coverage=True)),
             record(fault_proxy, demo_state, CollectOptions(service_ids=catalog, schedule_coverage=True, standards=True)),
             record(fault_proxy, one_tag, CollectOptions()),  # one tag: policies' tags read per tag
             record(fault_proxy, demo_state, CollectOptions(tags=False), past_the_cap(fault)),
-            record(fault_proxy, demo_state, CollectOptions(tags=False, incident_response=True)),
+            record(fault_proxy, demo_state, CollectOptions(tags=False, incident_response=True, change_events=True)),
+            record(fault_proxy, deploys, CollectOptions(tags=False, service_ids=frozenset({"PPAYAPI"}),
+                                                        change_events=True)),  # one busy service: its own listing
             record(fault_proxy, demo_state, CollectOptions(tags=False, service_ids=catalog, incident_response=True),
                    settings=SimulatorSettings(token="test-token", access=Access(refused=ANALYTICS)))]
     sent = [r for sent, _ in runs for r in sent]
