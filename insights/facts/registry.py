@@ -11,14 +11,14 @@ import pandas as pd
 from insights.allocation import inputs_frozen
 from insights.catalog.model import Entity
 from insights.facts import annotations, catalog, changes, consistency, escalation, incidents, oncall, response, \
-    service
+    service, standards
 from insights.facts.base import Fact, FactContext
 from insights.pagerduty.index import PagerDutyIndex
 from insights.pagerduty.state import PagerDutyState
 
 # Order matters: later families read the columns and cause groups earlier ones add (the resolved service first).
 # A family's CAUSE is the cause group of its facts that name none.
-FAMILIES = (catalog, annotations, service, escalation, oncall, incidents, response, changes, consistency)
+FAMILIES = (catalog, annotations, service, standards, escalation, oncall, incidents, response, changes, consistency)
 FACTS: dict[str, Fact] = {fact.id: fact if fact.cause else replace(fact, cause=getattr(family, "CAUSE", ""))
                           for family in FAMILIES for fact in family.FACTS}
 ENTITY_COLUMNS = ["ref", "kind", "namespace", "name", "title", "description", "owner", "system", "lifecycle", "type",

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 
 from insights.catalog.validate import PLACEHOLDER, SERVICE_ID_FORMAT
 from insights.errors import PagerDutyError
@@ -20,6 +19,8 @@ from insights.pagerduty.auth import scopes_for
 from insights.pagerduty.changes import collect_changes
 from insights.pagerduty.client import ID_BATCH, WHOLE_LIST_SHARE, OffsetCapExceeded, PagerDutyClient, segment
 from insights.pagerduty.response import ResponseOptions, collect_response
+from insights.pagerduty.schedules import collect_coverage
+from insights.pagerduty.standards import collect_standards
 from insights.pagerduty.state import PagerDutyState, now_iso
 from insights.pagerduty.tags import collect_tags
 
@@ -134,10 +135,10 @@ def _collect(client: PagerDutyClient, options: CollectOptions, pool: ThreadPoolE
         tags = _optional(client, unavailable, "tags", "tags.read", lambda: collect_tags(client, pool, wanted))
     if options.schedule_coverage:
         coverage = _optional(client, unavailable, "schedules", "schedules.read",
-                             lambda: _coverage(client, pool, policies, wanted_policies))
+                             lambda: collect_coverage(client, pool, policies, wanted_policies))
     if options.standards:
         standards = _optional(client, unavailable, "standards", "standards.read",
-                              lambda: _standards(client, pool, service_ids))
+                              lambda: collect_standards(client, pool, service_ids))
     response = {}
     if options.incident_response:
         response = _optional(client, unavailable, "incident_response", "incidents.read",
@@ -203,48 +204,3 @@ def _optional(client, unavailable: dict[str, str], name: str, scope: str, read):
         log.warning("PagerDuty %s unavailable: %s", name, unavailable[name])
         return {}
 
-
-def _coverage(client, pool, policies: list[dict], wanted: set[str]) -> dict[str, float]:
-    """Coverage of each level-1 schedule over the next 7 days: one request per schedule (no bulk form).
-    Shift-based (v3) schedules live under /v3/schedules and render their coverage only when asked to."""
-    schedules = sorted({(t["id"], t.get("type") == "schedule_v3_reference") for p in policies if p["id"] in wanted
-                        for rule in p.get("escalation_rules", [])[:1] for t in rule.get("targets", [])
-                        if (t.get("type") or "").startswith("schedule")})
-    now = datetime.now(timezone.utc).replace(microsecond=0)
-    window = {"since": now.isoformat(), "until": (now + timedelta(days=7)).isoformat()}
-    futures = {s: pool.submit(_schedule, client, s, v3, window) for s, v3 in schedules}
-    result = {}
-    try:
-        for schedule_id, future in futures.items():
-            final = ((future.result() or {}).get("schedule") or {}).get("final_schedule") or {}
-            if final.get("rendered_coverage_percentage") is not None:
-                result[schedule_id] = float(final["rendered_coverage_percentage"])
-    finally:
-        for future in futures.values():
-            future.cancel()  # after a 403, the rest would be refused too
-    return result
-
-
-def _schedule(client, schedule_id: str, v3: bool, window: dict) -> dict | None:
-    if not v3:
-        return client.get(f"/schedules/{segment(schedule_id)}", window, endpoint="GET /schedules/{id}",
-                          missing_ok=True)
-    try:
-        return client.get(f"/v3/schedules/{segment(schedule_id)}", {**window, "include[]": ["final_schedule"]},
-                          endpoint="GET /v3/schedules/{id}", missing_ok=True)
-    except PagerDutyError as error:
-        if error.status == 403:  # the v3 API refuses scoped OAuth tokens: this schedule's coverage stays unknown
-            return None
-        raise
-
-
-def _standards(client, pool, service_ids: list[str]) -> dict[str, dict]:
-    """Service Standards scores, 100 services a request (`ids` is a plain array parameter in the spec)."""
-    futures = [pool.submit(client.get, "/standards/scores/technical_services", {"ids": service_ids[i:i + ID_BATCH]},
-                           endpoint="GET /standards/scores/{resource_type}")
-               for i in range(0, len(service_ids), ID_BATCH)]
-    result = {}
-    for future in futures:
-        for resource in future.result()["resources"]:
-            result[resource["resource_id"]] = resource.get("score") or {}
-    return result

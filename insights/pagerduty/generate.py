@@ -119,8 +119,10 @@ def generate(services: int, entities: int | None = None, seed: int = 0,
     history = random.Random(seed * 7919 + 1)
     incidents += _history(history, service_list, users, now)
     changes = _deploys(history, service_list, now)
+    standards = {s["id"]: _standards(history, s) for s in service_list}
     state = PagerDutyState(services=service_list, escalation_policies=policies, oncalls=oncalls, incidents=incidents,
-                           teams=teams, tags=tags, change_events=changes, api_url=API, collected_at=stamp(now))
+                           teams=teams, tags=tags, standards=standards, change_events=changes, api_url=API,
+                           collected_at=stamp(now))
     return Generated(state, _catalog(rng, services, entities or services * 5))
 
 
@@ -146,6 +148,24 @@ def _history(rng: random.Random, services: list[dict], users: list[dict], now: d
                 "escalation_policy": _ref("escalation_policy", service["escalation_policy"]["id"],
                                           service["escalation_policy"].get("summary", ""), "escalation_policies")})
     return incidents
+
+
+# Three of PagerDuty's standards, as the spec's examples give them.
+STANDARDS = (("01CXX38Q0U8XKHO4LNKXUJTBFG", "Service has a description", "has_technical_service_description"),
+             ("01CXX38Q0Y8D9IYFAEDCH5F53L", "Service has an escalation policy with 2 or more unique levels",
+              "minimum_escalation_policy_rule_depth"),
+             ("01CXX38Q11T19P0K1GFKHUZJ35", "Service has an extension or add-on (e.g. Slack, etc.)",
+              "minimum_outbound_integrations"))
+
+
+def _standards(rng: random.Random, service: dict) -> dict:
+    """Each standard's result follows the service: its description, its policy's distinct levels, and an
+    extension one service in two has."""
+    levels = {tuple(sorted(t["id"] for t in r["targets"])) for r in service["escalation_policy"]["escalation_rules"]}
+    passes = (bool(service["description"]), len(levels) >= 2, rng.random() < 0.5)
+    applied = [{"id": i, "name": name, "type": kind, "pass": ok, "active": True}
+               for (i, name, kind), ok in zip(STANDARDS, passes)]
+    return {"passing": sum(passes), "total": len(passes), "standards": applied}
 
 
 def _deploys(rng: random.Random, services: list[dict], now: datetime) -> list[dict]:

@@ -74,7 +74,8 @@ RESPONSE = {**{k: v for k, v in METRICS_ROW.items() if k != "service_id"}, "high
 TAG = {"id": ID, "label": STRING}
 CHANGE_EVENT = {"id": ID, "timestamp": Leaf("an ISO 8601 time", _time), "services?": [REF], "summary?": TEXT}
 PAGE = {"more?": BOOL, "total?": Maybe(INT)}
-SCORE = {"passing?": NUMBER, "total?": NUMBER}
+STANDARD = {"id": ID, "name?": TEXT, "type?": TEXT, "pass?": Maybe(BOOL), "active?": Maybe(BOOL)}
+SCORE = {"passing?": NUMBER, "total?": NUMBER, "standards?": [STANDARD]}
 
 SHAPES = {
     "GET /services": {**PAGE, "services": [SERVICE]},
@@ -90,7 +91,8 @@ SHAPES = {
     "GET /teams/{id}/tags": {**PAGE, "tags": [TAG]},
     "GET /schedules/{id}": SCHEDULE,
     "GET /v3/schedules/{id}": SCHEDULE,
-    "GET /standards/scores/{resource_type}": {"resources": [{"resource_id": ID, "score?": Maybe(SCORE)}]},
+    "GET /standards/scores/{resource_type}": {"resources": [{"resource_id": ID, "score?": Maybe(SCORE),
+                                                             "standards?": Maybe([STANDARD])}]},
     "GET /change_events": {**PAGE, "change_events": [CHANGE_EVENT]},
     "GET /services/{id}/change_events": {**PAGE, "change_events": [CHANGE_EVENT]},
     "POST /analytics/metrics/incidents/services": {"data": [METRICS_ROW]},

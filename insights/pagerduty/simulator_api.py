@@ -282,9 +282,13 @@ class Api:
         ids = query.get("ids", [])
         if len(ids) > STANDARDS_IDS_MAX:
             raise invalid(f"`ids`: at most {STANDARDS_IDS_MAX} items")
-        return {"resources": [{"resource_id": i, "resource_type": "technical_service",
-                               "score": self.state.standards.get(i, {"passing": 0, "total": 0}), "standards": []}
-                              for i in ids if i in view.service_ids]}
+        resources = []
+        for i in (i for i in ids if i in view.service_ids):
+            known = self.state.standards.get(i, {"passing": 0, "total": 0})
+            applied = [{"description": s.get("name", ""), **s} for s in known.get("standards", [])]
+            resources.append({"resource_id": i, "resource_type": "technical_service", "standards": applied,
+                              "score": {"passing": known.get("passing", 0), "total": known.get("total", 0)}})
+        return {"resources": resources}
 
     def list_tags(self, query, view):
         tags = [{"id": tag_id(label), "type": "tag", "label": label, "summary": label} for label in self.tag_labels]

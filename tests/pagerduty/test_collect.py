@@ -123,6 +123,23 @@ def test_optional_schedule_coverage_and_standards(simulator, demo_catalog, demo_
         "component:default/indexer", "pagerduty.schedule_coverage_7d"] is None
 
 
+def test_each_standards_result_is_collected_over_http():
+    from datetime import datetime, timezone
+
+    from insights.facts.registry import compute_fact_table
+    from insights.pagerduty.generate import generate
+
+    generated = generate(120, 120, seed=4)
+    with Simulator(generated.state, SimulatorSettings(token="test-token")) as sim:
+        client = fast_client(sim.url)
+        state = collect(client, CollectOptions(tags=False, standards=True))
+    assert client.counts["GET /standards/scores/{resource_type}"] == 2  # 120 services, 100 a request
+    assert state.standards == generated.state.standards
+    facts = compute_fact_table(generated.entities(), state, datetime.now(timezone.utc)).values
+    failing = facts["pagerduty.standards_failing"].dropna()
+    assert len(failing) > 50 and any("Service has an extension or add-on (e.g. Slack, etc.)" in f for f in failing)
+
+
 @pytest.mark.parametrize("response", [None, True, False], ids=["lists", "and-analytics", "and-incident-list"])
 def test_request_count_stays_within_a_tenth_of_the_lower_bound(tmp_path, response):
     """Deterministic: the list pages a generated account takes, against the fewest pages of 100 that

@@ -50,6 +50,7 @@ def generated_calls(state) -> list[tuple[str, dict]]:
         (f"/schedules/{v2}", week),
         (f"/v3/schedules/{v3}", {**week, "include[]": ["final_schedule"]}),
         (f"/v3/schedules/{v3}", {}),
+        ("/standards/scores/technical_services", {"ids": [s["id"] for s in state.services[:5]]}),
         ("/change_events", {"since": "2020-01-01T00:00:00Z", "until": "2030-01-01T00:00:00Z", "limit": 100,
                             "offset": 0, "total": "true"}),
         ("/change_events", {"team_ids[]": [state.teams[0]["id"]], "limit": 5}),
