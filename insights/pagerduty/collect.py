@@ -133,9 +133,10 @@ def _collect(client: PagerDutyClient, options: CollectOptions, pool: ThreadPoolE
     if options.tags:
         wanted = {"escalation_policies": wanted_policies, "teams": {t["id"] for s in relevant for t in s.get("teams", [])}}
         tags = _optional(client, unavailable, "tags", "tags.read", lambda: collect_tags(client, pool, wanted))
+    gaps = {}
     if options.schedule_coverage:
-        coverage = _optional(client, unavailable, "schedules", "schedules.read",
-                             lambda: collect_coverage(client, pool, policies, wanted_policies))
+        coverage, gaps = _optional(client, unavailable, "schedules", "schedules.read",
+                                   lambda: collect_coverage(client, pool, policies, wanted_policies)) or ({}, {})
     if options.standards:
         standards = _optional(client, unavailable, "standards", "standards.read",
                               lambda: collect_standards(client, pool, service_ids))
@@ -153,7 +154,7 @@ def _collect(client: PagerDutyClient, options: CollectOptions, pool: ThreadPoolE
     log.info("collected %d services, %d escalation policies, %d on-calls, %d open incidents in %d requests",
              len(services), len(policies), len(oncalls), len(incidents), sum(client.counts.values()))
     return PagerDutyState(services=services, escalation_policies=policies, oncalls=oncalls, incidents=incidents,
-                          teams=teams, tags=tags, schedule_coverage=coverage, standards=standards,
+                          teams=teams, tags=tags, schedule_coverage=coverage, schedule_gaps=gaps, standards=standards,
                           incident_response=response, change_events=changes, change_events_window=changes_window,
                           not_visible=not_visible, unavailable=unavailable, api_url=client.base_url,
                           collected_at=started, requests=dict(sorted(client.counts.items())))

@@ -28,6 +28,7 @@ class PagerDutyIndex:
     incidents: dict[str, list[dict]] = field(default_factory=dict)
     tags: dict[str, list[str]] = field(default_factory=dict)
     schedule_coverage: dict[str, float] = field(default_factory=dict)
+    schedule_gaps: dict[str, list[list[str]]] = field(default_factory=dict)
     standards: dict[str, dict] = field(default_factory=dict)
     incident_response: dict = field(default_factory=dict)
     change_events: list[dict] = field(default_factory=list)
@@ -52,6 +53,7 @@ class PagerDutyIndex:
                    oncalls={k: dict(v) for k, v in oncalls.items()}, incidents=dict(incidents), tags=state.tags,
                    # What a collection that could not be read holds is not to be trusted.
                    schedule_coverage={} if "schedules" in state.unavailable else state.schedule_coverage,
+                   schedule_gaps={} if "schedules" in state.unavailable else state.schedule_gaps,
                    standards={} if "standards" in state.unavailable else state.standards,
                    incident_response={} if "incident_response" in state.unavailable else state.incident_response,
                    change_events=state.change_events,

@@ -54,7 +54,10 @@ POLICY = {**REF, "name?": TEXT, "num_loops?": Maybe(INT), "teams?": [TEAM],
           "escalation_rules?": [{"targets?": [REF]}]}
 SERVICE = {**REF, "name?": TEXT, "status?": TEXT, "description?": TEXT, "escalation_policy?": Maybe(POLICY),
            "teams?": [TEAM], "integrations?": [{**REF, "integration_key?": TEXT}]}
-SCHEDULE = {"schedule": {"id": ID, "final_schedule?": Maybe({"rendered_coverage_percentage?": Maybe(NUMBER)})}}
+MOMENT = Leaf("an ISO 8601 time", _time)
+SCHEDULE = {"schedule": {"id": ID, "final_schedule?": Maybe({
+    "rendered_coverage_percentage?": Maybe(NUMBER), "rendered_schedule_entries?": [{"start": MOMENT, "end?": TIME}],
+    "computed_shift_assignments?": [{"start_time": MOMENT, "end_time": MOMENT, "member?": Maybe({"type?": TEXT})}]})}}
 ONCALL = {"escalation_policy": REF, "escalation_level?": INT, "user?": Maybe(REF), "schedule?": Maybe(REF),
           "start?": TIME, "end?": TIME}
 INCIDENT = {"id": ID, "service": REF, "status?": TEXT, "urgency?": TEXT, "created_at?": TIME, "resolved_at?": TIME}
@@ -72,7 +75,7 @@ RESPONSE = {**{k: v for k, v in METRICS_ROW.items() if k != "service_id"}, "high
             "resolved_incident_count?": COUNT, "p90_seconds_to_first_ack?": SECONDS,
             "p90_seconds_to_first_ack_high_urgency?": SECONDS, "p90_seconds_to_resolve?": SECONDS}
 TAG = {"id": ID, "label": STRING}
-CHANGE_EVENT = {"id": ID, "timestamp": Leaf("an ISO 8601 time", _time), "services?": [REF], "summary?": TEXT}
+CHANGE_EVENT = {"id": ID, "timestamp": MOMENT, "services?": [REF], "summary?": TEXT}
 PAGE = {"more?": BOOL, "total?": Maybe(INT)}
 STANDARD = {"id": ID, "name?": TEXT, "type?": TEXT, "pass?": Maybe(BOOL), "active?": Maybe(BOOL)}
 SCORE = {"passing?": NUMBER, "total?": NUMBER, "standards?": [STANDARD]}
@@ -100,6 +103,7 @@ SHAPES = {
 }
 SNAPSHOT = {"services?": [SERVICE], "escalation_policies?": [POLICY], "oncalls?": [ONCALL],
             "incidents?": [INCIDENT], "teams?": [TEAM], "tags?": Each([STRING]), "schedule_coverage?": Each(NUMBER),
+            "schedule_gaps?": Each([[MOMENT]]),
             "standards?": Each(SCORE), "incident_response?": {"source?": STRING, "since?": TIME, "until?": TIME,
                                                               "services?": Each(RESPONSE), "fallback?": TEXT},
             "change_events?": [CHANGE_EVENT], "change_events_window?": {"since?": TIME, "until?": TIME,

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 from insights.pagerduty.client import OFFSET_CAP
 from insights.pagerduty.simulator_analytics import Analytics
+from insights.pagerduty.simulator_schedules import on_call
 from insights.pagerduty.spec import ApiError, invalid, moment
 from insights.pagerduty.state import PagerDutyState, parse_time, within
 
@@ -32,6 +33,10 @@ def reference(obj: dict, kind: str) -> dict:
 
 def tag_id(label: str) -> str:
     return "PT" + hashlib.sha1(label.encode()).hexdigest()[:5].upper()
+
+
+def _stamp(moment_: datetime) -> str:
+    return moment_.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def _incident(incident: dict) -> dict:
@@ -261,12 +266,27 @@ class Api:
                                         if any(t.get("id") == id for r in p.get("escalation_rules", [])
                                                for t in r.get("targets", []))]}
 
+    @staticmethod
+    def _range(query) -> tuple[datetime, datetime]:
+        """The asked range; one end alone reaches a week from the other, as a rendered schedule does."""
+        since, until = moment(query.get("since", [None])[0]), moment(query.get("until", [None])[0])
+        since = since or (until - timedelta(days=7) if until else datetime.now(timezone.utc))
+        return since, max(since, until or since + timedelta(days=7))
+
+    def _user_on(self, schedule_id: str) -> dict | None:
+        return next((o["user"] for o in self.state.oncalls if (o.get("schedule") or {}).get("id") == schedule_id
+                     and o.get("user")), None)
+
     def get_schedule(self, query, view, id):
         """A layer-based schedule; its final layer's coverage of the asked range (the state's 7-day figure)
         is null unless `since` or `until` is given, as the API documents."""
         schedule = self._schedule(id, view, "schedule")
-        coverage = self.state.schedule_coverage.get(id, 100.0) if "since" in query or "until" in query else None
-        final = {"name": "Final Schedule", "rendered_schedule_entries": [], "rendered_coverage_percentage": coverage}
+        final = {"name": "Final Schedule", "rendered_schedule_entries": [], "rendered_coverage_percentage": None}
+        if "since" in query or "until" in query:
+            coverage, spans = on_call(self.state, id, *self._range(query))
+            user = self._user_on(id)
+            final.update(rendered_coverage_percentage=coverage, rendered_schedule_entries=[
+                {"start": _stamp(a), "end": _stamp(b), **({"user": user} if user else {})} for a, b in spans])
         return {"schedule": {**schedule, "summary": schedule["name"], "schedule_layers": [],
                              "final_schedule": final}}
 
@@ -274,8 +294,13 @@ class Api:
         """A shift-based schedule; `final_schedule` only with `include[]=final_schedule` and a time range."""
         schedule = self._schedule(id, view, "schedule_v3")
         if "final_schedule" in query.get("include[]", []) and "since" in query and "until" in query:
-            schedule["final_schedule"] = {"type": "final_schedule", "computed_shift_assignments": [],
-                                          "rendered_coverage_percentage": self.state.schedule_coverage.get(id, 100.0)}
+            coverage, spans = on_call(self.state, id, *self._range(query))
+            member = {"type": "user_member", "user_id": (self._user_on(id) or {}).get("id", "PUNKNWN")}
+            schedule["final_schedule"] = {"type": "final_schedule", "rendered_coverage_percentage": coverage,
+                                          "computed_shift_assignments": [
+                                              {"type": "computed_shift_assignment", "start_time": _stamp(a),
+                                               "end_time": _stamp(b), "member": member,
+                                               "source": {"type": "schedule_rotation"}} for a, b in spans]}
         return {"schedule": schedule}
 
     def standard_scores(self, query, view, resource_type):

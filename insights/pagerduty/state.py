@@ -25,6 +25,8 @@ class PagerDutyState:
     # Optional collections: schedule id -> final schedule's coverage % over the next 7 days;
     # service id -> Service Standards score {"passing": n, "total": n}.
     schedule_coverage: dict[str, float] = field(default_factory=dict)
+    # Schedule id -> the uncovered [start, end] spans (UTC) of those 7 days, for schedules that have any.
+    schedule_gaps: dict[str, list[list[str]]] = field(default_factory=dict)
     standards: dict[str, dict] = field(default_factory=dict)
     # Incident response over a window (`response.py`): {"source": "analytics" or "incidents", "since", "until",
     # "services": {service id: metrics}, "fallback": why the Analytics API did not serve}; empty: not collected.
