@@ -34,7 +34,7 @@ def compute(facts: pd.DataFrame, causes: dict, context) -> tuple[pd.DataFrame, d
     counts = window.get("counts") or {}
     newest: dict[str, dict] = {}
     by_service = defaultdict(list)
-    for event in index.change_events:
+    for event in index.change_events if window else ():  # a simulated account's events: nothing collected
         for ref in event.get("services") or []:
             by_service[ref["id"]].append(event)
     for service_id, events in by_service.items():

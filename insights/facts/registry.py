@@ -10,17 +10,21 @@ import pandas as pd
 
 from insights.allocation import inputs_frozen
 from insights.catalog.model import Entity
-from insights.facts import annotations, catalog, changes, consistency, escalation, incidents, oncall, response, \
-    service, standards
+from insights.facts import annotations, catalog, changes, consistency, escalation, incidents, multi, oncall, \
+    response, service, standards
 from insights.facts.base import Fact, FactContext
 from insights.pagerduty.index import PagerDutyIndex
 from insights.pagerduty.state import PagerDutyState
 
 # Order matters: later families read the columns and cause groups earlier ones add (the resolved service first).
-# A family's CAUSE is the cause group of its facts that name none.
-FAMILIES = (catalog, annotations, service, standards, escalation, oncall, incidents, response, changes, consistency)
+# A family's CAUSE is the cause group of its facts that name none. The entity families judge the descriptor;
+# the service families judge one PagerDuty service, once per service an entity names (`multi`).
+ENTITY_FAMILIES = (catalog, annotations)
+SERVICE_FAMILIES = (service, standards, escalation, oncall, incidents, response, changes, consistency)
+FAMILIES = ENTITY_FAMILIES + SERVICE_FAMILIES + (multi,)
 FACTS: dict[str, Fact] = {fact.id: fact if fact.cause else replace(fact, cause=getattr(family, "CAUSE", ""))
                           for family in FAMILIES for fact in family.FACTS}
+SERVICE_FACTS = [FACTS[fact.id] for family in SERVICE_FAMILIES for fact in family.FACTS]
 ENTITY_COLUMNS = ["ref", "kind", "namespace", "name", "title", "description", "owner", "system", "lifecycle", "type",
                   "tags", "annotations", "links"]
 
@@ -49,17 +53,34 @@ def entity_frame(entities: list[Entity] | tuple[Entity, ...]) -> pd.DataFrame:
 @inputs_frozen
 def compute_fact_table(entities, state: PagerDutyState, now: datetime) -> FactTable:
     frame = entity_frame(entities)
-    context = FactContext(frame, PagerDutyIndex.build(state), now)
-    facts, causes = pd.DataFrame(index=frame.index), {}
-    for family in FAMILIES:
-        computed, family_causes = family.compute(facts, causes, context)
-        for column in computed:
-            facts[column] = computed[column].astype(object)
-        causes.update(family_causes)
+    index = PagerDutyIndex.build(state)
+    facts, causes = _run(ENTITY_FAMILIES, pd.DataFrame(index=frame.index), {}, FactContext(frame, index, now))
+    targets = facts.pop(annotations.TARGETS)
+    expanded = multi.expand(frame, facts, causes, targets)
+    if expanded is None:
+        facts, causes = _run(SERVICE_FAMILIES, facts, causes, FactContext(frame, index, now))
+        summaries = multi.services(facts, None, len(frame), frame.index)
+    else:
+        rows, wide, wide_causes, owners = expanded
+        entity_level, entity_causes = facts, dict(causes)
+        wide, wide_causes = _run(SERVICE_FAMILIES, wide, wide_causes, FactContext(rows, index, now))
+        summaries = multi.services(wide, owners, len(frame), frame.index)
+        facts, causes = multi.collapse(wide, wide_causes, owners, len(frame), SERVICE_FACTS, entity_level,
+                                       entity_causes)
+    facts["pagerduty.services"] = summaries
     # Catalogue order; NaN (from numeric work, or pandas filling a masked assignment) is unknown: None.
     values = pd.DataFrame({fact: facts[fact].where(facts[fact].notna(), None) for fact in FACTS if fact in facts},
                           index=frame.index, dtype=object)
     return FactTable(values, pd.DataFrame(causes, index=frame.index, dtype=object))
+
+
+def _run(families, facts: pd.DataFrame, causes: dict, context: FactContext) -> tuple[pd.DataFrame, dict]:
+    for family in families:
+        computed, family_causes = family.compute(facts, causes, context)
+        for column in computed:
+            facts[column] = computed[column].astype(object)
+        causes.update(family_causes)
+    return facts, causes
 
 
 def compute_facts(entities, state: PagerDutyState, now: datetime) -> pd.DataFrame:

@@ -133,6 +133,11 @@ def _history(rng: random.Random, services: list[dict], users: list[dict], now: d
     stamp = lambda moment: moment.isoformat().replace("+00:00", "Z")  # noqa: E731
     incidents = []
     for service in services:
+        # One reference object per service, shared by its incidents: an account of 10,000 services keeps
+        # tens of thousands of them, and each object costs memory and garbage-collection time.
+        refs = {"service": _ref("service", service["id"], service["name"], "service-directory"),
+                "escalation_policy": _ref("escalation_policy", service["escalation_policy"]["id"],
+                                          service["escalation_policy"].get("summary", ""), "escalation_policies")}
         for _ in range(rng.choice([0, 1, 2, 3, 5, 8, 13])):
             created = now - timedelta(seconds=rng.randint(3600, 40 * 86400))
             urgency = "high" if rng.random() < 0.6 else "low"
@@ -144,9 +149,7 @@ def _history(rng: random.Random, services: list[dict], users: list[dict], now: d
                 "title": "generated", "status": "resolved", "urgency": urgency, "created_at": stamp(created),
                 "resolved_at": stamp(created + resolve), "last_status_change_at": stamp(created + resolve),
                 "acknowledgements": [] if ack is None else [{"at": stamp(created + ack), "acknowledger": rng.choice(users)}],
-                "service": _ref("service", service["id"], service["name"], "service-directory"),
-                "escalation_policy": _ref("escalation_policy", service["escalation_policy"]["id"],
-                                          service["escalation_policy"].get("summary", ""), "escalation_policies")})
+                **refs})
     return incidents
 
 
@@ -172,15 +175,13 @@ def _deploys(rng: random.Random, services: list[dict], now: datetime) -> list[di
     """Deploy change events over the last 40 days: none for some services, a few or daily ones for others."""
     events = []
     for service in services:
-        integration = service["integrations"][0]
-        for _ in range(rng.choice([0, 0, 1, 3, 8, 30])):
+        shared = {"integration": {"id": service["integrations"][0]["id"], "type": "inbound_integration_reference"},
+                  "services": [{"id": service["id"], "type": "service_reference"}]}  # one object per service
+        for _ in range(rng.choice([0, 0, 1, 2, 5, 20])):
             at = now - timedelta(seconds=rng.randint(60, 40 * 86400))
             events.append({"id": f"01CE{len(events):022d}", "type": "change_event",
                            "summary": f"Deploy {service['name']} build {rng.randint(1, 9999)}",
-                           "timestamp": at.isoformat().replace("+00:00", "Z"), "source": "generated-ci",
-                           "integration": {"id": integration["id"], "type": "inbound_integration_reference"},
-                           "services": [{"id": service["id"], "type": "service_reference"}],
-                           "custom_details": {"build_state": "passed"}, "links": []})
+                           "timestamp": at.isoformat().replace("+00:00", "Z"), "source": "generated-ci", **shared})
     return events
 
 
