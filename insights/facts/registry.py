@@ -10,18 +10,18 @@ import pandas as pd
 
 from insights.allocation import inputs_frozen
 from insights.catalog.model import Entity
-from insights.facts import annotations, catalog, changes, consistency, escalation, incidents, multi, oncall, \
-    response, service, standards
+from insights.facts import accounts, annotations, catalog, changes, consistency, escalation, incidents, multi, \
+    oncall, response, service, standards
 from insights.facts.base import Fact, FactContext
 from insights.pagerduty.index import PagerDutyIndex
-from insights.pagerduty.state import PagerDutyState
+from insights.pagerduty.state import AccountsState, PagerDutyState
 
 # Order matters: later families read the columns and cause groups earlier ones add (the resolved service first).
 # A family's CAUSE is the cause group of its facts that name none. The entity families judge the descriptor;
 # the service families judge one PagerDuty service, once per service an entity names (`multi`).
 ENTITY_FAMILIES = (catalog, annotations)
 SERVICE_FAMILIES = (service, standards, escalation, oncall, incidents, response, changes, consistency)
-FAMILIES = ENTITY_FAMILIES + SERVICE_FAMILIES + (multi,)
+FAMILIES = ENTITY_FAMILIES + SERVICE_FAMILIES + (multi, accounts)
 FACTS: dict[str, Fact] = {fact.id: fact if fact.cause else replace(fact, cause=getattr(family, "CAUSE", ""))
                           for family in FAMILIES for fact in family.FACTS}
 SERVICE_FACTS = [FACTS[fact.id] for family in SERVICE_FAMILIES for fact in family.FACTS]
@@ -51,7 +51,14 @@ def entity_frame(entities: list[Entity] | tuple[Entity, ...]) -> pd.DataFrame:
 
 
 @inputs_frozen
-def compute_fact_table(entities, state: PagerDutyState, now: datetime) -> FactTable:
+def compute_fact_table(entities, state: PagerDutyState | AccountsState, now: datetime) -> FactTable:
+    """Every fact of every entity; with several accounts, each entity's in the account it names."""
+    if isinstance(state, AccountsState):
+        return FactTable(*accounts.by_account(entities, state, now, _one_account, FACTS))
+    return _one_account(entities, state, now)
+
+
+def _one_account(entities, state: PagerDutyState, now: datetime) -> FactTable:
     frame = entity_frame(entities)
     index = PagerDutyIndex.build(state)
     facts, causes = _run(ENTITY_FAMILIES, pd.DataFrame(index=frame.index), {}, FactContext(frame, index, now))
@@ -68,6 +75,7 @@ def compute_fact_table(entities, state: PagerDutyState, now: datetime) -> FactTa
         facts, causes = multi.collapse(wide, wide_causes, owners, len(frame), SERVICE_FACTS, entity_level,
                                        entity_causes)
     facts["pagerduty.services"] = summaries
+    facts["pagerduty.account"] = accounts.SINGLE
     # Catalogue order; NaN (from numeric work, or pandas filling a masked assignment) is unknown: None.
     values = pd.DataFrame({fact: facts[fact].where(facts[fact].notna(), None) for fact in FACTS if fact in facts},
                           index=frame.index, dtype=object)

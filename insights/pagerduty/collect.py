@@ -13,7 +13,8 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from insights.catalog.validate import PLACEHOLDER, SERVICE_ID_FORMAT
+from insights.catalog.policies import split_values
+from insights.catalog.validate import INTEGRATION_KEY, PLACEHOLDER, SERVICE_ID, SERVICE_ID_FORMAT
 from insights.errors import PagerDutyError
 from insights.pagerduty.auth import scopes_for
 from insights.pagerduty.changes import collect_changes
@@ -50,6 +51,15 @@ class CollectOptions:
     def scopes(self) -> tuple[str, ...]:
         return scopes_for(self.tags, self.schedule_coverage, self.standards,
                           self.incident_response and self.response.analytics_api, self.change_events)
+
+
+def wanted_from(entities) -> CollectOptions:
+    """What the catalog points at (every id and key, several per annotation allowed): on-calls and incidents
+    are fetched for these services only."""
+    def named(key):
+        return frozenset(v for e in entities if isinstance(e.annotations.get(key), str)
+                         for v in split_values(e.annotations[key]) if v)
+    return CollectOptions(service_ids=named(SERVICE_ID), integration_keys=named(INTEGRATION_KEY))
 
 
 def by_ids(client: PagerDutyClient, path: str, key: str, params: dict, id_param: str, ids: list[str]) -> list[dict]:
