@@ -23,10 +23,10 @@ from pathlib import Path
 from insights.catalog.sources import Source, crawl
 from insights.pagerduty.client import ClientSettings, PagerDutyClient
 from insights.pagerduty.collect import collect
-from insights.pagerduty.cost import (fewest_change_event_requests, fewest_list_requests, fewest_response_requests,
-                                     fewest_tag_requests, wanted_tag_objects)
+from insights.pagerduty.collect import wanted_from
+from insights.pagerduty.cost import (fewest_change_event_requests, fewest_list_requests, fewest_optional_requests,
+                                     fewest_response_requests, fewest_tag_requests, wanted_tag_objects)
 from insights.pagerduty.generate import generate
-from insights.pipeline import wanted_services
 
 TOKEN = "bench-token"
 
@@ -63,14 +63,19 @@ def main() -> None:
     parser.add_argument("--plugin", action="store_true", help="also time the per-entity way")
     parser.add_argument("--incident-response", action="store_true", help="collect incident response (Analytics API)")
     parser.add_argument("--change-events", action="store_true", help="collect change events")
+    parser.add_argument("--schedule-coverage", action="store_true", help="collect level-1 schedule coverage")
+    parser.add_argument("--standards", action="store_true", help="collect Service Standards")
+    parser.add_argument("--all", action="store_true", help="every optional collection")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         process, url = start_simulator(args.services, args.entities, args.latency_ms, args.rate_limit,
                                        Path(tmp) / "catalog")
         try:
             catalog = crawl([Source("folder", str(Path(tmp) / "catalog"))])
-            wanted = dataclasses.replace(wanted_services(catalog), incident_response=args.incident_response,
-                                         change_events=args.change_events)
+            wanted = dataclasses.replace(wanted_from(catalog.entities), incident_response=args.incident_response or args.all,
+                                         change_events=args.change_events or args.all,
+                                         schedule_coverage=args.schedule_coverage or args.all,
+                                         standards=args.standards or args.all)
             settings = ClientSettings(base_url=url, concurrency=args.concurrency)
             client = PagerDutyClient(TOKEN, settings)
             started = time.perf_counter()
@@ -91,7 +96,8 @@ def main() -> None:
     tag_bound = fewest_tag_requests(account.tags, wanted_tag_objects(state, relevant))
     bounds = {"lists": fewest_list_requests(state) + client.counts["GET /services/{id}"], "tags": tag_bound,
               "incident response": fewest_response_requests(state),
-              "change events": fewest_change_event_requests(account.change_events, state)}
+              "change events": fewest_change_event_requests(account.change_events, state),
+              **fewest_optional_requests(state, relevant)}
     bound = sum(bounds.values())
     requests = sum(client.counts.values())
     print(f"collect: {args.services} services, {len(catalog.entities)} entities, {args.latency_ms} ms latency, "

@@ -16,7 +16,7 @@ import pandas as pd
 from insights.errors import ConfigError
 from insights.facts import causes as why
 from insights.facts.base import Fact, per_key
-from insights.pagerduty.state import PagerDutyState
+from insights.pagerduty.state import AccountsState, PagerDutyState
 from insights.rules.model import Check, Condition, Rule
 
 SOURCE = "PagerDuty Service Standards"
@@ -50,16 +50,18 @@ def compute(facts: pd.DataFrame, causes: dict, context) -> tuple[pd.DataFrame, d
     return described, {CAUSE: why.first(facts.index, causes["standards"], (~listed, why.NO_STANDARD_RESULTS))}
 
 
-def known_standards(state: PagerDutyState) -> dict[str, dict]:
-    """Every standard the collection saw, by id."""
-    return {s["id"]: s for score in state.standards.values() for s in score.get("standards") or []}
+def known_standards(state: PagerDutyState | AccountsState) -> dict[str, dict]:
+    """Every standard the collection saw (in any account), by id."""
+    states = state.accounts.values() if isinstance(state, AccountsState) else [state]
+    return {s["id"]: s for one in states for score in one.standards.values() for s in score.get("standards") or []}
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "standard"
 
 
-def standard_checks(required: list[str], state: PagerDutyState, file: str = "", line: int = 0) -> list[Check]:
+def standard_checks(required: list[str], state: PagerDutyState | AccountsState, file: str = "",
+                    line: int = 0) -> list[Check]:
     """One check per standard a team requires, each named by its id, name or type (case aside). A name that
     matches no standard the collection saw is a ConfigError listing those it did see; when it saw none (the
     collection is off, or PagerDuty refused it), the checks are built as written and their outcome is unknown."""

@@ -9,10 +9,9 @@ offset cap is split by time until each part fits.
 
 from __future__ import annotations
 
-import math
 from datetime import datetime, timedelta, timezone
 
-from insights.pagerduty.client import PAGE_LIMIT, OffsetCapExceeded, PagerDutyClient, segment
+from insights.pagerduty.client import OffsetCapExceeded, PagerDutyClient, segment
 from insights.pagerduty.response import SPLIT_MINIMUM, iso
 from insights.pagerduty.state import parse_time
 
@@ -29,7 +28,7 @@ def collect_changes(client: PagerDutyClient, pool, service_ids: list[str], days:
     if service_ids:
         bulk = not client.credential.lacks("change_events.read")
         first = client.page("/change_events", "change_events", _window(since, until)) if bulk else None
-        if first is not None and _pages(first) <= len(service_ids):
+        if first is not None and first.pages() <= len(service_ids):
             events = _listing(client, "/change_events", since, until, BULK, first)
         else:
             futures = [pool.submit(_listing, client, f"/services/{segment(s)}/change_events", since, until,
@@ -49,12 +48,6 @@ def collect_changes(client: PagerDutyClient, pool, service_ids: list[str], days:
 
 def _window(since: datetime, until: datetime) -> dict:
     return {"since": iso(since), "until": iso(until)}
-
-
-def _pages(page) -> int:
-    if isinstance(page.total, int):
-        return max(1, math.ceil(page.total / PAGE_LIMIT))
-    return 2 if page.more else 1
 
 
 def _listing(client, path: str, since: datetime, until: datetime, endpoint: str, first=None) -> list[dict]:

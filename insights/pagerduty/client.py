@@ -71,6 +71,12 @@ class Page:
     total: int | None
     more: bool
 
+    def pages(self) -> int:
+        """Pages the whole list takes: from its total, or without one at least two when more follow."""
+        if isinstance(self.total, int):
+            return max(1, -(-self.total // PAGE_LIMIT))
+        return 2 if self.more else 1
+
 
 class PagerDutyClient:
     def __init__(self, credential: str | TokenCredential | OAuthCredential, settings: ClientSettings | None = None):

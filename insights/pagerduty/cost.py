@@ -69,3 +69,15 @@ def fewest_change_event_requests(account_events: list[dict], collected: PagerDut
     inside = [e for e in account_events if since <= parse_time(e["timestamp"]) < until]
     by_service = Counter(r["id"] for e in inside for r in {r["id"]: r for r in e.get("services", [])}.values())
     return min(pages(len(inside)), sum(pages(by_service[s]) for s in window["counts"]))
+
+
+def fewest_optional_requests(collected: PagerDutyState, service_ids: set[str]) -> dict[str, int]:
+    """Schedule coverage (one request per level-1 schedule of the wanted services' policies: the API has no
+    bulk form) and Service Standards (100 services a request), where they were collected."""
+    services = [s for s in collected.services if s["id"] in service_ids]
+    policies = {s["escalation_policy"]["id"] for s in services if s.get("escalation_policy")}
+    schedules = {t["id"] for p in collected.escalation_policies if p["id"] in policies
+                 for rule in p.get("escalation_rules", [])[:1] for t in rule.get("targets", [])
+                 if (t.get("type") or "").startswith("schedule")}
+    return {"schedules": len(schedules) if collected.schedule_coverage else 0,
+            "standards": math.ceil(len(services) / 100) if collected.standards else 0}

@@ -73,3 +73,11 @@ def test_the_built_in_check_names_the_failing_standards(demo_catalog, demo_now, 
     assert results.loc[("pagerduty-standards", PAYMENTS), "outcome"] == "pass"
     failing = results.loc[("pagerduty-standards", CHECKOUT)]
     assert failing["outcome"] == "fail" and f"it fails\n[{DEPTH['name']}]" in failing["fix"]
+
+
+def test_required_standards_are_found_in_any_account(state, demo_state):
+    from insights.pagerduty.state import AccountsState
+
+    accounts = AccountsState({"us": dataclasses.replace(demo_state, standards={}), "eu": state}, "us")
+    (check,) = standard_checks(["minimum_escalation_policy_rule_depth"], accounts)
+    assert check.rule.condition.value == DEPTH["name"]
