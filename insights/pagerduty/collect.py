@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from insights.catalog.policies import split_values
 from insights.catalog.validate import INTEGRATION_KEY, PLACEHOLDER, SERVICE_ID, SERVICE_ID_FORMAT
@@ -48,6 +48,13 @@ class CollectOptions:
         return self.service_ids is None or service["id"] in self.service_ids or any(
             i.get("integration_key") in self.integration_keys for i in service.get("integrations", []))
 
+    def split(self) -> CollectOptions:
+        """The same, with every comma-separated annotation value taken as the several values it names."""
+        def each(values):
+            return frozenset(v for value in values for v in split_values(value) if v)
+        return replace(self, service_ids=None if self.service_ids is None else each(self.service_ids),
+                       integration_keys=each(self.integration_keys))
+
     def scopes(self) -> tuple[str, ...]:
         return scopes_for(self.tags, self.schedule_coverage, self.standards,
                           self.incident_response and self.response.analytics_api, self.change_events)
@@ -57,9 +64,8 @@ def wanted_from(entities) -> CollectOptions:
     """What the catalog points at (every id and key, several per annotation allowed): on-calls and incidents
     are fetched for these services only."""
     def named(key):
-        return frozenset(v for e in entities if isinstance(e.annotations.get(key), str)
-                         for v in split_values(e.annotations[key]) if v)
-    return CollectOptions(service_ids=named(SERVICE_ID), integration_keys=named(INTEGRATION_KEY))
+        return frozenset(e.annotations[key] for e in entities if isinstance(e.annotations.get(key), str))
+    return CollectOptions(service_ids=named(SERVICE_ID), integration_keys=named(INTEGRATION_KEY)).split()
 
 
 def by_ids(client: PagerDutyClient, path: str, key: str, params: dict, id_param: str, ids: list[str]) -> list[dict]:
@@ -107,7 +113,7 @@ def account_list(client: PagerDutyClient, path: str, key: str, params: dict, tea
 
 
 def collect(client: PagerDutyClient, options: CollectOptions | None = None) -> PagerDutyState:
-    options = options or CollectOptions()
+    options = (options or CollectOptions()).split()
     client.credential.want(options.scopes())
     pool = ThreadPoolExecutor(max_workers=client.settings.concurrency)
     try:

@@ -133,3 +133,18 @@ def test_explain_shows_each_services_values(tmp_path, demo_state):
                                capture_output=True, text=True, timeout=120).stdout
     line = next(line for line in explained.splitlines() if line.strip().startswith("pagerduty.services ="))
     assert "PPAYAPI (payments-api): " in line and "PSEARCH (Search API (Production)): " in line
+
+
+def test_the_collection_fetches_every_named_service(simulator, descriptor, entities, demo_now):
+    """An annotation naming several services, as a catalog gives it, selects each of them."""
+    from insights.pagerduty.client import ClientSettings, PagerDutyClient
+    from insights.pagerduty.collect import CollectOptions, collect, wanted_from
+
+    catalog = storefront(descriptor, entities, {"pagerduty.com/service-id": "PSEARCH, PINDEXR"})
+    assert wanted_from(catalog).service_ids == {"PSEARCH", "PINDEXR", "PPAYAPI"}
+    client = PagerDutyClient("test-token", ClientSettings(base_url=simulator.url, requests_per_minute=100_000))
+    state = collect(client, CollectOptions(tags=False, service_ids=frozenset({"PSEARCH, PINDEXR"})))
+    policies = {o["escalation_policy"]["id"] for o in state.oncalls}
+    assert {"PEPSRC1", "PEPSRC2"} <= policies and "PEPPAY1" not in policies
+    facts = compute_fact_table(catalog, state, demo_now).values.loc[REF]
+    assert facts["pagerduty.has_oncall"] is not None and len(facts["pagerduty.services"]) == 2
