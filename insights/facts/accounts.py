@@ -28,7 +28,8 @@ def by_account(entities, state: AccountsState, now, compute, facts: dict[str, Fa
     facts of an entity naming an account not collected are unknown, with that cause; its descriptor's are
     not."""
     unique = list({e.ref: e for e in reversed(list(entities))}.values())[::-1]
-    groups: dict[str, list] = {}
+    # With no entity at all, the default account still gives the table its columns.
+    groups: dict[str, list] = {} if unique else {state.default: []}
     for entity in unique:
         groups.setdefault(account_of(entity.annotations, state.default), []).append(entity)
     values, causes = [], []

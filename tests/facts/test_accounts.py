@@ -150,3 +150,8 @@ def test_without_a_catalog_annotation_on_any_entity_every_entity_uses_the_defaul
     assert table.values.loc["component:default/payments-api", "pagerduty.account"] == "main"
     assert table.causes.loc["component:default/payments-api", "service"] is None
     assert why.NOT_VISIBLE not in table.causes.to_numpy()
+
+
+def test_no_entities_at_all(demo_state, demo_now):
+    table = compute_fact_table([], AccountsState({"us": demo_state}, "us"), demo_now)
+    assert len(table.values) == 0 and "pagerduty.account" in table.values
