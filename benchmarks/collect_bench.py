@@ -2,14 +2,16 @@
 simulated latency and PagerDuty's real budget of 960 requests a minute): requests against the fewest any
 client could make, 429s met, wall time. `--plugin` also times the per-entity way of the PagerDuty Backstage
 plugin (the service by id with includes, its on-calls, its open incidents); pair it with a large
-`--rate-limit`, or it waits for the budget too.
+`--rate-limit`, or it waits for the budget too. The optional collections are off unless named
+(`--incident-response`, ...); the bound counts the fewest requests for the collections enabled.
 
-    python benchmarks/collect_bench.py --services 2000 --entities 10000 --latency-ms 20
+    python benchmarks/collect_bench.py --services 2000 --entities 10000 --latency-ms 20 --incident-response
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import resource
 import subprocess
 import sys
@@ -21,9 +23,10 @@ from pathlib import Path
 from insights.catalog.sources import Source, crawl
 from insights.pagerduty.client import ClientSettings, PagerDutyClient
 from insights.pagerduty.collect import collect
-from insights.pagerduty.cost import fewest_list_requests, fewest_tag_requests, wanted_tag_objects
+from insights.pagerduty.collect import wanted_from
+from insights.pagerduty.cost import (fewest_change_event_requests, fewest_list_requests, fewest_optional_requests,
+                                     fewest_response_requests, fewest_tag_requests, wanted_tag_objects)
 from insights.pagerduty.generate import generate
-from insights.pipeline import wanted_services
 
 TOKEN = "bench-token"
 
@@ -58,13 +61,21 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--rate-limit", type=int, default=960, help="the simulator's budget per minute")
     parser.add_argument("--plugin", action="store_true", help="also time the per-entity way")
+    parser.add_argument("--incident-response", action="store_true", help="collect incident response (Analytics API)")
+    parser.add_argument("--change-events", action="store_true", help="collect change events")
+    parser.add_argument("--schedule-coverage", action="store_true", help="collect level-1 schedule coverage")
+    parser.add_argument("--standards", action="store_true", help="collect Service Standards")
+    parser.add_argument("--all", action="store_true", help="every optional collection")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         process, url = start_simulator(args.services, args.entities, args.latency_ms, args.rate_limit,
                                        Path(tmp) / "catalog")
         try:
             catalog = crawl([Source("folder", str(Path(tmp) / "catalog"))])
-            wanted = wanted_services(catalog)
+            wanted = dataclasses.replace(wanted_from(catalog.entities), incident_response=args.incident_response or args.all,
+                                         change_events=args.change_events or args.all,
+                                         schedule_coverage=args.schedule_coverage or args.all,
+                                         standards=args.standards or args.all)
             settings = ClientSettings(base_url=url, concurrency=args.concurrency)
             client = PagerDutyClient(TOKEN, settings)
             started = time.perf_counter()
@@ -83,13 +94,18 @@ def main() -> None:
     account = generate(args.services, args.entities).state  # what the simulator served, for the tag bound
     relevant = {s["id"] for s in state.services if wanted.wants(s)}
     tag_bound = fewest_tag_requests(account.tags, wanted_tag_objects(state, relevant))
-    bound = fewest_list_requests(state) + tag_bound + client.counts["GET /services/{id}"]
+    bounds = {"lists": fewest_list_requests(state) + client.counts["GET /services/{id}"], "tags": tag_bound,
+              "incident response": fewest_response_requests(state),
+              "change events": fewest_change_event_requests(account.change_events, state),
+              **fewest_optional_requests(state, relevant)}
+    bound = sum(bounds.values())
     requests = sum(client.counts.values())
-    tag_requests = sum(n for endpoint, n in client.counts.items() if "tags" in endpoint)
     print(f"collect: {args.services} services, {len(catalog.entities)} entities, {args.latency_ms} ms latency, "
           f"concurrency {args.concurrency}, budget {args.rate_limit}/min")
-    print(f"bulk:    {requests} requests ({tag_requests} for tags), fewest possible {bound} ({tag_bound} for tags): "
-          f"{requests / bound:.2f}x; {client.throttled} answered 429; wall {bulk_wall:.2f} s, peak RSS {peak_mb:.0f} MB")
+    print("requests: " + ", ".join(f"{endpoint} {n}" for endpoint, n in sorted(client.counts.items())))
+    print("fewest:   " + ", ".join(f"{name} {n}" for name, n in bounds.items() if n))
+    print(f"bulk:    {requests} requests, fewest possible {bound}: {requests / bound:.2f}x; "
+          f"{client.throttled} answered 429; wall {bulk_wall:.2f} s, peak RSS {peak_mb:.0f} MB")
     if args.plugin:
         plugin_requests = sum(plugin.counts.values())
         print(f"plugin:  {plugin_requests} requests, wall {plugin_wall:.2f} s; at 960/min: "

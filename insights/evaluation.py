@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,6 +9,7 @@ import pandas as pd
 
 from insights.catalog.model import Catalog
 from insights.config import Config
+from insights.facts.organisation import organisation_results
 from insights.facts.registry import compute_fact_table
 from insights.pagerduty.state import PagerDutyState
 from insights.rules.evaluate import evaluate
@@ -32,27 +32,6 @@ class RunBundle:
     pagerduty_url: str = ""
     pagerduty_collected_at: str = ""
     pagerduty_requests: dict = field(default_factory=dict)
-
-
-def organisation_results(facts: pd.DataFrame, state: PagerDutyState) -> list[dict]:
-    """PagerDuty services no entity points at, and services several entities share."""
-    users: dict[str, list[str]] = defaultdict(list)
-    if "pagerduty.service_id" in facts:
-        for ref, service_id in facts["pagerduty.service_id"].items():
-            if service_id:
-                users[service_id].append(ref)
-    results = []
-    for service in state.services:
-        refs = sorted(users.get(service["id"], []))
-        common = {"service_id": service["id"], "service_name": service.get("name")}
-        if not refs:
-            results.append({"kind": "orphan-service", **common,
-                            "detail": {"status": service.get("status"), "html_url": service.get("html_url"),
-                                       "teams": [t.get("summary") for t in service.get("teams", [])]}})
-        elif len(refs) > 1:
-            results.append({"kind": "shared-service", **common, "detail": {"entities": refs,
-                                                                          "html_url": service.get("html_url")}})
-    return results
 
 
 def evaluate_run(config: Config, catalog: Catalog, state: PagerDutyState, now: datetime) -> RunBundle:

@@ -51,18 +51,41 @@ def pagerduty(values: dict[str, str], raw, problems: list) -> None:
             continue
         if not value.strip():
             add("annotation-empty", f"annotation `{key}` is empty; set it or remove it", key)
-        elif PLACEHOLDER.search(value[:200]):
+            continue
+        if PLACEHOLDER.search(value[:200]):
             add("placeholder-annotation", f"annotation `{key}` holds the template placeholder {show(value)}; "
                 "replace it with the real value", key)
-        elif not pattern.match(value.strip()):
-            # A mistyped integration key is still most of a secret: only its end is shown.
-            shown = show(value) if key == SERVICE_ID else f"ending in {show(value.strip()[-4:])}"
-            add("annotation-malformed", f"annotation `{key}` value {shown} is not well formed (expected "
-                f"{example})", key)
-        elif key == INTEGRATION_KEY:
+            continue
+        items = split_values(value)
+        several = len(items) > 1
+        # A mistyped integration key is still most of a secret: only its end is ever shown.
+        shown = show if key == SERVICE_ID else (lambda text: f"ending in {show(text.strip()[-4:])}")
+        for number, item in enumerate(dict.fromkeys(items), 1):
+            where = ((f" (item {show(item)} of {show(value)})" if key == SERVICE_ID else f" (item {number} of "
+                      f"{len(items)})") if several else "")
+            if not item:
+                add("annotation-malformed", f"annotation `{key}` value {shown(value)} has an empty item; separate "
+                    "several values with single commas", key)
+            elif several and PLACEHOLDER.search(item[:200]):
+                add("placeholder-annotation", f"annotation `{key}` holds the template placeholder {show(item)}"
+                    f"{where}; replace it with the real value", key)
+            elif not pattern.match(item):
+                add("annotation-malformed", f"annotation `{key}` value {shown(item if several else value)} is not "
+                    f"well formed (expected {example}, several separated by commas){where}", key)
+        repeated = sorted({item for item in items if item and items.count(item) > 1})
+        if repeated:
+            add("annotation-duplicate", f"annotation `{key}` names {', '.join(repeated)} more than once; name each "
+                "service once", key, WARNING)
+        if key == INTEGRATION_KEY and any(pattern.match(item) for item in items):
             add("integration-key-exposed", f"`{INTEGRATION_KEY}` is an integration key in plain text: anyone who "
                 f"reads the repository can trigger incidents on the service. PagerDuty's Backstage plugin accepts "
                 f"it, but `{SERVICE_ID}` needs no secret", key, WARNING)
+
+
+def split_values(value: str) -> list[str]:
+    """The items of a PagerDuty annotation: one id or key, or several separated by commas (a component that
+    pages through several services), each stripped of spaces."""
+    return [item.strip() for item in value.split(",")]
 
 
 def _near_pagerduty_key(key: str) -> str | None:

@@ -54,6 +54,7 @@ CODES: dict[str, tuple[str, str]] = {
     "annotation-empty": (INSIGHTS, ERROR),
     "annotation-key-misspelled": (INSIGHTS, ERROR),
     "annotation-both-set": (INSIGHTS, WARNING),
+    "annotation-duplicate": (INSIGHTS, WARNING),
     "integration-key-exposed": (INSIGHTS, WARNING),
     "location-no-target": (INSIGHTS, WARNING),
     "file-empty": (INSIGHTS, WARNING),

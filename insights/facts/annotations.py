@@ -5,6 +5,10 @@ service the Backstage card shows: `getServiceByPagerDutyEntity` (PagerDuty/backs
 plugins/backstage-plugin/src/api/client.ts) looks the integration key up first
 (`/services?integration_key=`) and reads `/services/{id}` only when no key is set; a key that matches no
 service shows no service, whatever the service id says.
+
+An entity may name several services, comma-separated in either annotation (`P1A2B3C, P4D5E6F`). Such rows
+take a slower path here; `TARGETS` lists, per entity, each service it names (or the cause of a named one that
+resolves to none), and the registry computes the service facts once per service and combines them.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from insights.catalog.policies import split_values
 from insights.catalog.validate import INTEGRATION_KEY, INTEGRATION_KEY_FORMAT, PLACEHOLDER, SERVICE_ID, \
     SERVICE_ID_FORMAT
 from insights.facts import causes as why
@@ -40,11 +45,21 @@ FACTS = [
          "Which annotation resolved the PagerDuty service: `integration-key` when it is set (it comes first, as "
          "on the Backstage card), else `service-id`.", SOURCE, cause="resolution"),
     Fact("pagerduty.service_id", "string",
-         "Id of the PagerDuty service the entity resolves to: the one the Backstage card shows.", SOURCE,
-         cause="resolution"),
+         "Id of the PagerDuty service the entity resolves to: the one the Backstage card shows (several, "
+         "comma-separated, when the annotation names several).", SOURCE, cause="resolution"),
+    Fact("pagerduty.service_ids", "list", "Ids of every PagerDuty service the entity's annotation names and "
+         "resolves to, in order.", SOURCE, cause="resolution"),
+    Fact("pagerduty.service_count", "integer", "How many PagerDuty services the entity names and resolves to.",
+         SOURCE, cause="annotation"),
+    Fact("pagerduty.annotation_duplicates", "list", "Ids or keys the PagerDuty annotations name more than once.",
+         SOURCE, cause="annotation"),
     Fact("pagerduty.service_id_annotation", "string", f"The `{SERVICE_ID}` value as written.", SOURCE,
          cause="service_id"),
 ]
+
+
+NONE: list = []  # the one empty list of duplicates, shared by every row that has none
+TARGETS = "_targets"  # per entity naming several services: [(service id or None, cause or None)], else None
 
 
 def _value(annotations: dict, key: str) -> str | None:
@@ -52,7 +67,62 @@ def _value(annotations: dict, key: str) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+def _shared(value, mask: pd.Series) -> pd.Series:
+    """`value` (the same object) where `mask` holds, None elsewhere."""
+    column = np.full(len(mask), None, dtype=object)
+    for position in np.flatnonzero(mask.to_numpy(dtype=bool)):
+        column[position] = value
+    return pd.Series(column, index=mask.index, dtype=object)
+
+
+def _listed(values: pd.Series) -> np.ndarray:
+    return np.fromiter((v is not None and "," in v for v in values), dtype=bool, count=len(values))
+
+
+def _items(value: str | None) -> list[str]:
+    return [] if value is None else split_values(value)
+
+
+def _several(service_ids: str | None, keys: str | None, by_key: dict) -> tuple[dict, dict]:
+    """The annotation facts and causes of an entity whose annotations list several values, with its targets.
+    A service id or key that is malformed or a placeholder names no service: `annotation_valid` says so, and
+    the services the others name are judged."""
+    ids, key_items = _items(service_ids), _items(keys)
+    id_ok = [bool(SERVICE_ID_FORMAT.match(i)) and not PLACEHOLDER.search(i) for i in ids]
+    key_ok = [bool(INTEGRATION_KEY_FORMAT.match(k)) for k in key_items]
+    key_services = [by_key.get(k) if ok else None for k, ok in zip(key_items, key_ok)]
+    if key_items:  # the key decides, as on the Backstage card
+        named = [(s, None if s else why.KEY_NOT_FOUND) for s, ok in zip(key_services, key_ok) if ok]
+        fallback = why.KEY_MALFORMED
+    else:
+        named = [(i, None) for i, ok in zip(ids, id_ok) if ok]
+        fallback = why.ID_MALFORMED
+    targets = list(dict.fromkeys(named)) or [(None, fallback)]
+    resolved = [s for s, _ in targets if s]
+    found_keys = [s for s in key_services if s]
+    key_cause = why.KEY_NOT_SET if not key_items else why.KEY_MALFORMED if not all(key_ok) else \
+        why.KEY_NOT_FOUND if len(found_keys) < len(key_items) else None
+    agreement = why.ONLY_ONE_ANNOTATION if not (ids and key_items) else why.ID_MALFORMED if not all(id_ok) else key_cause
+    values = {
+        "pagerduty.service_id_well_formed": all(SERVICE_ID_FORMAT.match(i) for i in ids) if ids else None,
+        "pagerduty.service_id_placeholder": any(PLACEHOLDER.search(i) for i in ids),
+        "pagerduty.annotation_valid": all(id_ok) and all(key_ok),
+        "pagerduty.integration_key_service_id": ", ".join(dict.fromkeys(found_keys)) or None,
+        "pagerduty.annotations_agree": None if agreement else set(i for i in ids) == set(found_keys),
+        "pagerduty.resolved_by": ("integration-key" if key_items else "service-id") if resolved else None,
+        "pagerduty.service_id": ", ".join(resolved) or None,
+        "pagerduty.service_ids": resolved or None,
+        "pagerduty.service_count": len(resolved),
+        "pagerduty.annotation_duplicates": sorted({v for v in ids + key_items if v and (ids + key_items).count(v) > 1}),
+        TARGETS: targets,
+    }
+    causes = {"resolution": None if resolved else targets[0][1],
+              "integration_key": None if found_keys else key_cause or why.KEY_NOT_FOUND, "agreement": agreement}
+    return values, causes
+
+
 NEEDS = ()
+
 
 def compute(_facts: pd.DataFrame, _causes: dict, context) -> tuple[pd.DataFrame, dict]:
     e, index = context.entities, context.pagerduty
@@ -82,7 +152,7 @@ def compute(_facts: pd.DataFrame, _causes: dict, context) -> tuple[pd.DataFrame,
         "resolution": why.first(e.index, (~either, why.NO_ANNOTATION), key_cause.where(key_present, None),
                                 (~key_present & ~id_usable, why.ID_MALFORMED)),
     }
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "pagerduty.annotation_present": either,
         "pagerduty.service_id_present": id_present,
         "pagerduty.service_id_well_formed": unknown_unless(id_present, id_ok),
@@ -94,4 +164,24 @@ def compute(_facts: pd.DataFrame, _causes: dict, context) -> tuple[pd.DataFrame,
         "pagerduty.resolved_by": resolved_by,
         "pagerduty.service_id": resolved.where(resolved.notna(), None),
         "pagerduty.service_id_annotation": service_ids,
-    }, index=e.index), causes
+        # One list per service, shared by the rows that name it, as per_key shares: 50,000 new lists would
+        # cost more in garbage collection than everything else here.
+        "pagerduty.service_ids": each_distinct(resolved, lambda r: [r]),
+        "pagerduty.service_count": pd.Series(np.where(either, resolved.notna().astype(int), None), index=e.index,
+                                             dtype=object),
+        "pagerduty.annotation_duplicates": _shared(NONE, either),
+        TARGETS: None,
+    }, index=e.index)
+    several = np.flatnonzero(_listed(service_ids) | _listed(keys))
+    if len(several):
+        columns = {c: frame[c].to_numpy(dtype=object).copy() for c in frame}
+        cause_columns = {g: causes[g].to_numpy(dtype=object).copy() for g in causes}
+        for position in several:
+            values, row_causes = _several(service_ids.iloc[position], keys.iloc[position], index.by_integration_key)
+            for column, value in values.items():
+                columns[column][position] = value
+            for group, text in row_causes.items():
+                cause_columns[group][position] = text
+        frame = pd.DataFrame({c: pd.Series(v, index=e.index, dtype=object) for c, v in columns.items()})
+        causes = {g: pd.Series(v, index=e.index, dtype=object) for g, v in cause_columns.items()}
+    return frame, causes

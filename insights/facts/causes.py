@@ -28,14 +28,26 @@ NO_LIFECYCLE = "no lifecycle: set spec.lifecycle"
 NO_OPEN_INCIDENT = "no open incident"
 NO_LEVEL1_SCHEDULE = "level 1 of the escalation policy has no schedule"
 NO_COVERAGE = "PagerDuty gave no coverage for the level-1 schedule"
+NO_GAPS = "the snapshot kept the level-1 schedule's coverage but not its gaps"
 NO_STANDARDS_SCORE = "PagerDuty gave no Service Standards score for the service"
+NO_STANDARD_RESULTS = "PagerDuty listed no Service Standard results for the service"
+ANALYTICS_ONLY = "needs PagerDuty's Analytics API (Advanced plan): the incident list does not carry it"
+NO_INCIDENT_IN_WINDOW = "no incident in the window"
+NONE_ACKNOWLEDGED = "no incident in the window was acknowledged"
+NONE_RESOLVED = "no incident in the window was resolved"
+NO_RESPONSE_FOR_SERVICE = "no incident response was collected for the service"
+NO_CHANGE_EVENT = "the service received no change event in the window"
+NO_CHANGES_FOR_SERVICE = "no change events were collected for the service"
 
 # Optional collections: the text when they were not collected at all.
 NOT_COLLECTED = {"schedules": "schedule coverage is not collected: turn on pagerduty.schedule_coverage",
-                 "standards": "Service Standards are not collected: turn on pagerduty.standards"}
+                 "standards": "Service Standards are not collected: turn on pagerduty.standards",
+                 "incident_response": "incident response is not collected: turn on pagerduty.analytics.enabled",
+                 "change_events": "change events are not collected: turn on pagerduty.change_events.enabled"}
 # What each collection is called when PagerDuty would not let it be read.
 COLLECTION_NAMES = {"schedules": "Schedules", "standards": "Service Standards", "oncalls": "On-calls",
-                    "incidents": "Incidents", "tags": "Tags"}
+                    "incidents": "Incidents", "tags": "Tags", "incident_response": "Incident response",
+                    "change_events": "Change events"}
 
 
 def unavailable(collection: str, why: dict[str, str]) -> str | None:

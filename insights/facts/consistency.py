@@ -103,7 +103,7 @@ def _names(names: pd.Series, entities: pd.DataFrame, service_names: pd.Series) -
             titles.isna(), 0, process.cpdist([t or "" for t in titles], targets, scorer=fuzz.ratio)))
     return {"pagerduty.name_matches": by_name | by_title,
             "pagerduty.name_matched_on": np.where(by_name, "name", np.where(by_title, "title", "none")),
-            "pagerduty.name_similarity": np.round(similarity / 100, 2)}
+            "pagerduty.name_similarity": np.round(similarity.astype(float) / 100, 2)}
 
 
 def compute(facts: pd.DataFrame, causes: dict, context) -> tuple[pd.DataFrame, dict]:

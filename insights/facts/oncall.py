@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import time, timedelta
+
 import pandas as pd
 
 from insights.facts import causes as why
 from insights.facts.base import Fact, per_key
-from insights.pagerduty.state import within
+from insights.pagerduty.state import parse_time, within
 
 SOURCE = "PagerDuty on-calls"
 CAUSE = "oncall"
@@ -23,8 +25,29 @@ FACTS = [
     Fact("pagerduty.schedule_coverage_7d", "number",
          "Lowest coverage (%) over the next 7 days among the level-1 schedules, classic or v3 (collected when "
          "`pagerduty.schedule_coverage` is on).", SOURCE, cause="coverage"),
+    Fact("pagerduty.schedule_gaps_7d", "list",
+         "When nobody is on call in that lowest-covered level-1 schedule over the next 7 days, as day and hours in "
+         "UTC (`Tue 03 Dec 00:00-08:00`); empty when it is fully covered.", SOURCE, cause="coverage_gaps"),
 ]
 COVERAGE_CAUSE = "coverage_cause"  # why one policy has no coverage figure
+
+
+def gap_text(start, end) -> str:
+    """`Tue 03 Dec 00:00-08:00`, `Tue 03 Dec 22:00-24:00`, or across days `Tue 03 Dec 22:00-Wed 04 Dec 06:00`."""
+    first = start.strftime("%a %d %b %H:%M")
+    if end.date() == start.date():
+        return f"{first}-{end:%H:%M}"
+    if end - start <= timedelta(days=1) and end.time() == time(0) and (end - timedelta(days=1)).date() == start.date():
+        return f"{first}-24:00"
+    return f"{first}-{end:%a %d %b %H:%M}"
+
+
+def _gaps(index, schedule_id: str | None) -> list[str] | None:
+    """The gaps of a schedule whose coverage is known: none at 100%, else those collected (unknown when a
+    snapshot kept only the figure)."""
+    if schedule_id is None or (schedule_id not in index.schedule_gaps and index.schedule_coverage[schedule_id] < 100):
+        return None
+    return [gap_text(parse_time(a), parse_time(b)) for a, b in index.schedule_gaps.get(schedule_id, [])]
 
 
 def _describe(policy_id: str, levels: int, context) -> dict:
@@ -37,10 +60,12 @@ def _describe(policy_id: str, levels: int, context) -> dict:
     # The lowest coverage is known only when every level-1 schedule's coverage is.
     covered = [index.schedule_coverage[s] for s in schedules] if all(s in index.schedule_coverage for s in schedules) \
         else []
+    lowest = min(schedules, key=index.schedule_coverage.__getitem__) if covered else None
     return {"pagerduty.oncall_level1_count": level1, "pagerduty.has_oncall": level1 > 0,
             "pagerduty.oncall_gap_level1": level1 == 0 and later > 0,
             "pagerduty.oncall_levels_uncovered": uncovered, "pagerduty.oncall_every_level": not uncovered,
             "pagerduty.schedule_coverage_7d": min(covered) if covered else None,
+            "pagerduty.schedule_gaps_7d": _gaps(index, lowest),
             COVERAGE_CAUSE: None if covered else why.NO_COVERAGE if schedules else why.NO_LEVEL1_SCHEDULE}
 
 
@@ -54,8 +79,10 @@ def compute(facts: pd.DataFrame, causes: dict, context) -> tuple[pd.DataFrame, d
     described = per_key(policies, lambda p: _describe(p, levels[p], context), [f.id for f in FACTS] + [COVERAGE_CAUSE])
     oncalls_unread = why.unavailable("oncalls", index.unavailable)
     if oncalls_unread:  # nobody seen on call is not nobody on call
-        described.loc[:, [f.id for f in FACTS if f.cause != "coverage"]] = None
+        described.loc[:, [f.id for f in FACTS if not f.cause.startswith("coverage")]] = None
     coverage = why.first(facts.index, causes["policy"], (True, why.unavailable("schedules", index.unavailable)),
                          (not index.schedule_coverage, why.NOT_COLLECTED["schedules"]), described[COVERAGE_CAUSE])
+    gaps_unknown = described["pagerduty.schedule_gaps_7d"].isna()
     return described.drop(columns=COVERAGE_CAUSE), {
-        "oncall": why.first(facts.index, causes["policy"], (True, oncalls_unread)), "coverage": coverage}
+        "oncall": why.first(facts.index, causes["policy"], (True, oncalls_unread)), "coverage": coverage,
+        "coverage_gaps": why.first(facts.index, coverage, (gaps_unknown, why.NO_GAPS))}

@@ -10,15 +10,17 @@ import pandas as pd
 
 from insights.allocation import inputs_frozen
 from insights.catalog.model import Entity
-from insights.facts import annotations, catalog, consistency, escalation, incidents, oncall, service
+from insights.facts import accounts, annotations, catalog, changes, consistency, escalation, incidents, multi, \
+    oncall, response, service, standards
 from insights.facts.base import Fact, FactContext
 from insights.pagerduty.index import PagerDutyIndex
-from insights.pagerduty.state import PagerDutyState
+from insights.pagerduty.state import AccountsState, PagerDutyState
 
-def ordered(families) -> tuple:
-    """The families in an order where each comes after those providing the facts it NEEDS (the listed
-    order where that allows). A need no family provides, or a cycle, is a bug caught at import."""
-    done, provided, pending = [], set(), list(families)
+def ordered(families, provided=()) -> tuple:
+    """The families in an order where each comes after those providing the facts it NEEDS (the listed order
+    where that allows), given the facts already `provided`. A need nobody provides, or a cycle, is a bug
+    caught at import."""
+    done, provided, pending = [], set(provided), list(families)
     while pending:
         ready = next((f for f in pending if set(f.NEEDS) <= provided), None)
         if ready is None:
@@ -31,11 +33,16 @@ def ordered(families) -> tuple:
 
 
 # Listed in catalogue order (the order of fact columns); `ordered` puts each after the families providing what it
-# NEEDS, which also provide the cause groups it reads (the resolved service first).
-# A family's CAUSE is the cause group of its facts that name none.
-FAMILIES = ordered((catalog, annotations, service, escalation, oncall, incidents, consistency))
+# NEEDS, which also provide the cause groups it reads (the resolved service first). A family's CAUSE is the cause
+# group of its facts that name none. The entity families judge the descriptor; the service families judge one
+# PagerDuty service, once per service an entity names (`multi`).
+ENTITY_FAMILIES = ordered((catalog, annotations))
+SERVICE_FAMILIES = ordered((service, standards, escalation, oncall, incidents, response, changes, consistency),
+                           provided={fact.id for family in ENTITY_FAMILIES for fact in family.FACTS})
+FAMILIES = ENTITY_FAMILIES + SERVICE_FAMILIES + (multi, accounts)
 FACTS: dict[str, Fact] = {fact.id: fact if fact.cause else replace(fact, cause=getattr(family, "CAUSE", ""))
                           for family in FAMILIES for fact in family.FACTS}
+SERVICE_FACTS = [FACTS[fact.id] for family in SERVICE_FAMILIES for fact in family.FACTS]
 ENTITY_COLUMNS = ["ref", "kind", "namespace", "name", "title", "description", "owner", "system", "lifecycle", "type",
                   "tags", "annotations", "links", "path", "line", "origin_url", "revision", "origin_dir",
                   "web_url_template", "backstage_url"]
@@ -63,19 +70,44 @@ def entity_frame(entities: list[Entity] | tuple[Entity, ...]) -> pd.DataFrame:
 
 
 @inputs_frozen
-def compute_fact_table(entities, state: PagerDutyState, now: datetime) -> FactTable:
+def compute_fact_table(entities, state: PagerDutyState | AccountsState, now: datetime) -> FactTable:
+    """Every fact of every entity; with several accounts, each entity's in the account it names."""
+    if isinstance(state, AccountsState):
+        return FactTable(*accounts.by_account(entities, state, now, _one_account, FACTS))
+    return _one_account(entities, state, now)
+
+
+def _one_account(entities, state: PagerDutyState, now: datetime) -> FactTable:
     frame = entity_frame(entities)
-    context = FactContext(frame, PagerDutyIndex.build(state), now)
-    facts, causes = pd.DataFrame(index=frame.index), {}
-    for family in FAMILIES:
-        computed, family_causes = family.compute(facts[list(family.NEEDS)], causes, context)  # only what it declares
-        for column in computed:
-            facts[column] = computed[column].astype(object)
-        causes.update(family_causes)
+    index = PagerDutyIndex.build(state)
+    facts, causes = _run(ENTITY_FAMILIES, pd.DataFrame(index=frame.index), {}, FactContext(frame, index, now))
+    targets = facts.pop(annotations.TARGETS)
+    expanded = multi.expand(frame, facts, causes, targets)
+    if expanded is None:
+        facts, causes = _run(SERVICE_FAMILIES, facts, causes, FactContext(frame, index, now))
+        summaries = multi.services(facts, None, len(frame), frame.index)
+    else:
+        rows, wide, wide_causes, owners = expanded
+        entity_level, entity_causes = facts, dict(causes)
+        wide, wide_causes = _run(SERVICE_FAMILIES, wide, wide_causes, FactContext(rows, index, now))
+        summaries = multi.services(wide, owners, len(frame), frame.index)
+        facts, causes = multi.collapse(wide, wide_causes, owners, len(frame), SERVICE_FACTS, entity_level,
+                                       entity_causes)
+    facts["pagerduty.services"] = summaries
+    facts["pagerduty.account"] = accounts.SINGLE
     # Catalogue order; NaN (from numeric work, or pandas filling a masked assignment) is unknown: None.
     values = pd.DataFrame({fact: facts[fact].where(facts[fact].notna(), None) for fact in FACTS if fact in facts},
                           index=frame.index, dtype=object)
     return FactTable(values, pd.DataFrame(causes, index=frame.index, dtype=object))
+
+
+def _run(families, facts: pd.DataFrame, causes: dict, context: FactContext) -> tuple[pd.DataFrame, dict]:
+    for family in families:
+        computed, family_causes = family.compute(facts[list(family.NEEDS)], causes, context)  # only what it declares
+        for column in computed:
+            facts[column] = computed[column].astype(object)
+        causes.update(family_causes)
+    return facts, causes
 
 
 def compute_facts(entities, state: PagerDutyState, now: datetime) -> pd.DataFrame:

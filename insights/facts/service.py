@@ -60,11 +60,13 @@ def compute(facts: pd.DataFrame, causes: dict, context) -> tuple[pd.DataFrame, d
     # An integration key that matches no service is a resolution that found nothing: the card shows none.
     found[causes["resolution"].eq(why.KEY_NOT_FOUND)] = False
 
+    # By entity ref, not row: an entity naming several services has a row per service.
+    refs = context.entities["ref"]
     users: dict[str, list[str]] = {}
-    for ref, service_id in sorted(zip(ids.index[exists], ids[exists])):
+    for ref, service_id in sorted(set(zip(refs[exists], ids[exists]))):
         users.setdefault(service_id, []).append(ref)
     shared_with = pd.Series([None if not ok else [] if len(users[i]) == 1 else [r for r in users[i] if r != ref]
-                             for ref, i, ok in zip(ids.index, ids, exists)], index=facts.index, dtype=object)
+                             for ref, i, ok in zip(refs, ids, exists)], index=facts.index, dtype=object)
     described = per_key(ids.where(exists, None), lambda i: _describe(index.services.get(i), index.standards.get(i)),
                         DESCRIBED)
     service_cause = why.first(facts.index, causes["resolution"], (hidden, why.NOT_VISIBLE), (~exists, why.ID_NOT_FOUND))

@@ -28,6 +28,8 @@ ACCEPT = "application/vnd.pagerduty+json;version=2"
 API_URLS = {"us": "https://api.pagerduty.com", "eu": "https://api.eu.pagerduty.com"}
 PAGE_LIMIT = 100
 OFFSET_CAP = 10_000
+ID_BATCH = 100  # ids per filtered request; about 1.5 kB of query string
+WHOLE_LIST_SHARE = 0.5  # when more than this share of a list is wanted, fetching it whole takes fewer pages
 
 
 def api_base_url(url: str | None, region: str = "us") -> str:
@@ -69,6 +71,12 @@ class Page:
     total: int | None
     more: bool
 
+    def pages(self) -> int:
+        """Pages the whole list takes: from its total, or without one at least two when more follow."""
+        if isinstance(self.total, int):
+            return max(1, -(-self.total // PAGE_LIMIT))
+        return 2 if self.more else 1
+
 
 class PagerDutyClient:
     def __init__(self, credential: str | TokenCredential | OAuthCredential, settings: ClientSettings | None = None):
@@ -88,7 +96,15 @@ class PagerDutyClient:
             missing_ok: bool = False) -> dict | None:
         """One GET, retried on network errors, time limits and 5xx; `endpoint` names the operation for counting
         and for its shape (`GET /services/{id}`). Rate-limit waits are not retries: they end at the deadline."""
-        endpoint = endpoint or f"GET {path}"
+        return self._request("GET", path, params, None, endpoint or f"GET {path}", missing_ok)
+
+    def post(self, path: str, body: dict, *, endpoint: str | None = None) -> dict:
+        """One POST of a JSON body that only reads (the Analytics API's queries), so it is retried as a GET is,
+        within the same budget, deadline and breaker."""
+        return self._request("POST", path, None, body, endpoint or f"POST {path}", False)
+
+    def _request(self, method: str, path: str, params: dict | None, body: dict | None, endpoint: str,
+                 missing_ok: bool) -> dict | None:
         failures, refreshed, seen = 0, False, ""
         while True:
             self.guard.check(endpoint, seen)
@@ -98,8 +114,9 @@ class PagerDutyClient:
                 self.counts[endpoint] += 1
             self.on_request()
             try:
-                answer = self.transport.send("GET", self.base_url + path, self._time_limit(endpoint), params=params,
-                                             headers={"Authorization": authorization})
+                answer = self.transport.send(method, self.base_url + path, self._time_limit(endpoint), params=params,
+                                             headers={"Authorization": authorization},
+                                             **({} if body is None else {"json": body}))
             except PagerDutyError:  # the deadline passed while waiting for the budget
                 self.budget.observe(ticket, None, {})
                 raise

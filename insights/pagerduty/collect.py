@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass, replace
 
-from insights.catalog.validate import PLACEHOLDER, SERVICE_ID_FORMAT
+from insights.catalog.policies import split_values
+from insights.catalog.validate import INTEGRATION_KEY, PLACEHOLDER, SERVICE_ID, SERVICE_ID_FORMAT
 from insights.errors import PagerDutyError
 from insights.pagerduty.auth import scopes_for
-from insights.pagerduty.client import OffsetCapExceeded, PagerDutyClient, segment
+from insights.pagerduty.changes import collect_changes
+from insights.pagerduty.client import ID_BATCH, WHOLE_LIST_SHARE, OffsetCapExceeded, PagerDutyClient, segment
+from insights.pagerduty.response import ResponseOptions, collect_response
+from insights.pagerduty.schedules import collect_coverage
+from insights.pagerduty.standards import collect_standards
 from insights.pagerduty.state import PagerDutyState, now_iso
 from insights.pagerduty.tags import collect_tags
 
 log = logging.getLogger(__name__)
 
-ID_BATCH = 100  # ids per filtered request; about 1.5 kB of query string
-WHOLE_LIST_SHARE = 0.5  # when more than this share of a list is wanted, fetching it whole takes fewer pages
 SERVICE_INCLUDES = {"include[]": ["escalation_policies", "teams", "integrations"]}
 OPEN = {"statuses[]": ["triggered", "acknowledged"], "date_range": "all"}  # the API's default window is 1 month
 
@@ -37,13 +39,33 @@ class CollectOptions:
     integration_keys: frozenset[str] = frozenset()
     schedule_coverage: bool = False
     standards: bool = False
+    incident_response: bool = False  # incident response over a window (`response.py`)
+    response: ResponseOptions = ResponseOptions()
+    change_events: bool = False  # change events over a window (`changes.py`)
+    change_events_days: int = 30
 
     def wants(self, service: dict) -> bool:
         return self.service_ids is None or service["id"] in self.service_ids or any(
             i.get("integration_key") in self.integration_keys for i in service.get("integrations", []))
 
+    def split(self) -> CollectOptions:
+        """The same, with every comma-separated annotation value taken as the several values it names."""
+        def each(values):
+            return frozenset(v for value in values for v in split_values(value) if v)
+        return replace(self, service_ids=None if self.service_ids is None else each(self.service_ids),
+                       integration_keys=each(self.integration_keys))
+
     def scopes(self) -> tuple[str, ...]:
-        return scopes_for(self.tags, self.schedule_coverage, self.standards)
+        return scopes_for(self.tags, self.schedule_coverage, self.standards,
+                          self.incident_response and self.response.analytics_api, self.change_events)
+
+
+def wanted_from(entities) -> CollectOptions:
+    """What the catalog points at (every id and key, several per annotation allowed): on-calls and incidents
+    are fetched for these services only."""
+    def named(key):
+        return frozenset(e.annotations[key] for e in entities if isinstance(e.annotations.get(key), str))
+    return CollectOptions(service_ids=named(SERVICE_ID), integration_keys=named(INTEGRATION_KEY)).split()
 
 
 def by_ids(client: PagerDutyClient, path: str, key: str, params: dict, id_param: str, ids: list[str]) -> list[dict]:
@@ -91,7 +113,7 @@ def account_list(client: PagerDutyClient, path: str, key: str, params: dict, tea
 
 
 def collect(client: PagerDutyClient, options: CollectOptions | None = None) -> PagerDutyState:
-    options = options or CollectOptions()
+    options = (options or CollectOptions()).split()
     client.credential.want(options.scopes())
     pool = ThreadPoolExecutor(max_workers=client.settings.concurrency)
     try:
@@ -127,18 +149,29 @@ def _collect(client: PagerDutyClient, options: CollectOptions, pool: ThreadPoolE
     if options.tags:
         wanted = {"escalation_policies": wanted_policies, "teams": {t["id"] for s in relevant for t in s.get("teams", [])}}
         tags = _optional(client, unavailable, "tags", "tags.read", lambda: collect_tags(client, pool, wanted))
+    gaps = {}
     if options.schedule_coverage:
-        coverage = _optional(client, unavailable, "schedules", "schedules.read",
-                             lambda: _coverage(client, pool, policies, wanted_policies))
+        coverage, gaps = _optional(client, unavailable, "schedules", "schedules.read",
+                                   lambda: collect_coverage(client, pool, policies, wanted_policies)) or ({}, {})
     if options.standards:
         standards = _optional(client, unavailable, "standards", "standards.read",
-                              lambda: _standards(client, pool, service_ids))
+                              lambda: collect_standards(client, pool, service_ids))
+    response = {}
+    if options.incident_response:
+        response = _optional(client, unavailable, "incident_response", "incidents.read",
+                             lambda: collect_response(client, pool, service_ids, len(services), options.response))
+    changes, changes_window = [], {}
+    if options.change_events:
+        changes, changes_window = _optional(
+            client, unavailable, "change_events", "services.read",
+            lambda: collect_changes(client, pool, service_ids, options.change_events_days)) or ([], {})
     oncalls = [o for o in oncalls_f.result() if o["escalation_policy"]["id"] in wanted_policies]
     incidents = [i for i in incidents_f.result() if i["service"]["id"] in wanted_services]
     log.info("collected %d services, %d escalation policies, %d on-calls, %d open incidents in %d requests",
              len(services), len(policies), len(oncalls), len(incidents), sum(client.counts.values()))
     return PagerDutyState(services=services, escalation_policies=policies, oncalls=oncalls, incidents=incidents,
-                          teams=teams, tags=tags, schedule_coverage=coverage, standards=standards,
+                          teams=teams, tags=tags, schedule_coverage=coverage, schedule_gaps=gaps, standards=standards,
+                          incident_response=response, change_events=changes, change_events_window=changes_window,
                           not_visible=not_visible, unavailable=unavailable, api_url=client.base_url,
                           collected_at=started, requests=dict(sorted(client.counts.items())))
 
@@ -188,48 +221,3 @@ def _optional(client, unavailable: dict[str, str], name: str, scope: str, read):
         log.warning("PagerDuty %s unavailable: %s", name, unavailable[name])
         return {}
 
-
-def _coverage(client, pool, policies: list[dict], wanted: set[str]) -> dict[str, float]:
-    """Coverage of each level-1 schedule over the next 7 days: one request per schedule (no bulk form).
-    Shift-based (v3) schedules live under /v3/schedules and render their coverage only when asked to."""
-    schedules = sorted({(t["id"], t.get("type") == "schedule_v3_reference") for p in policies if p["id"] in wanted
-                        for rule in p.get("escalation_rules", [])[:1] for t in rule.get("targets", [])
-                        if (t.get("type") or "").startswith("schedule")})
-    now = datetime.now(timezone.utc).replace(microsecond=0)
-    window = {"since": now.isoformat(), "until": (now + timedelta(days=7)).isoformat()}
-    futures = {s: pool.submit(_schedule, client, s, v3, window) for s, v3 in schedules}
-    result = {}
-    try:
-        for schedule_id, future in futures.items():
-            final = ((future.result() or {}).get("schedule") or {}).get("final_schedule") or {}
-            if final.get("rendered_coverage_percentage") is not None:
-                result[schedule_id] = float(final["rendered_coverage_percentage"])
-    finally:
-        for future in futures.values():
-            future.cancel()  # after a 403, the rest would be refused too
-    return result
-
-
-def _schedule(client, schedule_id: str, v3: bool, window: dict) -> dict | None:
-    if not v3:
-        return client.get(f"/schedules/{segment(schedule_id)}", window, endpoint="GET /schedules/{id}",
-                          missing_ok=True)
-    try:
-        return client.get(f"/v3/schedules/{segment(schedule_id)}", {**window, "include[]": ["final_schedule"]},
-                          endpoint="GET /v3/schedules/{id}", missing_ok=True)
-    except PagerDutyError as error:
-        if error.status == 403:  # the v3 API refuses scoped OAuth tokens: this schedule's coverage stays unknown
-            return None
-        raise
-
-
-def _standards(client, pool, service_ids: list[str]) -> dict[str, dict]:
-    """Service Standards scores, 100 services a request (`ids` is a plain array parameter in the spec)."""
-    futures = [pool.submit(client.get, "/standards/scores/technical_services", {"ids": service_ids[i:i + ID_BATCH]},
-                           endpoint="GET /standards/scores/{resource_type}")
-               for i in range(0, len(service_ids), ID_BATCH)]
-    result = {}
-    for future in futures:
-        for resource in future.result()["resources"]:
-            result[resource["resource_id"]] = resource.get("score") or {}
-    return result

@@ -4,14 +4,15 @@ is measured against (benchmarks and tests), computed with hindsight from the acc
 from __future__ import annotations
 
 import math
+from collections import Counter
 from itertools import product
 
-from insights.pagerduty.state import PagerDutyState
+from insights.pagerduty.state import PagerDutyState, parse_time
 from insights.pagerduty.tags import FAMILIES, PER_OBJECT, PER_TAG
 
 
-def pages(count: int) -> int:
-    return max(1, math.ceil(count / 100))
+def pages(count: int, size: int = 100) -> int:
+    return max(1, math.ceil(count / size))
 
 
 def fewest_list_requests(collected: PagerDutyState) -> int:
@@ -43,3 +44,40 @@ def wanted_tag_objects(collected: PagerDutyState, service_ids: set[str]) -> dict
     services = [s for s in collected.services if s["id"] in service_ids]
     return {"escalation_policies": {s["escalation_policy"]["id"] for s in services if s.get("escalation_policy")},
             "teams": {t["id"] for s in services for t in s.get("teams", [])}}
+
+
+def fewest_response_requests(collected: PagerDutyState) -> int:
+    """Incident response over the window, from the source that served it. The Analytics API: one aggregate
+    request (the spec sets no maximum on `service_ids`) and the raw incidents in pages of 1,000; the incident
+    list: its pages of 100."""
+    response = collected.incident_response
+    if not response:
+        return 0
+    incidents = sum(m.get("total_incident_count") or 0 for m in response.get("services", {}).values())
+    if response.get("source") == "analytics":
+        return 1 + pages(incidents, 1000)
+    return pages(incidents)
+
+
+def fewest_change_event_requests(account_events: list[dict], collected: PagerDutyState) -> int:
+    """Change events of the wanted services over the collected window, by the cheaper listing: the account's
+    (every event in the window, pages of 100) or each wanted service's own, knowing the account's events."""
+    window = collected.change_events_window
+    if not window or not window.get("counts"):
+        return 0
+    since, until = parse_time(window["since"]), parse_time(window["until"])
+    inside = [e for e in account_events if since <= parse_time(e["timestamp"]) < until]
+    by_service = Counter(r["id"] for e in inside for r in {r["id"]: r for r in e.get("services", [])}.values())
+    return min(pages(len(inside)), sum(pages(by_service[s]) for s in window["counts"]))
+
+
+def fewest_optional_requests(collected: PagerDutyState, service_ids: set[str]) -> dict[str, int]:
+    """Schedule coverage (one request per level-1 schedule of the wanted services' policies: the API has no
+    bulk form) and Service Standards (100 services a request), where they were collected."""
+    services = [s for s in collected.services if s["id"] in service_ids]
+    policies = {s["escalation_policy"]["id"] for s in services if s.get("escalation_policy")}
+    schedules = {t["id"] for p in collected.escalation_policies if p["id"] in policies
+                 for rule in p.get("escalation_rules", [])[:1] for t in rule.get("targets", [])
+                 if (t.get("type") or "").startswith("schedule")}
+    return {"schedules": len(schedules) if collected.schedule_coverage else 0,
+            "standards": math.ceil(len(services) / 100) if collected.standards else 0}

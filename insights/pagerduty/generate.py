@@ -104,18 +104,89 @@ def generate(services: int, entities: int | None = None, seed: int = 0,
             "self": f"{API}/services/{service_id}", "html_url": f"{WEB}/service-directory/{service_id}"})
         for _ in range(rng.choice([0, 0, 0, 1, 2, 5])):
             created = now - timedelta(hours=rng.randint(1, 24 * 40))
-            incidents.append({"id": f"Q{len(incidents):06d}", "type": "incident", "title": "generated",
-                              "status": rng.choice(["triggered", "acknowledged", "resolved"]),
-                              "urgency": rng.choice(["high", "low"]), "created_at": stamp(created),
-                              "service": _ref("service", service_id, name, "service-directory")})
+            incident = {"id": f"Q{len(incidents):06d}", "type": "incident", "title": "generated",
+                        "status": rng.choice(["triggered", "acknowledged", "resolved"]),
+                        "urgency": rng.choice(["high", "low"]), "created_at": stamp(created),
+                        "service": _ref("service", service_id, name, "service-directory")}
+            if incident["status"] == "resolved":  # within the hour, by the integration
+                incident["resolved_at"] = stamp(created + timedelta(minutes=40))
+            incidents.append(incident)
         tags[f"escalation_policies/{policy['id']}"] = sorted(set(
             tags.get(f"escalation_policies/{policy['id']}", []) + [f"service:service-{s}", f"team:{team['name']}",
                                                                    rng.choice(["env:production", "env:prod", "env:staging"])]))
     for team in teams:
         tags[f"teams/{team['id']}"] = [f"team:{team['name']}"]
+    history = random.Random(seed * 7919 + 1)
+    incidents += _history(history, service_list, users, now)
+    changes = _deploys(history, service_list, now)
+    standards = {s["id"]: _standards(history, s) for s in service_list}
     state = PagerDutyState(services=service_list, escalation_policies=policies, oncalls=oncalls, incidents=incidents,
-                           teams=teams, tags=tags, api_url=API, collected_at=stamp(now))
+                           teams=teams, tags=tags, standards=standards, change_events=changes, api_url=API,
+                           collected_at=stamp(now))
     return Generated(state, _catalog(rng, services, entities or services * 5))
+
+
+def _history(rng: random.Random, services: list[dict], users: list[dict], now: datetime) -> list[dict]:
+    """Resolved incidents over the last 40 days: acknowledged after minutes (high urgency) or tens of minutes
+    (low), now and then past the 30-minute escalation delay or never (resolved by the integration), resolved
+    within hours, now and then days."""
+    stamp = lambda moment: moment.isoformat().replace("+00:00", "Z")  # noqa: E731
+    incidents = []
+    for service in services:
+        # One reference object per service, shared by its incidents: an account of 10,000 services keeps
+        # tens of thousands of them, and each object costs memory and garbage-collection time.
+        refs = {"service": _ref("service", service["id"], service["name"], "service-directory"),
+                "escalation_policy": _ref("escalation_policy", service["escalation_policy"]["id"],
+                                          service["escalation_policy"].get("summary", ""), "escalation_policies")}
+        for _ in range(rng.choice([0, 1, 2, 3, 5, 8, 13])):
+            created = now - timedelta(seconds=rng.randint(3600, 40 * 86400))
+            urgency = "high" if rng.random() < 0.6 else "low"
+            ack = None if rng.random() < 0.1 else _minutes(rng.lognormvariate(1.5 if urgency == "high" else 3, 1))
+            resolve = _minutes(rng.lognormvariate(4.5, 1.3)) + (ack or timedelta())
+            number = len(incidents)
+            incidents.append({
+                "id": f"QH{number:06d}", "type": "incident", "incident_number": 100_000 + number,
+                "title": "generated", "status": "resolved", "urgency": urgency, "created_at": stamp(created),
+                "resolved_at": stamp(created + resolve), "last_status_change_at": stamp(created + resolve),
+                "acknowledgements": [] if ack is None else [{"at": stamp(created + ack), "acknowledger": rng.choice(users)}],
+                **refs})
+    return incidents
+
+
+# Three of PagerDuty's standards, as the spec's examples give them.
+STANDARDS = (("01CXX38Q0U8XKHO4LNKXUJTBFG", "Service has a description", "has_technical_service_description"),
+             ("01CXX38Q0Y8D9IYFAEDCH5F53L", "Service has an escalation policy with 2 or more unique levels",
+              "minimum_escalation_policy_rule_depth"),
+             ("01CXX38Q11T19P0K1GFKHUZJ35", "Service has an extension or add-on (e.g. Slack, etc.)",
+              "minimum_outbound_integrations"))
+
+
+def _standards(rng: random.Random, service: dict) -> dict:
+    """Each standard's result follows the service: its description, its policy's distinct levels, and an
+    extension one service in two has."""
+    levels = {tuple(sorted(t["id"] for t in r["targets"])) for r in service["escalation_policy"]["escalation_rules"]}
+    passes = (bool(service["description"]), len(levels) >= 2, rng.random() < 0.5)
+    applied = [{"id": i, "name": name, "type": kind, "pass": ok, "active": True}
+               for (i, name, kind), ok in zip(STANDARDS, passes)]
+    return {"passing": sum(passes), "total": len(passes), "standards": applied}
+
+
+def _deploys(rng: random.Random, services: list[dict], now: datetime) -> list[dict]:
+    """Deploy change events over the last 40 days: none for some services, a few or daily ones for others."""
+    events = []
+    for service in services:
+        shared = {"integration": {"id": service["integrations"][0]["id"], "type": "inbound_integration_reference"},
+                  "services": [{"id": service["id"], "type": "service_reference"}]}  # one object per service
+        for _ in range(rng.choice([0, 0, 1, 2, 5, 20])):
+            at = now - timedelta(seconds=rng.randint(60, 40 * 86400))
+            events.append({"id": f"01CE{len(events):022d}", "type": "change_event",
+                           "summary": f"Deploy {service['name']} build {rng.randint(1, 9999)}",
+                           "timestamp": at.isoformat().replace("+00:00", "Z"), "source": "generated-ci", **shared})
+    return events
+
+
+def _minutes(value: float) -> timedelta:
+    return timedelta(seconds=round(value * 60))
 
 
 def write_catalog(documents: list[str], root: Path) -> None:

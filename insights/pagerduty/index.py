@@ -28,7 +28,11 @@ class PagerDutyIndex:
     incidents: dict[str, list[dict]] = field(default_factory=dict)
     tags: dict[str, list[str]] = field(default_factory=dict)
     schedule_coverage: dict[str, float] = field(default_factory=dict)
+    schedule_gaps: dict[str, list[list[str]]] = field(default_factory=dict)
     standards: dict[str, dict] = field(default_factory=dict)
+    incident_response: dict = field(default_factory=dict)
+    change_events: list[dict] = field(default_factory=list)
+    change_events_window: dict = field(default_factory=dict)
     not_visible: frozenset[str] = frozenset()
     unavailable: dict[str, str] = field(default_factory=dict)
 
@@ -49,7 +53,11 @@ class PagerDutyIndex:
                    oncalls={k: dict(v) for k, v in oncalls.items()}, incidents=dict(incidents), tags=state.tags,
                    # What a collection that could not be read holds is not to be trusted.
                    schedule_coverage={} if "schedules" in state.unavailable else state.schedule_coverage,
+                   schedule_gaps={} if "schedules" in state.unavailable else state.schedule_gaps,
                    standards={} if "standards" in state.unavailable else state.standards,
+                   incident_response={} if "incident_response" in state.unavailable else state.incident_response,
+                   change_events=state.change_events,
+                   change_events_window={} if "change_events" in state.unavailable else state.change_events_window,
                    not_visible=frozenset(state.not_visible), unavailable=dict(state.unavailable))
 
     def policy_of(self, service_id: str | None) -> dict | None:

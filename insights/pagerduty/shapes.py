@@ -54,13 +54,31 @@ POLICY = {**REF, "name?": TEXT, "num_loops?": Maybe(INT), "teams?": [TEAM],
           "escalation_rules?": [{"targets?": [REF]}]}
 SERVICE = {**REF, "name?": TEXT, "status?": TEXT, "description?": TEXT, "escalation_policy?": Maybe(POLICY),
            "teams?": [TEAM], "integrations?": [{**REF, "integration_key?": TEXT}]}
-SCHEDULE = {"schedule": {"id": ID, "final_schedule?": Maybe({"rendered_coverage_percentage?": Maybe(NUMBER)})}}
+MOMENT = Leaf("an ISO 8601 time", _time)
+SCHEDULE = {"schedule": {"id": ID, "final_schedule?": Maybe({
+    "rendered_coverage_percentage?": Maybe(NUMBER), "rendered_schedule_entries?": [{"start": MOMENT, "end?": TIME}],
+    "computed_shift_assignments?": [{"start_time": MOMENT, "end_time": MOMENT, "member?": Maybe({"type?": TEXT})}]})}}
 ONCALL = {"escalation_policy": REF, "escalation_level?": INT, "user?": Maybe(REF), "schedule?": Maybe(REF),
           "start?": TIME, "end?": TIME}
-INCIDENT = {"id": ID, "service": REF, "status?": TEXT, "urgency?": TEXT, "created_at?": TIME}
+INCIDENT = {"id": ID, "service": REF, "status?": TEXT, "urgency?": TEXT, "created_at?": TIME, "resolved_at?": TIME}
+COUNT = Maybe(INT)
+SECONDS = Maybe(NUMBER)
+# A service's row of `POST /analytics/metrics/incidents/services` (PagerDuty's own names), and one incident of
+# `POST /analytics/raw/incidents`.
+METRICS_ROW = {"service_id": ID, "total_incident_count?": COUNT, "total_incidents_acknowledged?": COUNT,
+               "mean_seconds_to_first_ack?": SECONDS, "mean_seconds_to_resolve?": SECONDS,
+               "total_escalation_count?": COUNT, "total_sleep_hour_interruptions?": COUNT}
+RAW_INCIDENT = {"id": ID, "service_id": ID, "urgency?": TEXT, "created_at?": TIME, "seconds_to_first_ack?": SECONDS,
+                "seconds_to_resolve?": SECONDS}
+# What the collector keeps per service: the metrics above, and what the raw incidents add (counts, percentiles).
+RESPONSE = {**{k: v for k, v in METRICS_ROW.items() if k != "service_id"}, "high_urgency_incident_count?": COUNT,
+            "resolved_incident_count?": COUNT, "p90_seconds_to_first_ack?": SECONDS,
+            "p90_seconds_to_first_ack_high_urgency?": SECONDS, "p90_seconds_to_resolve?": SECONDS}
 TAG = {"id": ID, "label": STRING}
+CHANGE_EVENT = {"id": ID, "timestamp": MOMENT, "services?": [REF], "summary?": TEXT}
 PAGE = {"more?": BOOL, "total?": Maybe(INT)}
-SCORE = {"passing?": NUMBER, "total?": NUMBER}
+STANDARD = {"id": ID, "name?": TEXT, "type?": TEXT, "pass?": Maybe(BOOL), "active?": Maybe(BOOL)}
+SCORE = {"passing?": NUMBER, "total?": NUMBER, "standards?": [STANDARD]}
 
 SHAPES = {
     "GET /services": {**PAGE, "services": [SERVICE]},
@@ -76,11 +94,21 @@ SHAPES = {
     "GET /teams/{id}/tags": {**PAGE, "tags": [TAG]},
     "GET /schedules/{id}": SCHEDULE,
     "GET /v3/schedules/{id}": SCHEDULE,
-    "GET /standards/scores/{resource_type}": {"resources": [{"resource_id": ID, "score?": Maybe(SCORE)}]},
+    "GET /standards/scores/{resource_type}": {"resources": [{"resource_id": ID, "score?": Maybe(SCORE),
+                                                             "standards?": Maybe([STANDARD])}]},
+    "GET /change_events": {**PAGE, "change_events": [CHANGE_EVENT]},
+    "GET /services/{id}/change_events": {**PAGE, "change_events": [CHANGE_EVENT]},
+    "POST /analytics/metrics/incidents/services": {"data": [METRICS_ROW]},
+    "POST /analytics/raw/incidents": {"data": [RAW_INCIDENT], "more": BOOL, "last?": TEXT},
 }
 SNAPSHOT = {"services?": [SERVICE], "escalation_policies?": [POLICY], "oncalls?": [ONCALL],
             "incidents?": [INCIDENT], "teams?": [TEAM], "tags?": Each([STRING]), "schedule_coverage?": Each(NUMBER),
-            "standards?": Each(SCORE), "not_visible?": [STRING], "unavailable?": Each(STRING), "api_url?": TEXT,
+            "schedule_gaps?": Each([[MOMENT]]),
+            "standards?": Each(SCORE), "incident_response?": {"source?": STRING, "since?": TIME, "until?": TIME,
+                                                              "services?": Each(RESPONSE), "fallback?": TEXT},
+            "change_events?": [CHANGE_EVENT], "change_events_window?": {"since?": TIME, "until?": TIME,
+                                                                        "counts?": Each(INT)},
+            "not_visible?": [STRING], "unavailable?": Each(STRING), "api_url?": TEXT,
             "collected_at?": TIME, "requests?": Each(INT)}
 
 

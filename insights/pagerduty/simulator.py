@@ -104,7 +104,7 @@ class Simulator:
             self.requests.append(request)
             self.statuses.append(status)
 
-    def respond(self, method: str, target: str, headers) -> tuple[int, dict[str, str], dict]:
+    def respond(self, method: str, target: str, headers, body: bytes = b"") -> tuple[int, dict[str, str], dict]:
         parts = urlsplit(target)
         if self.settings.latency_ms:
             time.sleep(self.settings.latency_ms / 1000)
@@ -129,12 +129,13 @@ class Simulator:
             if self.settings.fail_rate and self.random.random() < self.settings.fail_rate:
                 raise ApiError(503, 2000, "Service Unavailable")
             query = spec.check(op, path_values, parts.query)
-            body = self.api.handle(op.operation_id, query, caller.access.teams, path_values)
+            payload = spec.check_body(op, body, headers.get("Content-Type")) if method == "POST" else None
+            answer = self.api.handle(op.operation_id, query, caller.access.teams, path_values, payload)
             status = 200
         except ApiError as error:
-            status, body = error.status, error.body
+            status, answer = error.status, error.body
         self._record(f"{method} {parts.path}", status)
-        return status, rate_headers, body
+        return status, rate_headers, answer
 
 
 def _handler_for(simulator: Simulator):
@@ -153,8 +154,7 @@ def _handler_for(simulator: Simulator):
             elif urlsplit(self.path).path == "/oauth/token":
                 self._send(*simulator.issue_token(parse_qs(self.rfile.read(length).decode(errors="replace"))))
             else:
-                self.rfile.read(length)
-                status, headers, body = simulator.respond("POST", self.path, self.headers)
+                status, headers, body = simulator.respond("POST", self.path, self.headers, self.rfile.read(length))
                 self._send(status, body, headers)
 
         def _send(self, status: int, body: dict, headers: dict[str, str] | None = None):

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from insights.pagerduty.client import OFFSET_CAP
+from insights.pagerduty.simulator_analytics import Analytics
+from insights.pagerduty.simulator_schedules import on_call
 from insights.pagerduty.spec import ApiError, invalid, moment
 from insights.pagerduty.state import PagerDutyState, parse_time, within
 
@@ -31,6 +33,20 @@ def reference(obj: dict, kind: str) -> dict:
 
 def tag_id(label: str) -> str:
     return "PT" + hashlib.sha1(label.encode()).hexdigest()[:5].upper()
+
+
+def _stamp(moment_: datetime) -> str:
+    return moment_.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _incident(incident: dict) -> dict:
+    """An incident as the API shows it: `acknowledgements` only while acknowledged (the simulated account keeps
+    them after, for its Analytics API), `resolved_at` only once resolved (the spec's schema does not let it be
+    the null its description mentions)."""
+    status = incident.get("status")
+    shown = {k: v for k, v in incident.items() if k != "resolved_at" or status == "resolved"}
+    shown["acknowledgements"] = (incident.get("acknowledgements") or []) if status == "acknowledged" else []
+    return shown
 
 
 def forbidden(what: str) -> ApiError:
@@ -74,11 +90,29 @@ class Api:
             "listTags": self.list_tags, "getTagsByEntityType": self.tagged, "getEntityTypeByIdTags": self.tags_of,
             "getSchedule": self.get_schedule, "getScheduleV3": self.get_schedule_v3,
             "listResourceStandardsManyServices": self.standard_scores,
+            "getAnalyticsMetricsIncidentsService": self.analytics_metrics, "getAnalyticsIncidents": self.analytics_raw,
+            "listChangeEvents": self.list_changes, "listServiceChangeEvents": self.service_changes,
         }
+        self._analytics: Analytics | None = None
 
     def handle(self, operation_id: str, query: dict[str, list[str]], teams: frozenset[str] | None,
-               path_values: dict[str, str]) -> dict:
+               path_values: dict[str, str], body: dict | None = None) -> dict:
+        if body is not None:
+            return self.handlers[operation_id](body, self.view(teams))
         return self.handlers[operation_id](query, self.view(teams), **path_values)
+
+    @property
+    def analytics(self) -> Analytics:
+        with self.lock:
+            if self._analytics is None:
+                self._analytics = Analytics(self.state.incidents, self.services, self.policies)
+            return self._analytics
+
+    def analytics_metrics(self, body, view):
+        return self.analytics.metrics_by_service(body, view.service_ids)
+
+    def analytics_raw(self, body, view):
+        return self.analytics.raw_incidents(body, view.service_ids)
 
     def view(self, teams: frozenset[str] | None) -> View:
         with self.lock:
@@ -186,7 +220,32 @@ class Api:
                          and (until is None or parse_time(i["created_at"]) < until)]
         if "urgencies[]" in query:
             incidents = [i for i in incidents if i.get("urgency") in query["urgencies[]"]]
-        return self.page("incidents", incidents, query)
+        return self.page("incidents", incidents, query, _incident)
+
+    def _changes(self, query, view, services: frozenset[str]) -> dict:
+        """Change events of these services, newest first, in the `since`/`until` range (UTC only, as documented)
+        and of the `team_ids[]` and `integration_ids[]` asked for."""
+        since, until = (query.get(key, [None])[0] for key in ("since", "until"))
+        for text in (t for t in (since, until) if t):
+            if moment(text).utcoffset():
+                raise invalid(f"{text!r} is not a UTC time: since and until take UTC ISO 8601 times (...Z)")
+        teams = set(query.get("team_ids[]", []))
+        integrations = set(query.get("integration_ids[]", []))
+        events = [e for e in self.state.change_events
+                  if (not since or parse_time(e["timestamp"]) >= moment(since))
+                  and (not until or parse_time(e["timestamp"]) < moment(until))
+                  and (not integrations or (e.get("integration") or {}).get("id") in integrations)
+                  and any(ref["id"] in services and (not teams or teams & {t["id"] for t in self.services[ref["id"]]
+                                                                         .get("teams", [])})
+                          for ref in e.get("services", []) if ref["id"] in self.services)]
+        return self.page("change_events", sorted(events, key=lambda e: parse_time(e["timestamp"]), reverse=True), query)
+
+    def list_changes(self, query, view):
+        return self._changes(query, view, view.service_ids)
+
+    def service_changes(self, query, view, id):
+        self._one(self.services, view.service_ids, id, "service")
+        return self._changes(query, view, frozenset({id}))
 
     def list_teams(self, query, view):
         teams = view.teams
@@ -207,12 +266,27 @@ class Api:
                                         if any(t.get("id") == id for r in p.get("escalation_rules", [])
                                                for t in r.get("targets", []))]}
 
+    @staticmethod
+    def _range(query) -> tuple[datetime, datetime]:
+        """The asked range; one end alone reaches a week from the other, as a rendered schedule does."""
+        since, until = moment(query.get("since", [None])[0]), moment(query.get("until", [None])[0])
+        since = since or (until - timedelta(days=7) if until else datetime.now(timezone.utc))
+        return since, max(since, until or since + timedelta(days=7))
+
+    def _user_on(self, schedule_id: str) -> dict | None:
+        return next((o["user"] for o in self.state.oncalls if (o.get("schedule") or {}).get("id") == schedule_id
+                     and o.get("user")), None)
+
     def get_schedule(self, query, view, id):
         """A layer-based schedule; its final layer's coverage of the asked range (the state's 7-day figure)
         is null unless `since` or `until` is given, as the API documents."""
         schedule = self._schedule(id, view, "schedule")
-        coverage = self.state.schedule_coverage.get(id, 100.0) if "since" in query or "until" in query else None
-        final = {"name": "Final Schedule", "rendered_schedule_entries": [], "rendered_coverage_percentage": coverage}
+        final = {"name": "Final Schedule", "rendered_schedule_entries": [], "rendered_coverage_percentage": None}
+        if "since" in query or "until" in query:
+            coverage, spans = on_call(self.state, id, *self._range(query))
+            user = self._user_on(id)
+            final.update(rendered_coverage_percentage=coverage, rendered_schedule_entries=[
+                {"start": _stamp(a), "end": _stamp(b), **({"user": user} if user else {})} for a, b in spans])
         return {"schedule": {**schedule, "summary": schedule["name"], "schedule_layers": [],
                              "final_schedule": final}}
 
@@ -220,17 +294,26 @@ class Api:
         """A shift-based schedule; `final_schedule` only with `include[]=final_schedule` and a time range."""
         schedule = self._schedule(id, view, "schedule_v3")
         if "final_schedule" in query.get("include[]", []) and "since" in query and "until" in query:
-            schedule["final_schedule"] = {"type": "final_schedule", "computed_shift_assignments": [],
-                                          "rendered_coverage_percentage": self.state.schedule_coverage.get(id, 100.0)}
+            coverage, spans = on_call(self.state, id, *self._range(query))
+            member = {"type": "user_member", "user_id": (self._user_on(id) or {}).get("id", "PUNKNWN")}
+            schedule["final_schedule"] = {"type": "final_schedule", "rendered_coverage_percentage": coverage,
+                                          "computed_shift_assignments": [
+                                              {"type": "computed_shift_assignment", "start_time": _stamp(a),
+                                               "end_time": _stamp(b), "member": member,
+                                               "source": {"type": "schedule_rotation"}} for a, b in spans]}
         return {"schedule": schedule}
 
     def standard_scores(self, query, view, resource_type):
         ids = query.get("ids", [])
         if len(ids) > STANDARDS_IDS_MAX:
             raise invalid(f"`ids`: at most {STANDARDS_IDS_MAX} items")
-        return {"resources": [{"resource_id": i, "resource_type": "technical_service",
-                               "score": self.state.standards.get(i, {"passing": 0, "total": 0}), "standards": []}
-                              for i in ids if i in view.service_ids]}
+        resources = []
+        for i in (i for i in ids if i in view.service_ids):
+            known = self.state.standards.get(i, {"passing": 0, "total": 0})
+            applied = [{"description": s.get("name", ""), **s} for s in known.get("standards", [])]
+            resources.append({"resource_id": i, "resource_type": "technical_service", "standards": applied,
+                              "score": {"passing": known.get("passing", 0), "total": known.get("total", 0)}})
+        return {"resources": resources}
 
     def list_tags(self, query, view):
         tags = [{"id": tag_id(label), "type": "tag", "label": label, "summary": label} for label in self.tag_labels]

@@ -46,6 +46,7 @@ class Operation:
     scope: str | None  # what a scoped OAuth token needs; None: scoped tokens are refused
     own_rate_limit: bool
     parameters: tuple[dict, ...]
+    body: dict | None = None  # {"required": bool, "schema": ...} for an operation that takes a JSON body
 
     @property
     def endpoint(self) -> str:
@@ -61,7 +62,7 @@ class Operation:
 def operations() -> tuple[Operation, ...]:
     table = json.loads(TABLE.read_text())
     return tuple(Operation(o["operation_id"], o["method"], o["path"], o["scope"], o["own_rate_limit"],
-                           tuple(o["parameters"])) for o in table["operations"])
+                           tuple(o["parameters"]), o.get("body")) for o in table["operations"])
 
 
 def match(method: str, path: str) -> tuple[Operation, dict[str, str]]:
@@ -127,6 +128,65 @@ def check(op: Operation, path_values: dict[str, str], query: str) -> dict[str, l
     if problems:
         raise invalid(*problems)
     return parsed
+
+
+def check_body(op: Operation, raw: bytes, content_type: str | None) -> dict:
+    """The JSON body as the spec defines it for `op`, parsed; ApiError 400 listing every problem otherwise. An
+    absent body is an empty object where the spec does not require one. Properties the schema does not name
+    are refused, as unknown query parameters are: a misspelt filter would otherwise filter nothing."""
+    if op.body is None:
+        if raw:
+            raise invalid(f"{op.endpoint} takes no request body")
+        return {}
+    if not raw:
+        if op.body["required"]:
+            raise invalid("a JSON request body is required")
+        return {}
+    if (content_type or "").split(";")[0].strip().lower() != "application/json":
+        raise invalid("the request body must be sent as Content-Type: application/json")
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise invalid("the request body is not valid JSON") from None
+    problems = list(json_problems(data, op.body["schema"], "body"))
+    if problems:
+        raise invalid(*problems)
+    return data
+
+
+def json_problems(value, schema: dict, where: str):
+    """Where a JSON value does not fit a reduced schema (type, enum, bounds, items, properties)."""
+    if value is None:
+        if not schema.get("nullable"):
+            yield f"`{where}` may not be null"
+        return
+    kind = schema.get("type")
+    fits = {"object": isinstance(value, dict), "array": isinstance(value, list), "string": isinstance(value, str),
+            "boolean": isinstance(value, bool), "integer": isinstance(value, int) and not isinstance(value, bool),
+            "number": isinstance(value, (int, float)) and not isinstance(value, bool)}
+    if kind in fits and not fits[kind]:
+        yield f"`{where}` must be {'an' if kind[0] in 'aeio' else 'a'} {kind}"
+        return
+    if "enum" in schema and value not in schema["enum"]:
+        yield f"`{where}`: {value!r} is not one of {', '.join(map(str, schema['enum']))}"
+    if kind in ("integer", "number"):
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if low is not None and (value <= low if schema.get("exclusiveMinimum") else value < low):
+            yield f"`{where}`: {value} is below the minimum"
+        if high is not None and (value >= high if schema.get("exclusiveMaximum") else value > high):
+            yield f"`{where}`: {value} is above the maximum"
+    if kind == "array":
+        if len(value) > schema.get("maxItems", len(value)):
+            yield f"`{where}` takes at most {schema['maxItems']} items"
+        for i, item in enumerate(value):
+            yield from json_problems(item, schema.get("items", {}), f"{where}[{i}]")
+    if kind == "object" and "properties" in schema:
+        known = schema["properties"]
+        yield from (f"unknown field `{where}.{name}`" for name in value if name not in known)
+        yield from (f"`{where}.{name}` is required" for name in schema.get("required", []) if name not in value)
+        for name, item in value.items():
+            if name in known:
+                yield from json_problems(item, known[name], f"{where}.{name}")
 
 
 def value_problem(value: str, schema: dict) -> str | None:

@@ -2,9 +2,10 @@
 
 The spec (2.7 MB, not strictly valid OpenAPI) is not shipped with the package; the simulator carries only
 what it needs to check requests: for each operation it serves, the path, the scope a scoped OAuth token
-needs, whether the operation has its own rate limit, and each query and path parameter (name, required,
-array form, type, enum, format, bounds, unique items). Header parameters are left out: these operations declare only
-`Accept` and `Content-Type`, which OpenAPI says to ignore as parameters.
+needs, whether the operation has its own rate limit, each query and path parameter (name, required,
+array form, type, enum, format, bounds, unique items), and the JSON request body's schema where there is
+one. Header parameters are left out: these operations declare only `Accept` and `Content-Type`, which
+OpenAPI says to ignore as parameters.
 
     python -m insights.pagerduty.spec_table ../shared/pagerduty/openapiv3.json           # write the table
     python -m insights.pagerduty.spec_table ../shared/pagerduty/openapiv3.json --check   # exit 1 if it differs
@@ -26,8 +27,11 @@ SERVED = [
     ("get", "/escalation_policies/{id}"), ("get", "/oncalls"), ("get", "/incidents"), ("get", "/teams"),
     ("get", "/tags"), ("get", "/tags/{id}/{entity_type}"), ("get", "/{entity_type}/{id}/tags"),
     ("get", "/schedules/{id}"), ("get", "/v3/schedules/{id}"), ("get", "/standards/scores/{resource_type}"),
+    ("get", "/change_events"), ("get", "/services/{id}/change_events"),
+    ("post", "/analytics/metrics/incidents/services"), ("post", "/analytics/raw/incidents"),
 ]
-SCHEMA_KEYS = ("type", "enum", "format", "minimum", "maximum", "maxItems", "uniqueItems")
+SCHEMA_KEYS = ("type", "enum", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "maxItems",
+               "uniqueItems", "nullable", "required")
 
 
 def resolve(spec: dict, node: dict) -> dict:
@@ -44,6 +48,8 @@ def reduced(spec: dict, schema: dict) -> dict:
     out = {key: schema[key] for key in SCHEMA_KEYS if key in schema}
     if "items" in schema:
         out["items"] = reduced(spec, schema["items"])
+    if "properties" in schema:
+        out["properties"] = {name: reduced(spec, inner) for name, inner in schema["properties"].items()}
     return out
 
 
@@ -53,6 +59,13 @@ def parameter(spec: dict, raw: dict) -> dict:
     style = param.get("style", "form" if param["in"] == "query" else "simple")
     return {"name": param["name"], "in": param["in"], "required": bool(param.get("required")),
             "explode": param.get("explode", style == "form"), "schema": schema}
+
+
+def body(spec: dict, raw: dict) -> dict:
+    """A JSON request body: whether one is required, and its schema."""
+    request = resolve(spec, raw)
+    return {"required": bool(request.get("required")),
+            "schema": reduced(spec, request["content"]["application/json"]["schema"])}
 
 
 def build(spec: dict) -> dict:
@@ -69,6 +82,7 @@ def build(spec: dict) -> dict:
                 r"Scoped OAuth requires: `([^`]+)`", description)), None),
             "own_rate_limit": "operation specific rate limits" in description,
             "parameters": sorted((p for p in params if p["in"] in ("query", "path")), key=lambda p: p["name"]),
+            **({"body": body(spec, op["requestBody"])} if "requestBody" in op else {}),
         })
     return {"source": "PagerDuty/api-schema reference/REST/openapiv3.json, "
                       f"{spec['info']['title']} {spec['info']['version']}", "operations": operations}

@@ -54,7 +54,7 @@ def collect_tags(client: PagerDutyClient, pool: ThreadPoolExecutor, wanted: dict
         if ways[family] != PER_TAG:
             continue
         pages = {tag_id: (label, future.result()) for (f, tag_id), (label, future) in firsts.items() if f == family}
-        extra = sum(_pages(page) - 1 for _, page in pages.values())
+        extra = sum(page.pages() - 1 for _, page in pages.values())
         if extra > len(wanted[family]):
             objects.update(_per_object(client, pool, [family], wanted))
             continue
@@ -77,12 +77,6 @@ def _per_object(client, pool, families: list[str], wanted: dict[str, set[str]]) 
     return {f"{family}/{object_id}": pool.submit(client.paginate, f"/{family}/{segment(object_id)}/tags", "tags",
                                                  endpoint=f"GET /{family}/{{id}}/tags")
             for family in families for object_id in sorted(wanted[family])}
-
-
-def _pages(page) -> int:
-    if isinstance(page.total, int):
-        return max(1, math.ceil(page.total / PAGE_LIMIT))
-    return 2 if page.more else 1  # no total: at least one more page
 
 
 def _done(value) -> Future:

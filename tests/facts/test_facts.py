@@ -88,7 +88,8 @@ def test_without_pagerduty_data_every_pagerduty_fact_is_unknown(demo_catalog, de
     pd_columns = [c for c in facts.columns if c.startswith("pagerduty.") and FACTS[c].source != "catalog annotations"]
     row = facts.loc["component:default/payments-api", pd_columns]
     assert row["pagerduty.service_found"] is False  # the annotation names a service that is not there
-    assert row.drop("pagerduty.service_found").isna().all()
+    assert row["pagerduty.services"] == ["PPAYAPI: not found in PagerDuty"]
+    assert row.drop(["pagerduty.service_found", "pagerduty.services"]).isna().all()
 
 
 def test_every_fact_is_described_with_a_known_type():

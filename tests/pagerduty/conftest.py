@@ -28,10 +28,14 @@ HEADERS = {"Accept": "application/vnd.pagerduty+json;version=2", "Authorization"
 
 
 def apply_errata(spec: dict) -> dict:
-    """Where the spec's schema contradicts its own descriptions, follow the description:
+    """Where the spec contradicts its own descriptions or PagerDuty's documentation, follow those:
     - Oncall.start/end: "If `null`, the on-call is a permanent user on-call", yet not nullable.
     - Service.integrations: "If `integrations` is passed as an argument, these are full objects", yet the
       items allow only references; the same holds for the other values of the `include[]` parameter.
+    - The Analytics operations document only 200, 400 and 429, yet PagerDuty answers 401 to a missing or wrong
+      credential and 403 to one that may not use them on every operation (its errors page).
+    - The change events' `since` and `until` carry `pattern: YYYY-MM-DDThh:mm:ssZ`, a picture of the format
+      its description names ("a UTC ISO 8601 datetime string"), not a regular expression: no time matches it.
     Nothing else is relaxed."""
     schemas = spec["components"]["schemas"]
     for key in ("start", "end"):
@@ -41,12 +45,18 @@ def apply_errata(spec: dict) -> dict:
         service[key]["items"] = {"anyOf": [service[key]["items"], {"$ref": f"#/components/schemas/{full}"}]}
     service["escalation_policy"] = {"anyOf": [service["escalation_policy"],
                                               {"$ref": "#/components/schemas/EscalationPolicy"}]}
+    for name in ("change_since", "change_until"):
+        spec["components"]["parameters"][name]["schema"].pop("pattern")
+    for path in ("/analytics/metrics/incidents/services", "/analytics/raw/incidents"):
+        responses = spec["paths"][path]["post"]["responses"]
+        responses.setdefault("401", {"$ref": "#/components/responses/Unauthorized"})
+        responses.setdefault("403", {"$ref": "#/components/responses/Forbidden"})
     return spec
 
 
 @pytest.fixture(scope="session")
 def pd_spec(shared) -> dict:
-    """The spec with its two errata, served from any simulator on loopback."""
+    """The spec with its errata, served from any simulator on loopback."""
     spec = apply_errata(json.loads((shared / "pagerduty" / "openapiv3.json").read_text()))
     spec["servers"] = [{"url": "http://127.0.0.1:{port}", "variables": {"port": {"default": "80"}}}]
     return spec
@@ -111,6 +121,7 @@ class FaultProxy(socketserver.ThreadingTCPServer):
         self.upstream = urlsplit(upstream)
         self.rule, self.gone_after = rule or (lambda n, method, target: None), gone_after
         self.requests: list[str] = []  # "METHOD target" of every request received, in order
+        self.bodies: list[bytes] = []  # the body of each, in the same order
         self.lock = threading.Lock()
         super().__init__(("127.0.0.1", 0), _handler(self))
         self.thread = threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True)
@@ -152,6 +163,7 @@ def _handler(proxy: FaultProxy):
                 body += self.request.recv(65536)
             with proxy.lock:
                 proxy.requests.append(f"{method} {target}")
+                proxy.bodies.append(body)
                 number = len(proxy.requests)
             if proxy.gone_after is not None and number > proxy.gone_after:
                 return _reset(self.request)

@@ -9,6 +9,7 @@ from insights.errors import ConfigError, PagerDutyError
 from insights.pagerduty.auth import TOKEN_URL, OAuthCredential, TokenCredential, credential_from_environment
 from insights.pagerduty.client import ClientSettings, PagerDutyClient
 from insights.pagerduty.collect import CollectOptions, collect
+from insights.pagerduty.response import ResponseOptions
 from insights.pagerduty.simulator import Simulator, SimulatorSettings
 
 SETTINGS = SimulatorSettings(token="api-key", oauth_client_id="app-id", oauth_client_secret="app-secret")
@@ -72,6 +73,10 @@ def test_the_token_endpoint_is_pagerdutys_for_both_regions_with_the_account_in_t
     (CollectOptions(tags=False), set()),
     (CollectOptions(), {"tags.read"}),
     (CollectOptions(schedule_coverage=True, standards=True), {"tags.read", "schedules.read", "standards.read"}),
+    # The Analytics API's queries need the write scope, as the spec says; without the API, no extra scope.
+    (CollectOptions(tags=False, incident_response=True), {"analytics.write"}),
+    (CollectOptions(tags=False, incident_response=True, response=ResponseOptions(analytics_api=False)), set()),
+    (CollectOptions(tags=False, change_events=True), {"change_events.read"}),
 ])
 def test_the_app_asks_only_for_the_scopes_the_collections_need(sim, options, extra):
     credential = oauth(sim)

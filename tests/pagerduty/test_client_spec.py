@@ -10,13 +10,16 @@ from collections import defaultdict
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
+import requests
 
 from insights.errors import PagerDutyError
 from insights.pagerduty.auth import ENDPOINT_SCOPES
 from insights.pagerduty.client import ClientSettings, PagerDutyClient
 from insights.pagerduty.collect import CollectOptions, collect
 from insights.pagerduty.shapes import SHAPES
-from insights.pagerduty.simulator import Simulator, SimulatorSettings
+from insights.pagerduty.simulator import Access, Simulator, SimulatorSettings
+
+ANALYTICS = frozenset({"POST /analytics/metrics/incidents/services", "POST /analytics/raw/incidents"})
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +86,10 @@ def problems(spec, request: str) -> list[str]:
     return found
 
 
-def record(fault_proxy, state, options, rule=None) -> tuple[list[str], set[str]]:
-    """The requests a collection sent, as the proxy saw them, and the endpoints the client counted."""
-    with Simulator(state, SimulatorSettings(token="test-token")) as sim:
+def record(fault_proxy, state, options, rule=None, settings=None) -> tuple[list[str], set[str]]:
+    """The requests a collection sent, as the proxy saw them (a POST with its body after a newline), and the
+    endpoints the client counted."""
+    with Simulator(state, settings or SimulatorSettings(token="test-token")) as sim:
         proxy = fault_proxy(sim.url, rule)
         client = PagerDutyClient("test-token", ClientSettings(base_url=proxy.url, requests_per_minute=1_000_000,
                                                               backoff_s=0.01, max_retries=0))
@@ -93,7 +97,23 @@ def record(fault_proxy, state, options, rule=None) -> tuple[list[str], set[str]]
             collect(client, options)
         except PagerDutyError:
             pass  # the split-by-team case ends in an error by design; its requests are what counts here
-    return proxy.requests, set(client.counts)
+    sent = [r + ("\n" + body.decode() if r.startswith("POST") else "") for r, body in zip(proxy.requests, proxy.bodies)]
+    return sent, set(client.counts)
+
+
+def post_problems(openapi, request: str) -> list[str]:
+    """A POST and its JSON body checked against the spec by openapi-core (path, headers, body schema)."""
+    from openapi_core.contrib.requests import RequestsOpenAPIRequest
+
+    line, _, body = request.partition("\n")
+    prepared = requests.Request("POST", "http://127.0.0.1:80" + line.split(" ", 1)[1], data=body.encode(), headers={
+        "Content-Type": "application/json", "Accept": "application/vnd.pagerduty+json;version=2",
+        "Authorization": "Token token=test-token"}).prepare()
+    try:
+        openapi.validate_request(RequestsOpenAPIRequest(prepared))
+    except Exception as error:  # openapi-core's validation errors share no useful base class
+        return [f"{line}: {error}: {getattr(error, '__cause__', '')}"]
+    return []
 
 
 def past_the_cap(fault):
@@ -107,7 +127,7 @@ def past_the_cap(fault):
     return rule
 
 
-def test_every_request_the_collector_sends_is_defined_by_the_spec(spec, demo_state, fault_proxy, fault):
+def test_every_request_the_collector_sends_is_defined_by_the_spec(spec, openapi, demo_state, fault_proxy, fault):
     catalog = frozenset({"PPAYAPI", "PCHKOUT", "PZZ9RNK"})
     one_tag = demo_state.__class__(**{**demo_state.__dict__, "tags": {
         f"escalation_policies/{p['id']}": ["env:prod"] for p in demo_state.escalation_policies}})
@@ -115,15 +135,25 @@ def test_every_request_the_collector_sends_is_defined_by_the_spec(spec, demo_sta
     v3 = [{**policy, "escalation_rules": [{**policy["escalation_rules"][0], "targets": [
         {"id": "Q1R2DLCB21K7NP", "type": "schedule_v3_reference"}]}]}] + demo_state.escalation_policies[1:]
     shift_based = demo_state.__class__(**{**demo_state.__dict__, "escalation_policies": v3})
+    deploys = demo_state.__class__(**{**demo_state.__dict__, "change_events": [
+        {"id": f"E{n}", "timestamp": demo_state.collected_at, "services": [{"id": "PPAYAPI"}]} for n in range(150)]})
     runs = [record(fault_proxy, demo_state, CollectOptions(schedule_coverage=True, standards=True)),
             record(fault_proxy, shift_based, CollectOptions(tags=False, schedule_coverage=True)),
             record(fault_proxy, demo_state, CollectOptions(service_ids=catalog, schedule_coverage=True, standards=True)),
             record(fault_proxy, one_tag, CollectOptions()),  # one tag: policies' tags read per tag
-            record(fault_proxy, demo_state, CollectOptions(tags=False), past_the_cap(fault))]
-    requests = [r for sent, _ in runs for r in sent]
-    assert [p for r in requests for p in problems(spec, r)] == []
+            record(fault_proxy, demo_state, CollectOptions(tags=False), past_the_cap(fault)),
+            record(fault_proxy, demo_state, CollectOptions(tags=False, incident_response=True, change_events=True)),
+            record(fault_proxy, deploys, CollectOptions(tags=False, service_ids=frozenset({"PPAYAPI"}),
+                                                        change_events=True)),  # one busy service: its own listing
+            record(fault_proxy, demo_state, CollectOptions(tags=False, service_ids=catalog, incident_response=True),
+                   settings=SimulatorSettings(token="test-token", access=Access(refused=ANALYTICS)))]
+    sent = [r for sent, _ in runs for r in sent]
+    assert [p for r in sent if r.startswith("GET") for p in problems(spec, r)] == []
+    assert [p for r in sent if r.startswith("POST") for p in post_problems(openapi, r)] == []
+    assert {r.split("?")[0].split("\n")[0] for r in sent if r.startswith("POST")} == {
+        "POST /analytics/metrics/incidents/services", "POST /analytics/raw/incidents"}
     assert set().union(*(counted for _, counted in runs)) == set(ENDPOINT_SCOPES)  # every endpoint was taken
-    names = {name for r in requests for name, _ in parse_qsl(urlsplit(r.split(" ", 1)[1]).query)}
+    names = {name for r in sent for name, _ in parse_qsl(urlsplit(r.split("\n")[0].split(" ", 1)[1]).query)}
     assert names == {"limit", "offset", "total", "include[]", "team_ids[]", "escalation_policy_ids[]",
                      "service_ids[]", "statuses[]", "date_range", "since", "until", "ids"}
 
@@ -138,9 +168,9 @@ def test_standards_ids_are_a_plain_repeated_array_parameter(demo_state, fault_pr
 
 @pytest.mark.parametrize("endpoint", sorted(ENDPOINT_SCOPES))
 def test_each_endpoints_scope_is_the_one_the_spec_states(spec, endpoint):
-    template = endpoint.split(" ", 1)[1]
+    method, template = endpoint.split(" ", 1)
     candidates = [template, template.replace("escalation_policies", "{entity_type}").replace("teams", "{entity_type}")]
-    op = next(spec["paths"][t]["get"] for t in candidates if t in spec["paths"])
+    op = next(spec["paths"][t][method.lower()] for t in candidates if t in spec["paths"])
     if ENDPOINT_SCOPES[endpoint] is None:
         assert "Scoped OAuth requires" not in op["description"]
     else:
@@ -163,3 +193,14 @@ def test_every_endpoint_has_a_shape():
 ])
 def test_the_check_itself_catches_what_the_spec_does_not_define(spec, request_line, expected):
     assert problems(spec, request_line) == expected
+
+
+@pytest.mark.parametrize("body, found", [
+    ('{"filters": {"urgency": "urgent"}}', "urgent"),
+    ('{"limit": 0}', "limit"),
+    ('{"aggregate_unit": "year"}', "year"),
+])
+def test_the_body_check_catches_what_the_spec_does_not_define(openapi, body, found):
+    raw = "/analytics/raw/incidents" if "limit" in body else "/analytics/metrics/incidents/services"
+    problems_found = post_problems(openapi, f"POST {raw}\n{body}")
+    assert len(problems_found) == 1 and found in problems_found[0]

@@ -5,6 +5,7 @@ import pytest
 from insights.errors import PagerDutyError
 from insights.pagerduty.client import ClientSettings, PagerDutyClient
 from insights.pagerduty.collect import CollectOptions, collect
+from insights.pagerduty.response import ResponseOptions
 from insights.pagerduty.simulator import Simulator, SimulatorSettings
 from insights.pagerduty.state import load_snapshot, save_snapshot
 
@@ -38,6 +39,13 @@ def test_services_carry_integrations_with_keys_for_resolution(simulator):
 def test_snapshot_round_trip(tmp_path, demo_state):
     save_snapshot(demo_state, tmp_path / "snap.json")
     assert load_snapshot(tmp_path / "snap.json") == demo_state
+    response = {"source": "incidents", "since": "2026-10-24T00:00:00Z", "until": "2026-11-23T00:00:00Z",
+                "fallback": "POST /analytics/metrics/incidents/services answered HTTP 403",
+                "services": {"PPAYAPI": {"total_incident_count": 2, "p90_seconds_to_resolve": 61.5,
+                                         "p90_seconds_to_first_ack": None}}}
+    with_response = dataclasses.replace(demo_state, incident_response=response)
+    save_snapshot(with_response, tmp_path / "snap.json")
+    assert load_snapshot(tmp_path / "snap.json") == with_response
 
 
 @pytest.mark.parametrize("change, message", [
@@ -46,6 +54,8 @@ def test_snapshot_round_trip(tmp_path, demo_state):
                                                      "expected an object"),
     ({"tags": {"teams/PT1": "team:x"}}, "tags.teams/PT1 is the string 'team:x', expected a list"),
     ({"collected_at": "last night"}, "collected_at is the string 'last night', expected an ISO 8601 time"),
+    ({"incident_response": {"services": {"PPAYAPI": {"total_incident_count": "12"}}}},
+     "incident_response.services.PPAYAPI.total_incident_count is the string '12', expected an integer"),
 ])
 def test_a_broken_snapshot_is_a_clear_error(tmp_path, demo_state, change, message):
     import json
@@ -113,11 +123,30 @@ def test_optional_schedule_coverage_and_standards(simulator, demo_catalog, demo_
         "component:default/indexer", "pagerduty.schedule_coverage_7d"] is None
 
 
-def test_request_count_stays_within_a_tenth_of_the_lower_bound(tmp_path):
+def test_each_standards_result_is_collected_over_http():
+    from datetime import datetime, timezone
+
+    from insights.facts.registry import compute_fact_table
+    from insights.pagerduty.generate import generate
+
+    generated = generate(120, 120, seed=4)
+    with Simulator(generated.state, SimulatorSettings(token="test-token")) as sim:
+        client = fast_client(sim.url)
+        state = collect(client, CollectOptions(tags=False, standards=True))
+    assert client.counts["GET /standards/scores/{resource_type}"] == 2  # 120 services, 100 a request
+    assert state.standards == generated.state.standards
+    facts = compute_fact_table(generated.entities(), state, datetime.now(timezone.utc)).values
+    failing = facts["pagerduty.standards_failing"].dropna()
+    assert len(failing) > 50 and any("Service has an extension or add-on (e.g. Slack, etc.)" in f for f in failing)
+
+
+@pytest.mark.parametrize("response", [None, True, False], ids=["lists", "and-analytics", "and-incident-list"])
+def test_request_count_stays_within_a_tenth_of_the_lower_bound(tmp_path, response):
     """Deterministic: the list pages a generated account takes, against the fewest pages of 100 that
-    carry its services, policies, teams, wanted on-calls and open incidents."""
+    carry its services, policies, teams, wanted on-calls and open incidents (and, when collected, the
+    incident response of the window)."""
     from insights.catalog.sources import Source, crawl
-    from insights.pagerduty.cost import fewest_list_requests
+    from insights.pagerduty.cost import fewest_list_requests, fewest_response_requests
     from insights.pagerduty.generate import generate, write_catalog
     from insights.pipeline import wanted_services
 
@@ -126,6 +155,8 @@ def test_request_count_stays_within_a_tenth_of_the_lower_bound(tmp_path):
     wanted = wanted_services(crawl([Source("folder", str(tmp_path))]))
     with Simulator(generated.state, SimulatorSettings(token="test-token")) as sim:
         client = fast_client(sim.url)
-        state = collect(client, dataclasses.replace(wanted, tags=False))
+        state = collect(client, dataclasses.replace(wanted, tags=False, incident_response=response is not None,
+                                                    response=ResponseOptions(analytics_api=bool(response))))
     pages = sum(client.counts.values())
-    assert pages <= 1.1 * fewest_list_requests(state), (pages, dict(client.counts))
+    assert pages <= 1.1 * (fewest_list_requests(state) + fewest_response_requests(state)), (pages, dict(client.counts))
+    assert state.incident_response.get("source") == {None: None, True: "analytics", False: "incidents"}[response]

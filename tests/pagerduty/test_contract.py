@@ -1,5 +1,5 @@
 """The simulator's answers on every endpoint the collector calls, validated against PagerDuty's official OpenAPI
-spec in ../shared (with the two errata in conftest.py), on the demo account and on a generated one with
+spec in ../shared (with the errata in conftest.py), on the demo account and on a generated one with
 long-form ids and shift-based (v3) schedules."""
 
 import pytest
@@ -50,6 +50,11 @@ def generated_calls(state) -> list[tuple[str, dict]]:
         (f"/schedules/{v2}", week),
         (f"/v3/schedules/{v3}", {**week, "include[]": ["final_schedule"]}),
         (f"/v3/schedules/{v3}", {}),
+        ("/standards/scores/technical_services", {"ids": [s["id"] for s in state.services[:5]]}),
+        ("/change_events", {"since": "2020-01-01T00:00:00Z", "until": "2030-01-01T00:00:00Z", "limit": 100,
+                            "offset": 0, "total": "true"}),
+        ("/change_events", {"team_ids[]": [state.teams[0]["id"]], "limit": 5}),
+        (f"/services/{long_service['id']}/change_events", {"since": "2020-01-01T00:00:00Z", "limit": 100}),
     ]
 
 
@@ -122,3 +127,67 @@ def test_oauth_token_answer_is_the_documented_one(demo_state):
     assert response.status_code == 200 and set(body) == {"access_token", "token_type", "expires_in", "scope"}
     assert body["token_type"] == "bearer" and isinstance(body["expires_in"], int)
     assert body["scope"] == "as_account-us.acme services.read teams.read"
+
+
+def post(sim, path, body, headers=HEADERS):
+    return requests.post(sim.url + path, json=body, headers=headers, timeout=5)
+
+
+def analytics_calls(state) -> list[tuple[str, dict]]:
+    """Every form of the Analytics API the simulator serves: whole-period and per-unit aggregates in a time zone,
+    filters, and cursor pages both ways."""
+    services = sorted({i["service"]["id"] for i in state.incidents})[:3]
+    window = {"created_at_start": "2026-10-01T00:00:00Z", "created_at_end": "2026-12-31T00:00:00Z"}
+    return [
+        ("/analytics/metrics/incidents/services", {"filters": window, "time_zone": "Etc/UTC"}),
+        ("/analytics/metrics/incidents/services", {"filters": {**window, "service_ids": services, "urgency": "high"},
+                                                  "aggregate_unit": "week", "time_zone": "Europe/Paris"}),
+        ("/analytics/metrics/incidents/services", {"filters": {**window, "major": True}, "aggregate_unit": "day"}),
+        ("/analytics/metrics/incidents/services", {}),
+        ("/analytics/raw/incidents", {"filters": window, "limit": 5, "order": "asc", "time_zone": "Asia/Tokyo"}),
+        ("/analytics/raw/incidents", {"filters": {**window, "service_ids": services}, "order_by": "seconds_to_resolve"}),
+    ]
+
+
+def test_analytics_answers_follow_the_spec(check_answer, generated_served):
+    for path, body in analytics_calls(generated_served.api.state):
+        response = post(generated_served, path, body)
+        assert response.status_code == 200, (path, body, response.text)
+        assert response.json()["data"] or body.get("filters", {}).get("major"), (path, body)
+        check_answer(response)
+
+
+def test_raw_incidents_page_by_cursor_to_the_end(check_answer, generated_served):
+    body = {"filters": {"created_at_start": "2020-01-01T00:00:00Z"}, "limit": 7, "order": "asc"}
+    seen, page = [], post(generated_served, "/analytics/raw/incidents", body).json()
+    while True:
+        seen += [i["id"] for i in page["data"]]
+        if not page["more"]:
+            break
+        response = post(generated_served, "/analytics/raw/incidents", {**body, "starting_after": page["last"]})
+        check_answer(response)
+        page = response.json()
+    assert len(seen) == len(set(seen)) == len(generated_served.api.state.incidents)
+    earlier = post(generated_served, "/analytics/raw/incidents", {**body, "ending_before": seen[10]}).json()
+    assert [i["id"] for i in earlier["data"]] == seen[3:10]
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"filters": {"created_at_start": "yesterday"}}, "is not an ISO 8601 date and time"),
+    ({"time_zone": "Mars/Olympus"}, "is not a tz database time zone"),
+    ({"filters": {"created_at_start": "2024-01-01T00:00:00Z", "created_at_end": "2026-01-01T00:00:00Z"}}, "one year"),
+    ({"filters": {"service": ["P1"]}}, "unknown field `body.filters.service`"),
+    ({"aggregate_unit": "year"}, "`body.aggregate_unit`: 'year' is not one of day, week, month"),
+])
+def test_analytics_refuses_what_the_api_refuses(check_answer, generated_served, body, words):
+    response = post(generated_served, "/analytics/metrics/incidents/services", body)
+    assert response.status_code == 400 and any(words in e for e in response.json()["error"]["errors"]), response.text
+    check_answer(response, request_too=False)
+
+
+def test_analytics_refused_to_a_plan_without_it_is_a_spec_shaped_403(check_answer, demo_state):
+    refused = frozenset({"POST /analytics/metrics/incidents/services", "POST /analytics/raw/incidents"})
+    with Simulator(demo_state, SimulatorSettings(token=TOKEN, access=Access(refused=refused))) as sim:
+        response = post(sim, "/analytics/metrics/incidents/services", {})
+    assert response.status_code == 403 and response.json()["error"]["code"] == 2010
+    check_answer(response)

@@ -3,7 +3,8 @@ generated requests (valid ones, and invalid ones the API must refuse) get answer
 documents and whose bodies match its schemas.
 
 What is relaxed, and why (nothing else is):
-- the two errata of conftest.py (nullable on-call start/end; full objects where `include[]` asks for them);
+- the errata of conftest.py (nullable on-call start/end; full objects where `include[]` asks for them; 401 and
+  403 on the Analytics operations);
 - a 400 answer is documented on every served operation: PagerDuty answers invalid arguments with 400 on every
   operation (its errors page), yet the spec lists 400 only on some, not for example on `GET /tags` past the
   offset cap, or on `GET /v3/schedules/{id}` for a layer-based schedule (PagerDuty's v2-to-v3 upgrade guide);

@@ -11,6 +11,7 @@ COLLECTOR_CALLS = {
     "GET /services", "GET /services/{id}", "GET /escalation_policies", "GET /oncalls", "GET /incidents",
     "GET /teams", "GET /tags", "GET /tags/{id}/{entity_type}", "GET /{entity_type}/{id}/tags",
     "GET /schedules/{id}", "GET /v3/schedules/{id}", "GET /standards/scores/{resource_type}",
+    "POST /analytics/metrics/incidents/services", "POST /analytics/raw/incidents",
 }
 
 
@@ -32,6 +33,8 @@ def test_scopes_and_own_rate_limits_come_from_the_spec():
     assert ops["GET /services"].scope == "services.read"
     assert ops["GET /standards/scores/{resource_type}"].scope == "standards.read"
     assert ops["GET /v3/schedules/{id}"].scope is None  # the spec names none
+    assert ops["POST /analytics/raw/incidents"].scope == "analytics.write"
+    assert ops["POST /analytics/raw/incidents"].body["schema"]["properties"]["limit"]["maximum"] == 1000
     assert [e for e, op in ops.items() if op.own_rate_limit] == ["GET /oncalls"]
 
 

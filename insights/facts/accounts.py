@@ -1,0 +1,49 @@
+"""Facts over several PagerDuty accounts: each entity judged in the account `pagerduty.com/account` names, or in
+the default one. Services, sharing and orphans are per account: an id means nothing outside its account."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from insights.facts.base import Fact
+from insights.pagerduty.accounts import account_of
+from insights.pagerduty.state import AccountsState, PagerDutyState
+
+FACTS = [
+    Fact("pagerduty.account", "string",
+         "The PagerDuty account the entity is judged in: the one its `pagerduty.com/account` annotation names, "
+         "else the default account (`default` when only one account is collected).", "catalog annotations"),
+]
+SINGLE = "default"
+ENTITY_SOURCES = ("catalog", "catalog annotations")
+
+
+def unknown_account(account: str, known: list[str]) -> str:
+    return (f"pagerduty.com/account names {account!r}, which is not a configured PagerDuty account "
+            f"({', '.join(known)})")
+
+
+def by_account(entities, state: AccountsState, now, compute, facts: dict[str, Fact]):
+    """(values, causes) for every entity, each group of entities computed against its account's state. The
+    facts of an entity naming an account not collected are unknown, with that cause; its descriptor's are
+    not."""
+    unique = list({e.ref: e for e in reversed(list(entities))}.values())[::-1]
+    # With no entity at all, the default account still gives the table its columns.
+    groups: dict[str, list] = {} if unique else {state.default: []}
+    for entity in unique:
+        groups.setdefault(account_of(entity.annotations, state.default), []).append(entity)
+    values, causes = [], []
+    for account, members in groups.items():
+        table = compute(members, state.accounts.get(account, PagerDutyState()), now)
+        part, why = table.values.copy(), table.causes.copy()
+        if account not in state.accounts:
+            text = unknown_account(account, list(state.accounts))
+            for fact in facts.values():
+                if fact.source not in ENTITY_SOURCES and fact.id in part:
+                    part[fact.id] = None
+                    why[fact.cause] = text
+        part["pagerduty.account"] = account
+        values.append(part)
+        causes.append(why)
+    order = pd.Index([e.ref for e in unique], dtype=object)
+    return (pd.concat(values).reindex(order).astype(object), pd.concat(causes).reindex(order).astype(object))
