@@ -549,12 +549,13 @@ def snapshot(output, config_path, pagerduty_url) -> None:
 
     config = _config(config_path)
     credential = credential_for(config)
-    if not credential:
+    if not credential and not config.pagerduty.accounts:  # several accounts name their own credentials
         raise click.UsageError("set PAGERDUTY_TOKEN to a read-only REST API key, or PD_CLIENT_ID and "
                                "PD_CLIENT_SECRET for an OAuth app")
     state = pagerduty_state(RunOptions(config=config, pagerduty_url=pagerduty_url, credential=credential))
     save_snapshot(state, Path(output))
-    click.echo(f"{output}: {len(state.services)} services, {sum(state.requests.values())} requests")
+    services = sum(len(s.services) for s in getattr(state, "accounts", {"": state}).values())
+    click.echo(f"{output}: {services} services, {sum(state.requests.values())} requests")
 
 
 cli.add_command(snapshot, "collect")

@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from insights.catalog.severity import check_overrides
 from insights.catalog.sources import DEFAULT_GLOBS, GIT_URL, Source
 from insights.configread import ENV_VARIABLE, PROSE, Invalid, Kind, Reader, did_you_mean, list_of, load_yaml, \
     mapping_of, shown, text
-from insights.catalog.severity import check_overrides
-from insights.configsections import CATALOG, GATES, NOTIFY, PAGERDUTY, REGION_URLS, STORE, WAIVERS, \
-    CatalogSettings, Gates, PagerDutySettings
+from insights.configsections import ACCOUNT, ANALYTICS, CATALOG, CHANGE_EVENTS, GATES, NOTIFY, PAGERDUTY, \
+    REGION_URLS, STORE, WAIVERS, CatalogSettings, Gates, PagerDutySettings
 from insights.errors import ConfigError
 from insights.resources import builtin_checks
 from insights.rules.model import Check
@@ -114,6 +114,32 @@ class ConfigReader(Reader):
         if kind in ("folder", "file", "list") and not Path(location).is_absolute():
             location = str((Path(self.path).parent / location).resolve())
         return Source(kind, location, globs or DEFAULT_GLOBS, **options)
+
+    def accounts(self, section) -> tuple[dict, ...]:
+        """`pagerduty.accounts`: each a mapping as ACCOUNT describes it, ids unique, a credential named."""
+        items = section.get("accounts")
+        if items is None:
+            return ()
+        if not isinstance(items, list):
+            self.problem(section, f"`pagerduty.accounts` must be a list of accounts, not {shown(items)}", "accounts",
+                         "for example [{id: eu, region: eu, token_env: PAGERDUTY_TOKEN_EU}]")
+            return ()
+        accounts, seen = [], set()
+        for item in items:
+            if not isinstance(item, dict):
+                self.problem(section, f"each of `pagerduty.accounts` must be a mapping, not {shown(item)}", "accounts")
+                continue
+            account = self.settings(item, ACCOUNT, "pagerduty.accounts")
+            if account["id"] is None:
+                continue
+            if account["id"] in seen:
+                self.problem(item, f"duplicate account id {account['id']!r}", "id")
+            if not account["token_env"] and not (account["client_id_env"] and account["client_secret_env"]):
+                self.problem(item, f"account {account['id']}: name its credential: `token_env`, or `client_id_env` "
+                             "and `client_secret_env` (the variables, never the secrets)")
+            seen.add(account["id"])
+            accounts.append(account)
+        return tuple(accounts)
 
     def scorecards(self, items, parent, check_ids) -> tuple[Scorecard, ...]:
         if items is None:
@@ -214,7 +240,11 @@ def load_config(path: Path) -> Config:
     reader.known_keys(data, TOP_KEYS)
     version = reader.value(data, "version", Kind("1", _version), 1)
     catalog = reader.fields(data, "catalog", CATALOG, extra=("sources",))
-    pagerduty = reader.fields(data, "pagerduty", PAGERDUTY)
+    pagerduty = reader.fields(data, "pagerduty", PAGERDUTY, extra=("analytics", "change_events", "accounts"))
+    section = data.get("pagerduty") if isinstance(data.get("pagerduty"), dict) else {}
+    pagerduty["analytics"] = reader.fields(section, "analytics", ANALYTICS, name="pagerduty.analytics")
+    pagerduty["change_events"] = reader.fields(section, "change_events", CHANGE_EVENTS, name="pagerduty.change_events")
+    pagerduty["accounts"] = reader.accounts(section)
     store = reader.fields(data, "store", STORE)
     gates = reader.fields(data, "gates", GATES)
     waivers = reader.fields(data, "waivers", WAIVERS)
@@ -230,10 +260,15 @@ def load_config(path: Path) -> Config:
         if check not in found.ids:
             reader.problem(data["gates"], f"gate names unknown check {check!r}{did_you_mean(check, found.ids)}",
                            "fail_on")
+    ids = [a["id"] for a in pagerduty["accounts"]]
+    if pagerduty["default_account"] and pagerduty["default_account"] not in ids:
+        reader.problem(data["pagerduty"], f"`pagerduty.default_account` {pagerduty['default_account']!r} is not one "
+                       f"of `pagerduty.accounts`{did_you_mean(pagerduty['default_account'], ids)}", "default_account")
     if reader.problems:
         raise ConfigError(reader.in_order())
     if pagerduty["url"] is None:
         pagerduty["url"] = REGION_URLS[pagerduty["region"]]
+
     return Config(
         path=path, catalog=CatalogSettings(sources=sources, **catalog), pagerduty=PagerDutySettings(**pagerduty),
         store_url=store["url"], keep_runs=store["keep_runs"], keep_days=store["keep_days"],

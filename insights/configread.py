@@ -318,12 +318,18 @@ class Reader:
             return None
         return value
 
-    def fields(self, parent, key, fields: dict[str, Field], extra: tuple[str, ...] = ()) -> dict:
+    def fields(self, parent, key, fields: dict[str, Field], extra: tuple[str, ...] = (), name: str = "") -> dict:
         """A section of plain settings: every key known, every value of its kind, defaults filled in.
-        `extra` keys are allowed here and read by the caller."""
-        node = self.mapping(parent, key)
+        `extra` keys are allowed here and read by the caller; `name` is the section as messages show it
+        (`pagerduty.analytics` for the `analytics` mapping inside `pagerduty`)."""
+        name = name or str(key)
+        node = self.mapping(parent, key, name)
         if node is None:
-            return {name: field.default for name, field in fields.items()}
-        self.known_keys(node, (*fields, *extra), f"{key}.")
-        return {name: self.value(node, name, field.kind, field.default, f"{key}.{name}")
-                for name, field in fields.items()}
+            return {field: spec.default for field, spec in fields.items()}
+        return self.settings(node, fields, name, extra)
+
+    def settings(self, node, fields: dict[str, Field], name: str, extra: tuple[str, ...] = ()) -> dict:
+        """The settings of one mapping (a section, or one item of a list of them), as `fields` describes them."""
+        self.known_keys(node, (*fields, *extra), f"{name}.")
+        return {field: self.value(node, field, spec.kind, spec.default, f"{name}.{field}")
+                for field, spec in fields.items()}

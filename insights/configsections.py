@@ -7,11 +7,27 @@ import re
 from dataclasses import dataclass, field
 
 from insights.catalog.sources import Source
-from insights.configread import BOOLEAN, ENV_VARIABLE, HOST, Field, Invalid, Kind, choice, integer, list_of, \
+from insights.configread import BOOLEAN, ENV_VARIABLE, HOST, MISSING, Field, Invalid, Kind, choice, integer, list_of, \
     mapping_of, nullable, number, text, url
 
 REGION_URLS = {"us": "https://api.pagerduty.com", "eu": "https://api.eu.pagerduty.com"}
 FINDING_CODE = text(re.compile(r"^[a-z0-9][a-z0-9-]*$"), "a finding code such as placeholder-annotation")
+ACCOUNT_ID = text(re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"), "an account id such as eu or acme-prod")
+
+
+def _time_zone(value):
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid("a time zone name such as Europe/Berlin")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise Invalid("a time zone name such as Europe/Berlin") from error
+    return value
+
+
+TIME_ZONE = Kind("a time zone name such as Europe/Berlin", _time_zone)
 SUBDOMAIN = text(re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", re.IGNORECASE),
                  "a PagerDuty subdomain such as acme (for acme.pagerduty.com)")
 DATABASE_DIALECTS = ("sqlite", "postgresql", "mysql", "mariadb")
@@ -67,6 +83,35 @@ PAGERDUTY = {
     "tags": Field(BOOLEAN, True),
     "schedule_coverage": Field(BOOLEAN, False),
     "standards": Field(BOOLEAN, False),
+    "standards_required": Field(list_of(text(what="a standard's id, name or type"), "a list of standards"), ()),
+    "default_account": Field(nullable(ACCOUNT_ID), None),
+}
+# Incident response over a window: the Analytics API, or the incidents' own times where it is not available.
+ANALYTICS = {
+    "enabled": Field(BOOLEAN, False),
+    "window_days": Field(integer(1, 180), 30),
+    "api": Field(BOOLEAN, True),
+    "time_zone": Field(TIME_ZONE, "Etc/UTC"),
+}
+CHANGE_EVENTS = {
+    "enabled": Field(BOOLEAN, False),
+    "window_days": Field(integer(1, 365), 30),
+}
+# One of several PagerDuty accounts (`pagerduty.accounts`), picked by the `pagerduty.com/account` annotation.
+ACCOUNT = {
+    "id": Field(ACCOUNT_ID, MISSING),
+    "url": Field(nullable(url("https", "http", example="https://api.eu.pagerduty.com")), None),
+    "region": Field(choice(*REGION_URLS), "us"),
+    "token_env": Field(nullable(ENV_VARIABLE), None),
+    "client_id_env": Field(nullable(ENV_VARIABLE), None),
+    "client_secret_env": Field(nullable(ENV_VARIABLE), None),
+    "subdomain": Field(nullable(SUBDOMAIN), None),
+    "token_url": Field(nullable(url("https", "http", example="https://identity.pagerduty.com/oauth/token")), None),
+    "requests_per_minute": Field(integer(1, 100_000), 900),
+    "concurrency": Field(integer(1, 32), 4),
+    "request_timeout_s": seconds(30.0),
+    "max_wait_s": seconds(120.0),
+    "deadline_s": seconds(1800.0),
 }
 STORE = {
     "url": Field(nullable(DATABASE_URL), None),
@@ -127,6 +172,11 @@ class PagerDutySettings:
     tags: bool = True
     schedule_coverage: bool = False  # one more request per level-1 schedule
     standards: bool = False  # one more request per 100 services
+    standards_required: tuple[str, ...] = ()  # a check each: the standards a team requires (by id, name or type)
+    analytics: dict = field(default_factory=lambda: {n: f.default for n, f in ANALYTICS.items()})
+    change_events: dict = field(default_factory=lambda: {n: f.default for n, f in CHANGE_EVENTS.items()})
+    accounts: tuple[dict, ...] = ()  # several accounts: each as ACCOUNT describes it
+    default_account: str | None = None  # for entities naming no account; the first account's by default
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from insights.catalog.model import Catalog
 from insights.config import Config
 from insights.facts.organisation import organisation_results
 from insights.facts.registry import compute_fact_table
-from insights.pagerduty.state import PagerDutyState
+from insights.facts.standards import standard_checks
+from insights.pagerduty.state import AccountsState, PagerDutyState
 from insights.rules.evaluate import evaluate
 from insights.rules.waivers import collect_waivers
 from insights.scorecards import score
@@ -34,14 +35,18 @@ class RunBundle:
     pagerduty_requests: dict = field(default_factory=dict)
 
 
-def evaluate_run(config: Config, catalog: Catalog, state: PagerDutyState, now: datetime) -> RunBundle:
+def evaluate_run(config: Config, catalog: Catalog, state: PagerDutyState | AccountsState,
+                 now: datetime) -> RunBundle:
     table = compute_fact_table(catalog.entities, state, now)
     facts = table.values
-    waivers, waiver_findings = collect_waivers(catalog.entities, config.check_ids, now.date(),
+    # A check per Service Standard the configuration requires, named as the collected account names them.
+    checks = list(config.checks) + standard_checks(list(config.pagerduty.standards_required), state,
+                                                   str(config.path))
+    waivers, waiver_findings = collect_waivers(catalog.entities, {c.id for c in checks}, now.date(),
                                                config.waiver_max_days, config.catalog.severity)
-    results = evaluate(list(config.checks), facts, waivers, table.causes)
-    scores = score(list(config.scorecards), results, facts, {c.id: c.weight for c in config.checks})
-    return RunBundle(entities=list(catalog.entities), facts=facts, checks=list(config.checks), results=results,
+    results = evaluate(checks, facts, waivers, table.causes)
+    scores = score(list(config.scorecards), results, facts, {c.id: c.weight for c in checks})
+    return RunBundle(entities=list(catalog.entities), facts=facts, checks=checks, results=results,
                      scorecards=list(config.scorecards), scores=scores,
                      findings=list(catalog.findings) + waiver_findings,
                      organisation=organisation_results(facts, state), pagerduty_url=state.api_url,

@@ -11,15 +11,16 @@ from pathlib import Path
 
 from insights.catalog.refs import display_name
 from insights.catalog.sources import CrawlSettings, Source, crawl
-from insights.catalog.validate import INTEGRATION_KEY, SERVICE_ID
 from insights.config import Config
 from insights.errors import ConfigError, InsightsError, OutputError, StoreError
 from insights.evaluation import RunBundle, evaluate_run
 from insights.gates import GateSettings, GateVerdict, Previous, evaluate_gates
 from insights.pagerduty.auth import CLIENT_ID_ENV, CLIENT_SECRET_ENV, TOKEN_ENV, credential_from_environment
+from insights.pagerduty.accounts import AccountSettings, collect_accounts
 from insights.pagerduty.client import ClientSettings, PagerDutyClient
-from insights.pagerduty.collect import CollectOptions, collect
-from insights.pagerduty.state import PagerDutyState, load_snapshot, parse_time
+from insights.pagerduty.collect import CollectOptions, collect, wanted_from
+from insights.pagerduty.response import ResponseOptions
+from insights.pagerduty.state import AccountsState, PagerDutyState, load_state, parse_time
 from insights.progress import SILENT, Progress
 from insights.report import FORMATS, write_reports
 from insights.report.view import RunView, load_view
@@ -66,10 +67,9 @@ def credential_for(config: Config):
 
 
 def wanted_services(catalog) -> CollectOptions:
-    """What the catalog points at: on-calls and incidents are fetched for these services only."""
-    ids = {e.annotations[SERVICE_ID].strip() for e in catalog.entities if e.annotations.get(SERVICE_ID)}
-    keys = {e.annotations[INTEGRATION_KEY].strip() for e in catalog.entities if e.annotations.get(INTEGRATION_KEY)}
-    return CollectOptions(service_ids=frozenset(ids), integration_keys=frozenset(keys))
+    """What the catalog points at (several services per annotation allowed): on-calls and incidents are
+    fetched for these services only."""
+    return wanted_from(catalog.entities)
 
 
 def crawl_settings(config: Config) -> CrawlSettings:
@@ -89,20 +89,45 @@ def client_settings(config: Config, url: str | None = None) -> ClientSettings:
                           max_wait_s=settings.max_wait_s, deadline_s=settings.deadline_s)
 
 
-def pagerduty_state(options: RunOptions, wanted: CollectOptions | None = None) -> PagerDutyState:
+def collect_options(config: Config, wanted: CollectOptions | None = None) -> CollectOptions:
+    """Which collections the configuration turns on, for the services `wanted` names (None: every service)."""
+    settings, analytics, changes = config.pagerduty, config.pagerduty.analytics, config.pagerduty.change_events
+    return dataclasses.replace(
+        wanted or CollectOptions(), tags=settings.tags, schedule_coverage=settings.schedule_coverage,
+        standards=settings.standards or bool(settings.standards_required), incident_response=analytics["enabled"],
+        response=ResponseOptions(analytics["window_days"], analytics["api"], analytics["time_zone"]),
+        change_events=changes["enabled"], change_events_days=changes["window_days"])
+
+
+def account_settings(config: Config) -> list[AccountSettings]:
+    """`pagerduty.accounts`, each with a budget and time limits of its own."""
+    return [AccountSettings(
+        id=a["id"], url=a["url"], region=a["region"], token_env=a["token_env"], client_id_env=a["client_id_env"],
+        client_secret_env=a["client_secret_env"], subdomain=a["subdomain"], token_url=a["token_url"],
+        client=ClientSettings(requests_per_minute=a["requests_per_minute"], concurrency=a["concurrency"],
+                              request_timeout_s=a["request_timeout_s"], max_wait_s=a["max_wait_s"],
+                              deadline_s=a["deadline_s"])) for a in config.pagerduty.accounts]
+
+
+def pagerduty_state(options: RunOptions, wanted: CollectOptions | None = None,
+                    entities=None) -> PagerDutyState | AccountsState:
+    """The snapshot given, else a collection now: of one account, or of every configured account at once
+    (each for the `entities` judged in it; None: every service)."""
     if options.snapshot:
-        return load_snapshot(options.snapshot)
+        return load_state(options.snapshot)
     with options.progress.stage("collect", "requests") as advance:
+        settings = options.config.pagerduty
+        if settings.accounts:
+            default = settings.default_account or settings.accounts[0]["id"]
+            return collect_accounts(account_settings(options.config), entities, collect_options(options.config),
+                                    default, on_request=advance)
         return _collect(options, wanted, advance)
 
 
 def _collect(options: RunOptions, wanted: CollectOptions | None, advance) -> PagerDutyState:
-    settings = options.config.pagerduty
     client = PagerDutyClient(options.credential, client_settings(options.config, options.pagerduty_url))
     client.on_request = advance
-    return collect(client, dataclasses.replace(wanted or CollectOptions(), tags=settings.tags,
-                                               schedule_coverage=settings.schedule_coverage,
-                                               standards=settings.standards))
+    return collect(client, collect_options(options.config, wanted))
 
 
 def execute(options: RunOptions) -> RunOutcome:
@@ -110,7 +135,7 @@ def execute(options: RunOptions) -> RunOutcome:
     sources = options.sources or options.config.sources
     if not sources:
         raise ConfigError(f"{options.config.path}: no catalog sources; add `catalog.sources` or pass --catalog")
-    if not options.snapshot and not options.credential:
+    if not options.snapshot and not options.credential and not options.config.pagerduty.accounts:
         raise ConfigError(f"no PagerDuty credential: set {TOKEN_ENV} to a read-only REST API key (or "
                           f"{CLIENT_ID_ENV} and {CLIENT_SECRET_ENV} for an OAuth app), or run offline with "
                           "--pagerduty-snapshot FILE")
@@ -172,7 +197,7 @@ def _run(options: RunOptions, store: Store, lock: RunLock, run_id: int, sources)
         lock.ensure()
         log.info("run %d: %d entities, %d findings; collecting PagerDuty", run_id, len(catalog.entities),
                  len(catalog.findings))
-        state = pagerduty_state(options, wanted_services(catalog))
+        state = pagerduty_state(options, wanted_services(catalog), catalog.entities)
         lock.ensure()
         now = parse_time(state.collected_at) if options.snapshot else datetime.now(timezone.utc)
         bundle = evaluate_run(options.config, catalog, state, now or datetime.now(timezone.utc))

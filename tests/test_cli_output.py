@@ -87,7 +87,7 @@ def test_history_is_a_table_of_names_and_numbers(stored):
     assert header.split("  ")[0] == "run" and "failing checks" in header
     assert [row.split()[0] for row in rows] == ["2", "2", "1", "1"]
     assert not any(REPR.search(row) for row in rows), out
-    assert any("pagerduty-readiness" in row and "Bronze" in row and "escalation-two-levels, pagerduty-tags" in row
+    assert any("pagerduty-readiness" in row and "Bronze" in row and "escalation-two-levels, pagerduty-standards, pagerduty-tags" in row
                for row in rows)
 
 
@@ -120,7 +120,7 @@ def test_entity_history_json(stored):
     assert {r["run_id"] for r in document["runs"]} == {2}
     run = next(r for r in document["runs"] if r["scorecard_id"] == "pagerduty-readiness")
     assert list(run) == ["run_id", "started_at", "scorecard_id", "level", "score", "failing"]
-    assert run["failing"] == ["escalation-two-levels", "pagerduty-tags"] and isinstance(run["score"], float)
+    assert run["failing"] == ["escalation-two-levels", "pagerduty-standards", "pagerduty-tags"] and isinstance(run["score"], float)
 
 
 def test_history_of_an_entity_no_run_mentions_is_a_usage_error(stored):

@@ -98,3 +98,18 @@ def test_what_the_yaml_library_cannot_build_is_a_config_error(tmp_path):
         with pytest.raises(ConfigError) as error:
             load_config(path)
         assert len(error.value.problems) == 1 and error.value.problems[0].startswith(f"{path}:")
+
+
+def test_pagerduty_depth_and_accounts_are_read_with_defaults(tmp_path):
+    path = tmp_path / "scorecards.yaml"
+    path.write_text("pagerduty:\n  analytics: {enabled: true, window_days: 7, time_zone: Europe/Berlin}\n"
+                    "  change_events: {enabled: true}\n  standards_required: [minimum_escalation_policy_rule_depth]\n"
+                    "  accounts: [{id: eu, region: eu, token_env: PD_EU, requests_per_minute: 300},"
+                    " {id: us, token_env: PD_US}]\n  default_account: us\n")
+    settings = load_config(path).pagerduty
+    assert settings.analytics == {"enabled": True, "window_days": 7, "api": True, "time_zone": "Europe/Berlin"}
+    assert settings.change_events == {"enabled": True, "window_days": 30}
+    assert settings.standards_required == ("minimum_escalation_policy_rule_depth",)
+    assert [(a["id"], a["region"], a["token_env"], a["requests_per_minute"]) for a in settings.accounts] == \
+        [("eu", "eu", "PD_EU", 300), ("us", "us", "PD_US", 900)]
+    assert settings.default_account == "us"

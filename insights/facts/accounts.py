@@ -15,6 +15,7 @@ FACTS = [
          "else the default account (`default` when only one account is collected).", "catalog annotations"),
 ]
 SINGLE = "default"
+NEEDS = ()  # not run as a family: the registry evaluates each account's entities (`by_account`)
 ENTITY_SOURCES = ("catalog", "catalog annotations")
 
 

@@ -140,6 +140,8 @@ def _count(value) -> str:
 SUMMARY_FACTS = ["pagerduty.service_id", "pagerduty.service_name", "pagerduty.service_found",
                  "pagerduty.service_status", "pagerduty.escalation_levels", "pagerduty.oncall_level1_count",
                  "pagerduty.open_incidents"]
+# Not run as a family (the registry calls `expand`, `services` and `collapse`), but it reads what these provide.
+NEEDS = tuple(SUMMARY_FACTS)
 
 
 def services(facts: pd.DataFrame, owners: np.ndarray | None, size: int, index: pd.Index) -> pd.Series:

@@ -17,6 +17,7 @@ from insights.fix.roots import LOCAL, Root, crawl_roots, expand
 from insights.fix.signals import HIGH, LEVELS, level
 from insights.fix.waive import WaiverRequest, waiver_changes
 from insights.pagerduty.collect import CollectOptions
+from insights.pagerduty.state import AccountsState
 from insights.pipeline import RunOptions, crawl_settings, pagerduty_state
 from insights.progress import SILENT, Progress
 
@@ -101,6 +102,8 @@ def run_fix(options: FixOptions) -> FixOutcome:
             state = pagerduty_state(RunOptions(config=config, pagerduty_url=options.pagerduty_url,
                                                snapshot=options.snapshot, credential=options.credential,
                                                progress=options.progress), CollectOptions(service_ids=frozenset()))
+            if isinstance(state, AccountsState):  # several accounts: suggestions are made in the default one
+                state = state.accounts[state.default]
             suggestions = suggest(entities, state)
             if not (options.patch_dir or options.write):
                 return FixOutcome(options.min_confidence, suggestions)

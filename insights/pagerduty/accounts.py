@@ -76,8 +76,8 @@ def wanted_by_account(entities, default: str, options: CollectOptions) -> dict[s
 def collect_accounts(accounts: list[AccountSettings], entities, options: CollectOptions, default: str,
                      environ=os.environ, on_request=None) -> AccountsState:
     """Every account collected at once, each with its own credential and within its own budget and deadline,
-    for the entities judged in it (`options` says which collections). The first account that fails stops the
-    others, and its error names it."""
+    for the entities judged in it (`options` says which collections; `entities` None: every service). The first
+    account that fails stops the others, and its error names it."""
     ids = [a.id for a in accounts]
     problems = [f"PagerDuty account id {i!r} is used twice" for i in sorted({i for i in ids if ids.count(i) > 1})]
     problems += [f"PagerDuty account id {i!r}: letters, digits, `.`, `_` and `-` only" for i in ids
@@ -86,8 +86,10 @@ def collect_accounts(accounts: list[AccountSettings], entities, options: Collect
         problems.append(f"the default PagerDuty account {default!r} is not one of the accounts ({', '.join(ids)})")
     if problems:
         raise ConfigError(problems)
-    wanted = wanted_by_account(entities, default, options)
-    nothing = replace(options, service_ids=frozenset(), integration_keys=frozenset())
+    # Without a catalog (a snapshot for later runs), every service of every account.
+    wanted = wanted_by_account(entities, default, options) if entities is not None else {}
+    nothing = replace(options, service_ids=frozenset(), integration_keys=frozenset()) if entities is not None \
+        else options
     clients = {a.id: a.client_for(a.credential(environ)) for a in accounts}
     if on_request:
         for client in clients.values():

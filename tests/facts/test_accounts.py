@@ -155,3 +155,27 @@ def test_without_a_catalog_annotation_on_any_entity_every_entity_uses_the_defaul
 def test_no_entities_at_all(demo_state, demo_now):
     table = compute_fact_table([], AccountsState({"us": demo_state}, "us"), demo_now)
     assert len(table.values) == 0 and "pagerduty.account" in table.values
+
+
+def test_run_reads_accounts_from_the_configuration_and_stores_each_entitys_account(two_accounts, insights, tmp_path):
+    us_sim, eu_sim = two_accounts
+    (tmp_path / "cat").mkdir()
+    (tmp_path / "cat" / "catalog-info.yaml").write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: payments-eu\n  annotations:\n"
+        "    pagerduty.com/service-id: PPAYAPI\n    pagerduty.com/account: eu\n"
+        "spec: {type: service, lifecycle: production, owner: payments}\n---\n"
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: payments-api\n  annotations:\n"
+        "    pagerduty.com/service-id: PPAYAPI\nspec: {type: service, lifecycle: production, owner: payments}\n")
+    (tmp_path / "scorecards.yaml").write_text(
+        f"pagerduty:\n  tags: false\n  default_account: us\n  accounts:\n"
+        f"    - {{id: us, url: '{us_sim.url}', token_env: PD_US_TOKEN, requests_per_minute: 100000}}\n"
+        f"    - {{id: eu, url: '{eu_sim.url}', token_env: PD_EU_TOKEN, requests_per_minute: 100000}}\n")
+    result = insights("run", "--config", "scorecards.yaml", "--catalog", "cat", "--db", "sqlite:///r.db", "--out",
+                      "out", env=ENVIRON)
+    assert result.exit_code == 0, result.output
+    assert eu_sim.requests and us_sim.requests  # no PAGERDUTY_TOKEN: each account its own credential
+    rows = {r["ref"]: r for r in map(json.loads, (tmp_path / "out" / "entities.jsonl").read_text().splitlines())
+            if r["record"] == "entity"}
+    assert rows["component:default/payments-eu"]["facts"]["pagerduty.service_name"] == "payments-api EU"
+    assert rows["component:default/payments-api"]["facts"]["pagerduty.service_name"] == "payments-api"
+    assert "us-key" not in (tmp_path / "out" / "entities.jsonl").read_text()

@@ -121,8 +121,8 @@ def outcomes(insights, payments, search, name: str) -> dict:
     result = insights("run", "--catalog", str(payments), "--catalog", str(search), "--pagerduty-snapshot",
                       "snap.json", "--db", f"sqlite:///{name}.db", "--out", name)
     assert result.code == 0, result.err
-    report = json.loads((Path(name) / "report.json").read_text())
-    return {(e["ref"], c["check_id"]): c["outcome"] for e in report["entities"] for c in e["checks"]}
+    rows = [json.loads(line) for line in (Path(name) / "entities.jsonl").read_text().splitlines()]
+    return {(e["ref"], check): outcome for e in rows if e["record"] == "entity" for check, outcome in e["checks"].items()}
 
 
 def originals(files: dict) -> dict[str, str]:

@@ -93,9 +93,11 @@ def test_owners_follow_links_to_the_descriptor_line_and_pagerduty(tmp_path, stor
         link = page.xpath(f"//section[@id='{html.anchor(entity.ref)}']//a[@href='{url}']")
         assert [a.text for a in link] == [f"{entity.path}:{int(entity.line)}"]
     assert targets["https://acme.pagerduty.com/escalation_policies/PEPCHK1"] >= 2  # the section's link and the fix's
-    assert targets["https://acme.pagerduty.com/service-directory/PCHKOUT"] == 1
-    fix = page.xpath(f"//section[@id='{html.anchor('component:default/checkout')}']//div[@class='fix']")[0]
+    assert targets["https://acme.pagerduty.com/service-directory/PCHKOUT"] == 2  # the section's and the standards fix's
+    fixes = page.xpath(f"//section[@id='{html.anchor('component:default/checkout')}']//div[@class='fix']")
+    fix = next(f for f in fixes if "Add a second level" in f.text_content())
     assert fix.xpath("a/@href") == ["https://acme.pagerduty.com/escalation_policies/PEPCHK1"]
+    assert any(f.xpath("a/@href") == ["https://acme.pagerduty.com/service-directory/PCHKOUT"] for f in fixes)
     assert "Add a second level" in fix.text_content() and not page.xpath("//pre")
     sections = len(members)
     file_links = sum(1 for href in targets.elements() if href.startswith("https://github.com/acme/payments/blob/"))
