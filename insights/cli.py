@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from insights import __version__
-from insights.cli_errors import InsightsGroup, report_error
+from insights.cli_errors import InsightsGroup, report_error, stop_on_sigterm
 from insights.cli_options import gate_options, keep_options, metrics_option, notify_option
 from insights.cli_params import CATALOG
 from insights.cli_shards import finalize
@@ -563,6 +563,7 @@ cli.add_command(finalize)
 
 
 def main(argv: list[str] | None = None) -> None:
+    stop_on_sigterm()
     try:
         code = cli.main(args=argv, prog_name="insights", standalone_mode=False)
     except click.exceptions.Abort:  # Ctrl-C while click itself was busy (reading the command line)

@@ -9,13 +9,17 @@ import sys
 
 import click
 
-from insights.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_INTERRUPTED, GateFailed, InsightsError
+from insights.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED, GateFailed, \
+    InsightsError, Terminated
 
 log = logging.getLogger("insights")
 
 
 def report_error(error: BaseException) -> int:
     """The one place that turns an error into what the user sees, and returns the exit code."""
+    if isinstance(error, Terminated):
+        click.echo("terminated (SIGTERM)", err=True)
+        return EXIT_TERMINATED
     if isinstance(error, KeyboardInterrupt):
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
@@ -45,3 +49,15 @@ class InsightsGroup(click.Group):
             raise
         except (Exception, KeyboardInterrupt) as error:  # noqa: BLE001 (the one place errors become exit codes)
             ctx.exit(report_error(error))
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM unwinds the command as Ctrl-C does (its run recorded failed, its lock let go), then exits 143.
+    A second SIGTERM while unwinding ends the process at once."""
+    import signal
+
+    def terminate(number, _frame):
+        signal.signal(number, signal.SIG_DFL)
+        raise Terminated()
+
+    signal.signal(signal.SIGTERM, terminate)

@@ -12,8 +12,9 @@ Library code raises these; only ``insights.cli`` turns them into messages and ex
     ├── NotifyError           exit 3   a team's webhook kept failing (after the other teams were told)
     └── GateFailed            exit 1   the run was stored, but a CI gate tripped
 
-Ctrl-C exits 130 (128 + SIGINT, as shells expect), a closed output pipe (`| head`) 141 (128 + SIGPIPE)
-without a message; anything else is a bug in insights and exits 70.
+Ctrl-C exits 130 (128 + SIGINT, as shells expect), SIGTERM (a scheduler stopping the job: Kubernetes, systemd,
+`timeout`) 143 (128 + SIGTERM), both after recording the run failed; a closed output pipe (`| head`) 141
+(128 + SIGPIPE) without a message; anything else is a bug in insights and exits 70.
 """
 
 from __future__ import annotations
@@ -25,6 +26,16 @@ EXIT_UNREACHABLE = 3
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
+EXIT_TERMINATED = 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: unwinds like Ctrl-C, so that the run is recorded failed and its lock let go."""
+
+
+def interruption(error: BaseException) -> str:
+    """What a run interrupted by `error` records as its error."""
+    return "terminated by SIGTERM" if isinstance(error, Terminated) else f"interrupted by {type(error).__name__}"
 
 
 class InsightsError(Exception):

@@ -12,7 +12,7 @@ from pathlib import Path
 from insights.catalog.refs import display_name
 from insights.catalog.sources import CrawlSettings, Source, crawl
 from insights.config import Config
-from insights.errors import ConfigError, InsightsError, OutputError, StoreError
+from insights.errors import ConfigError, InsightsError, OutputError, StoreError, interruption
 from insights.evaluation import RunBundle, evaluate_run
 from insights.gates import GateSettings, GateVerdict, Previous, evaluate_gates
 from insights.pagerduty.auth import CLIENT_ID_ENV, CLIENT_SECRET_ENV, TOKEN_ENV, credential_from_environment
@@ -146,19 +146,7 @@ def execute(options: RunOptions) -> RunOutcome:
         store.fail_interrupted_runs()
         run_id = store.begin_run(config_hash=options.config.hash, sources=[s.label for s in sources])
         bundle = _run(options, store, lock, run_id, sources)
-        view = load_view(store, run_id)
-        try:
-            reports = write_reports(store, view, options.out_dir, options.formats)
-        except OutputError as error:
-            raise OutputError(f"{error}; run {run_id} is stored: `insights report --run {run_id} --out "
-                              f"{options.out_dir}` writes its reports again") from error
-        verdict = evaluate_gates(view, previous_run(store, view.previous_run_id, options.gates), options.gates)
-        try:
-            store.apply_retention(options.config.keep_runs, options.config.keep_days)
-        except StoreError as error:
-            raise StoreError(f"run {run_id} is stored and its reports are written, but retention failed: "
-                             f"{error}") from error
-    return RunOutcome(run_id, reports, summarise(bundle), view, verdict)
+        return publish(options, store, run_id, bundle)
 
 
 def publish(options: RunOptions, store: Store, run_id: int, bundle: RunBundle) -> RunOutcome:
@@ -207,7 +195,7 @@ def _run(options: RunOptions, store: Store, lock: RunLock, run_id: int, sources)
         store.fail_run(run_id, str(error))
         raise
     except BaseException as error:
-        store.fail_run(run_id, f"interrupted by {type(error).__name__}")
+        store.fail_run(run_id, interruption(error))
         raise
 
 

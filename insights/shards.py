@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 
 from insights.catalog.sources import Source, SourceRead, assemble, expand, read_sources
 from insights.catalog.urls import split_credentials
-from insights.errors import ConfigError, InsightsError, SourceError, StoreError
+from insights.errors import ConfigError, InsightsError, SourceError, StoreError, interruption
 from insights.evaluation import RunBundle, evaluate_run
 from insights.pagerduty.auth import CLIENT_ID_ENV, CLIENT_SECRET_ENV, TOKEN_ENV
 from insights.pagerduty.collect import CollectOptions
@@ -156,7 +156,7 @@ def run_shard(options: RunOptions, shard: ShardSpec, key: str) -> ShardOutcome:
         staging.fail_shard(record, shard.index, str(error))
         raise
     except BaseException as error:
-        staging.fail_shard(record, shard.index, f"interrupted by {type(error).__name__}")
+        staging.fail_shard(record, shard.index, interruption(error))
         raise
     return ShardOutcome(key, shard, len(mine), len(expanded), sum(len(r.entities) for r in reads),
                         sum(len(r.findings) for r in reads), sum(1 for r in reads if r.error))

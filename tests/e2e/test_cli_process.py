@@ -1,4 +1,4 @@
-"""The installed console script, as cron or CI runs it: exit codes, and Ctrl-C in the middle of a run."""
+"""The installed console script, as cron or CI runs it: exit codes, and Ctrl-C or SIGTERM in the middle of a run."""
 
 import os
 import signal
@@ -40,20 +40,24 @@ def test_exit_codes_of_the_console_script(tmp_path, environment):
     assert missing.returncode == 2 and not (tmp_path / "none.db").exists()
 
 
-def test_ctrl_c_in_the_middle_of_a_run_exits_130_and_records_the_run_failed(tmp_path, environment, held_catalog):
+@pytest.mark.parametrize("number, code, said, recorded", [
+    (signal.SIGINT, 130, "interrupted", "interrupted by KeyboardInterrupt"),
+    (signal.SIGTERM, 143, "terminated (SIGTERM)", "terminated by SIGTERM"),  # Kubernetes, systemd, `timeout`
+], ids=["ctrl-c", "sigterm"])
+def test_a_signal_in_the_middle_of_a_run_records_the_run_failed_and_lets_the_lock_go(
+        tmp_path, environment, held_catalog, number, code, said, recorded):
     held_catalog.hold_next()
     process = subprocess.Popen([str(SCRIPT), "run", "--catalog", held_catalog.source, "--pagerduty-snapshot",
                                 "snap.json"], cwd=tmp_path, env=environment, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     held_catalog.wait_arrived()  # the run holds the lock, is recorded `running`, and is crawling
-    process.send_signal(signal.SIGINT)
+    process.send_signal(number)
     _, stderr = process.communicate(timeout=120)
     held_catalog.let_go()
-    assert process.returncode == 130
-    assert stderr.strip().splitlines()[-1] == "interrupted"
+    assert process.returncode == code
+    assert stderr.strip().splitlines()[-1] == said
     database = sqlite3.connect(tmp_path / "insights.db")
-    assert database.execute("SELECT id, status, error FROM runs").fetchall() == [
-        (1, "failed", "interrupted by KeyboardInterrupt")]
+    assert database.execute("SELECT id, status, error FROM runs").fetchall() == [(1, "failed", recorded)]
     assert database.execute("SELECT count(*) FROM entities").fetchone() == (0,)
     assert not (tmp_path / "reports").exists()
     again = insights("run", "--catalog", CATALOG, "--pagerduty-snapshot", "snap.json", cwd=tmp_path, env=environment)
