@@ -6,7 +6,6 @@ Errors are mapped to messages and exit codes in one place for every command: `in
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import sys
 from pathlib import Path
@@ -14,26 +13,20 @@ from pathlib import Path
 import click
 
 from insights import __version__
+from insights.cli_catalog import catalog, db, fix
+from insights.cli_common import JsonLogFormatter, StderrHandler
+from insights.cli_common import load_config_for as _config
+from insights.cli_common import progress_for_context as _progress
 from insights.cli_errors import InsightsGroup, report_error, stop_on_sigterm
 from insights.cli_options import gate_options, keep_options, metrics_option, notify_option
+from insights.cli_pagerduty import pagerduty, snapshot
 from insights.cli_params import CATALOG
 from insights.cli_shards import finalize
-from insights.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_USAGE, GateFailed
+from insights.errors import EXIT_OK, EXIT_USAGE, GateFailed
 from insights.report.formats import DEFAULT as DEFAULT_REPORT_FORMATS
 from insights.report.formats import NAMES as REPORT_FORMATS
 
 log = logging.getLogger("insights")
-LINT_FORMATS = ("text", "json", "sarif", "github")  # insights.catalog.lint.FORMATS, without importing it here
-
-
-def _config(path: str | None):
-    from insights.config import load_config
-    from insights.resources import default_config
-
-    if path:
-        return load_config(Path(path))
-    local = Path("scorecards.yaml")
-    return load_config(local if local.is_file() else default_config())
 
 
 def _print_summary(outcome) -> None:
@@ -61,25 +54,6 @@ def _gate_settings(config, **given):
     return settings
 
 
-class StderrHandler(logging.StreamHandler):
-    """Writes to whatever `sys.stderr` is when a record is logged (a test runner may swap it)."""
-
-    @property
-    def stream(self):
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _):
-        pass
-
-
-class JsonLogFormatter(logging.Formatter):
-    """One JSON object per line, for log shippers."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return json.dumps({"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname.lower(),
-                           "logger": record.name, "message": record.getMessage()})
-
 
 @click.group(cls=InsightsGroup)
 @click.version_option(__version__, prog_name="insights")
@@ -102,12 +76,6 @@ def cli(context, log_level: str, log_format: str, quiet: bool) -> None:
     context.obj = {"quiet": quiet, "log_format": log_format}
 
 
-def _progress():
-    from insights.progress import Progress
-
-    settings = click.get_current_context().obj
-    json_lines = settings["log_format"] == "json"  # every line on stderr is then one JSON object
-    return Progress(quiet=settings["quiet"], formatter=JsonLogFormatter() if json_lines else None)
 
 
 @cli.command()
@@ -372,192 +340,10 @@ def explain(entity_ref, run_id, db_url, fmt) -> None:
     click.echo((explain_json if fmt == "json" else explain_entity)(Store(database_url(db_url)), entity_ref, run_id))
 
 
-@cli.command()
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="scorecards.yaml to use.")
-@click.option("--catalog", "catalogs", multiple=True, type=CATALOG, help="Folder, file or git URL; repeat for more. "
-              "Replaces the sources in the config.")
-@click.option("--pagerduty-url", help="PagerDuty API base URL.")
-@click.option("--pagerduty-snapshot", type=click.Path(exists=True, dir_okay=False), help="Read PagerDuty from a snapshot.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--min-confidence", default="high", show_default=True,
-              help="Suggestions to patch or write: high, medium, low, or a number from 0 to 1.")
-@click.option("--patch", "patch_dir", type=click.Path(file_okay=False), help="Write one patch per repository here.")
-@click.option("--write", is_flag=True, help="Edit the descriptor files of local sources in place.")
-@click.option("--waive", "check_id", help="Instead of suggestions: waive this check (with --until, --reason, --entity).")
-@click.option("--until", help="With --waive: the last day of the waiver, YYYY-MM-DD.")
-@click.option("--reason", help="With --waive: why the check does not apply yet.")
-@click.option("--entity", "entity_refs", multiple=True, help="With --waive: an entity to waive it for (repeatable).")
-def fix(config_path, catalogs, pagerduty_url, pagerduty_snapshot, fmt, min_confidence, patch_dir, write, check_id,
-        until, reason, entity_refs) -> None:
-    """Suggest the PagerDuty service of each unwired entity, and write them as patches or in place.
-
-    Every suggestion comes with its confidence and evidence; ambiguous ones are listed, never written.
-    The PagerDuty credential is read as for `run`. --waive adds a waiver annotation instead.
-
-    \b
-    Example:  insights fix --pagerduty-snapshot pagerduty.json --patch patches/
-              insights fix --waive oncall-now --until 2026-12-31 --reason "team forms in January" \\
-                           --entity component:default/checkout --write
-    """
-    from insights.catalog.sources import source_from_argument
-    from insights.errors import EXIT_UNREACHABLE
-    from insights.fix.job import FixOptions, WaiverRequest, min_confidence as threshold, run_fix
-    from insights.fix.render import render
-    from insights.pipeline import credential_for
-
-    config = _config(config_path)
-    waiver = WaiverRequest(check_id, until, reason, entity_refs) if check_id or until or reason or entity_refs else None
-    outcome = run_fix(FixOptions(
-        config=config, sources=tuple(source_from_argument(c) for c in catalogs), pagerduty_url=pagerduty_url,
-        snapshot=Path(pagerduty_snapshot) if pagerduty_snapshot else None,
-        credential=None if pagerduty_snapshot or waiver else credential_for(config),
-        min_confidence=threshold(min_confidence), patch_dir=Path(patch_dir) if patch_dir else None, write=write,
-        waiver=waiver, progress=_progress()))
-    click.echo(render(outcome, fmt))
-    if outcome.problems:
-        sys.exit(EXIT_UNREACHABLE)
 
 
-@cli.group()
-def catalog() -> None:
-    """The software catalog on its own."""
-
-
-@catalog.command()
-@click.argument("paths", nargs=-1, type=CATALOG)
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="scorecards.yaml whose checks and waiver rules apply (default: as for `run`).")
-@click.option("--format", "fmt", type=click.Choice(LINT_FORMATS), default="text", show_default=True,
-              help="text, json, sarif (code scanning) or github (workflow commands that annotate pull requests).")
-def lint(paths, config_path, fmt) -> None:
-    """Check descriptor files (no PagerDuty, no database); exit 1 on any error finding.
-
-    PATHS are folders (searched for catalog-info.yaml), files or git URLs; the default is the current
-    folder. Waiver annotations are judged as `insights run` judges them. File names in the sarif and github
-    formats are relative to the git repository holding the current folder.
-
-    \b
-    Example:  insights catalog lint . --format json
-              insights catalog lint services/ --format sarif > insights.sarif
-    """
-    from insights.catalog import lint as linting
-    from insights.catalog.sources import source_from_argument
-    from insights.pipeline import crawl_settings
-
-    config = _config(config_path)
-    linted = linting.lint([source_from_argument(p) for p in (paths or (".",))], config, crawl_settings(config))
-    click.echo(linting.FORMATS[fmt](linted))
-    if linting.has_errors(linted):
-        sys.exit(EXIT_GATE_FAILED)
-
-
-@cli.group()
-def db() -> None:
-    """Database maintenance."""
-
-
-@db.command("upgrade")
-@click.option("--db", "db_url", help="Database URL.")
-def db_upgrade(db_url) -> None:
-    """Create or migrate the database schema to this version of insights.
-
-    \b
-    Example:  insights db upgrade --db postgresql+psycopg://insights@db/insights
-    """
-    from insights.pipeline import database_url
-    from insights.store import Store
-
-    revision = Store(database_url(db_url)).upgrade()
-    click.echo(f"database schema at revision {revision}")
-
-
-@cli.group()
-def pagerduty() -> None:
-    """PagerDuty: snapshot the account, or serve a local simulator."""
-
-
-@pagerduty.command()
-@click.option("--data", "data_file", type=click.Path(exists=True, dir_okay=False),
-              help="Snapshot file to serve (default: the bundled demo data).")
-@click.option("--as-captured", is_flag=True, help="Serve the snapshot's times as captured, not moved to now.")
-@click.option("--port", default=0, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
-@click.option("--latency-ms", default=0, show_default=True, help="Delay added to every response.")
-@click.option("--rate-limit", default=960, show_default=True, help="Requests per minute before 429.")
-@click.option("--fail-rate", default=0.0, show_default=True, help="Share of requests answered with 503.")
-@click.option("--token", default="simulator-token", show_default=True, help="The API key it accepts.")
-@click.option("--generate", "generate_services", type=int, help="Serve a generated account of N services instead.")
-@click.option("--entities", type=int, help="With --generate: catalog entities to write (default 5 per service).")
-@click.option("--catalog-out", default="generated-catalog", show_default=True, type=click.Path(file_okay=False),
-              help="With --generate: where the matching catalog is written.")
-def simulate(data_file, as_captured, port, latency_ms, rate_limit, fail_rate, token, generate_services, entities,
-             catalog_out) -> None:
-    """Serve the PagerDuty REST API v2 on 127.0.0.1 from a snapshot, until interrupted.
-
-    On-call shifts and incidents are moved so that the snapshot's capture time is now, as `insights demo` does.
-
-    \b
-    Example:  insights pagerduty simulate --port 8080 --latency-ms 20
-              insights pagerduty simulate --generate 2000 --catalog-out bench-catalog/
-    """
-    import signal
-    import threading
-    from datetime import datetime, timezone
-
-    from insights.pagerduty.simulator import Simulator, SimulatorSettings
-    from insights.pagerduty.state import load_snapshot, shift_times
-    from insights.resources import demo_data
-
-    moved_from = None
-    if generate_services:
-        from insights.pagerduty.generate import generate, write_catalog
-
-        generated = generate(generate_services, entities)
-        state, catalog = generated.state, catalog_out
-        write_catalog(generated.catalog, Path(catalog_out))
-        click.echo(f"wrote {len(generated.catalog)} descriptor files under {catalog_out}", err=True)
-    else:
-        state = load_snapshot(Path(data_file) if data_file else demo_data() / "pagerduty.json")
-        catalog = "YOUR_CATALOG" if data_file else str(demo_data() / "catalog")
-        if not as_captured:
-            moved_from, state = state.collected_at, shift_times(state, datetime.now(timezone.utc))
-    stop = threading.Event()
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_: stop.set())
-    settings = SimulatorSettings(token=token, latency_ms=latency_ms, rate_limit=rate_limit, fail_rate=fail_rate)
-    with Simulator(state, settings, port=port) as simulator:
-        click.echo(simulator.banner(catalog, moved_from), err=True)
-        stop.wait()
-
-
-@pagerduty.command()
-@click.option("-o", "--output", "--out", "output", required=True, type=click.Path(dir_okay=False),
-              help="Snapshot file to write.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="scorecards.yaml to use.")
-@click.option("--pagerduty-url", help="PagerDuty API base URL.")
-def snapshot(output, config_path, pagerduty_url) -> None:
-    """Collect the PagerDuty account once and write it to a snapshot file (credential as for `run`).
-
-    Runs once per account within its rate limit; the snapshot then serves any number of runs and
-    finalize (--pagerduty-snapshot). `insights collect` and `insights pagerduty snapshot` are one command.
-
-    \b
-    Example:  insights collect --out pagerduty.json
-              insights pagerduty snapshot -o pagerduty.json
-    """
-    from insights.pagerduty.state import save_snapshot
-    from insights.pipeline import RunOptions, credential_for, pagerduty_state
-
-    config = _config(config_path)
-    credential = credential_for(config)
-    if not credential and not config.pagerduty.accounts:  # several accounts name their own credentials
-        raise click.UsageError("set PAGERDUTY_TOKEN to a read-only REST API key, or PD_CLIENT_ID and "
-                               "PD_CLIENT_SECRET for an OAuth app")
-    state = pagerduty_state(RunOptions(config=config, pagerduty_url=pagerduty_url, credential=credential))
-    save_snapshot(state, Path(output))
-    services = sum(len(s.services) for s in getattr(state, "accounts", {"": state}).values())
-    click.echo(f"{output}: {services} services, {sum(state.requests.values())} requests")
-
-
+for command in (fix, catalog, db, pagerduty):
+    cli.add_command(command)
 cli.add_command(snapshot, "collect")
 cli.add_command(finalize)
 

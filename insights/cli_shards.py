@@ -18,7 +18,7 @@ FINALIZE_ONLY = ("out_dir", "pagerduty_url", "pagerduty_snapshot", "keep_runs", 
 def run_as_shard(shard, run_key, config_path, catalogs, db_url) -> None:
     """`insights run --shard K/N --run-key KEY`: crawl one share and land it."""
     from insights.catalog.sources import source_from_argument
-    from insights.cli import _config, _progress
+    from insights.cli_common import load_config_for as _config, progress_for_context as _progress
     from insights.pipeline import RunOptions, database_url
     from insights.shards import parse_shard, run_shard
 
@@ -65,7 +65,8 @@ def finalize(run_key, wait_s, config_path, db_url, out_dir, pagerduty_url, pager
     Example:  insights finalize --run-key 2026-03-14 --pagerduty-snapshot pagerduty.json --wait 3600 \\
                                 --out reports/ --fail-on-new-failures
     """
-    from insights.cli import _config, _gate_settings, _progress, finish_run
+    from insights.cli import _gate_settings, finish_run
+    from insights.cli_common import load_config_for as _config, progress_for_context as _progress
     from insights.pipeline import RunOptions, credential_for, database_url
     from insights.shards import finalize as finalize_run
 

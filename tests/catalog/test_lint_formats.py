@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pytest
 
 from insights.catalog.severity import CODES
-from insights.cli import LINT_FORMATS
+from insights.cli_common import LINT_FORMATS
 from insights.output import sarif
 
 TODAY = date.today()
