@@ -35,6 +35,11 @@ class RunBundle:
     pagerduty_requests: dict = field(default_factory=dict)
 
 
+def _shown_url(url: str, limit: int = 255) -> str:
+    """The API URL(s) as the run row keeps them (several accounts are listed in one line of at most `limit`)."""
+    return url if len(url) <= limit else url[:limit - 1] + "…"
+
+
 def evaluate_run(config: Config, catalog: Catalog, state: PagerDutyState | AccountsState,
                  now: datetime) -> RunBundle:
     table = compute_fact_table(catalog.entities, state, now)
@@ -49,5 +54,5 @@ def evaluate_run(config: Config, catalog: Catalog, state: PagerDutyState | Accou
     return RunBundle(entities=list(catalog.entities), facts=facts, checks=checks, results=results,
                      scorecards=list(config.scorecards), scores=scores,
                      findings=list(catalog.findings) + waiver_findings,
-                     organisation=organisation_results(facts, state), pagerduty_url=state.api_url,
+                     organisation=organisation_results(facts, state), pagerduty_url=_shown_url(state.api_url),
                      pagerduty_collected_at=state.collected_at, pagerduty_requests=state.requests)

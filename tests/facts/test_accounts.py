@@ -179,3 +179,22 @@ def test_run_reads_accounts_from_the_configuration_and_stores_each_entitys_accou
     assert rows["component:default/payments-eu"]["facts"]["pagerduty.service_name"] == "payments-api EU"
     assert rows["component:default/payments-api"]["facts"]["pagerduty.service_name"] == "payments-api"
     assert "us-key" not in (tmp_path / "out" / "entities.jsonl").read_text()
+
+
+def test_many_accounts_fit_the_run_row(demo_state, demo_now, catalog):
+    from insights.config import load_config
+    from insights.evaluation import evaluate_run
+    from insights.resources import default_config
+
+    accounts = {f"account-{n:02d}": dataclasses.replace(demo_state, api_url=f"https://pagerduty-{n:02d}.example.com/api")
+                for n in range(12)}
+    bundle = evaluate_run(load_config(default_config()), catalog_of(catalog), AccountsState(accounts, "account-00"),
+                          demo_now)
+    assert len(bundle.pagerduty_url) == 255 and bundle.pagerduty_url.startswith(
+        "account-00: https://pagerduty-00.example.com/api, account-01: ") and bundle.pagerduty_url.endswith("…")
+
+
+def catalog_of(entities):
+    from insights.catalog.model import Catalog
+
+    return Catalog(entities=tuple(entities), findings=())
