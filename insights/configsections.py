@@ -70,16 +70,23 @@ CATALOG = {
                                                                                "or empty"), "blob:none"),
     "source_deadline_s": seconds(900.0),
 }
-PAGERDUTY = {
+# Where an account is and how it is asked: the `pagerduty` section's and each of `pagerduty.accounts`.
+ENDPOINT = {
     "url": Field(nullable(url("https", "http", example="https://api.eu.pagerduty.com")), None),
     "region": Field(choice(*REGION_URLS), "us"),
     "subdomain": Field(nullable(SUBDOMAIN), None),
     "token_url": Field(nullable(url("https", "http", example="https://identity.pagerduty.com/oauth/token")), None),
+}
+BUDGET = {
     "requests_per_minute": Field(integer(1, 100_000), 900),
     "concurrency": Field(integer(1, 32), 4),
     "request_timeout_s": seconds(30.0),
     "max_wait_s": seconds(120.0),
     "deadline_s": seconds(1800.0),
+}
+PAGERDUTY = {
+    **ENDPOINT,
+    **BUDGET,
     "tags": Field(BOOLEAN, True),
     "schedule_coverage": Field(BOOLEAN, False),
     "standards": Field(BOOLEAN, False),
@@ -100,18 +107,11 @@ CHANGE_EVENTS = {
 # One of several PagerDuty accounts (`pagerduty.accounts`), picked by the `pagerduty.com/account` annotation.
 ACCOUNT = {
     "id": Field(ACCOUNT_ID, MISSING),
-    "url": Field(nullable(url("https", "http", example="https://api.eu.pagerduty.com")), None),
-    "region": Field(choice(*REGION_URLS), "us"),
+    **ENDPOINT,
     "token_env": Field(nullable(ENV_VARIABLE), None),
     "client_id_env": Field(nullable(ENV_VARIABLE), None),
     "client_secret_env": Field(nullable(ENV_VARIABLE), None),
-    "subdomain": Field(nullable(SUBDOMAIN), None),
-    "token_url": Field(nullable(url("https", "http", example="https://identity.pagerduty.com/oauth/token")), None),
-    "requests_per_minute": Field(integer(1, 100_000), 900),
-    "concurrency": Field(integer(1, 32), 4),
-    "request_timeout_s": seconds(30.0),
-    "max_wait_s": seconds(120.0),
-    "deadline_s": seconds(1800.0),
+    **BUDGET,
 }
 STORE = {
     "url": Field(nullable(DATABASE_URL), None),
