@@ -20,7 +20,8 @@ def stored(insights, snapshot):
     return "sqlite:///insights.db"
 
 
-READERS = [("report",), ("explain", "component:default/checkout"), ("history", "component:default/checkout")]
+READERS = [("report",), ("explain", "component:default/checkout"), ("history", "component:default/checkout"),
+           ("notify", "--dry-run")]
 
 
 @pytest.mark.parametrize("command", READERS, ids=lambda c: c[0])

@@ -63,7 +63,7 @@ def notify_run(store, run_id: int | None, settings: NotifySettings, dry_run: boo
     whose webhook keeps failing does not stop the others: NotifyError names it, with the status, after
     all were tried, and carries the outcome as `.outcome`.
     """
-    view = load_view(store, run_id)
+    view = load_view(store, store.readable_run(run_id))
     render = RENDERERS[settings.format]
     messages = tuple(Message(n.team, settings.variable_for(n.team), settings.format, render(n))
                      for n in notices(view, initial=settings.initial, base_url=settings.base_url))
