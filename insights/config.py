@@ -232,11 +232,14 @@ def load_config(path: Path) -> Config:
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read the configuration: {getattr(error, 'strerror', None) or error}") \
             from error
-    data = load_yaml(text_, path=str(path))
+    duplicates: list[str] = []
+    data = load_yaml(text_, path=str(path), duplicates=duplicates)
     data = {} if data is None else data
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}:1:1: the configuration must be a mapping of sections, not {shown(data)}")
+        raise ConfigError(duplicates + [f"{path}:1:1: the configuration must be a mapping of sections, not "
+                                        f"{shown(data)}"])
     reader = ConfigReader(str(path))
+    reader.problems += duplicates
     reader.known_keys(data, TOP_KEYS)
     version = reader.value(data, "version", Kind("1", _version), 1)
     catalog = reader.fields(data, "catalog", CATALOG, extra=("sources",))

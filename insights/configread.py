@@ -60,14 +60,15 @@ def written(node, key) -> str:
     return shown(value)
 
 
-def load_yaml(text_: str, path: str):
+def load_yaml(text_: str, path: str, duplicates: list[str] | None = None):
     """One YAML document, as `insights.yamlio` loads it; what the YAML library lets escape (an integer too
-    long to convert, nesting too deep to build) is a configuration error too."""
+    long to convert, nesting too deep to build) is a configuration error too. Duplicate keys go to
+    `duplicates` when given (to be reported with the file's other problems), else they are raised."""
     from insights.errors import ConfigError
     from insights.yamlio import load_one
 
     try:
-        return load_one(text_, path=path)
+        return load_one(text_, path=path, duplicates=duplicates)
     except (ValueError, RecursionError) as error:
         raise ConfigError(f"{path}:1:1: cannot read the YAML: {str(error)[:200]}") from None
 

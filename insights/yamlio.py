@@ -12,7 +12,7 @@ exhaust the stack or memory. Mapping keys and scalar values keep their line and 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import yaml
 
@@ -124,6 +124,7 @@ class Document:
     data: object | None = None
     problems: tuple[Problem, ...] = ()
     notes: tuple[Problem, ...] = ()  # read anyway, but worth a warning
+    built: object | None = None  # what was built even where problems keep `data` empty (duplicate keys: the later value)
 
     @property
     def error(self) -> str | None:
@@ -318,7 +319,8 @@ def _read_chunk(offset: int, text: str, max_depth: int, max_expanded: int) -> li
             elif isinstance(event, yaml.DocumentEndEvent):
                 problems = tuple(builder.problems)
                 documents.append(Document(0, builder.root_line or started_line,
-                                          None if problems else builder.root, problems, tuple(builder.notes)))
+                                          None if problems else builder.root, problems, tuple(builder.notes),
+                                          builder.root))
     except _Stop as stop:
         documents.append(Document(0, builder.root_line or started_line, None, (stop.problem,)))
     except yaml.YAMLError as error:
@@ -333,13 +335,14 @@ def load_documents(text: str, *, max_depth: int = MAX_DEPTH, max_expanded: int =
     documents: list[Document] = []
     for offset, chunk in _chunks(text):
         for document in _read_chunk(offset, chunk, max_depth, max_expanded):
-            documents.append(Document(len(documents), document.line, document.data, document.problems,
-                                      document.notes))
+            documents.append(replace(document, index=len(documents)))
     return documents
 
 
-def load_one(text: str, *, path: str) -> object:
-    """A single-document file (configuration, checks). Raises ConfigError with file:line(:column)."""
+def load_one(text: str, *, path: str, duplicates: list[str] | None = None) -> object:
+    """A single-document file (configuration, checks). Raises ConfigError with file:line(:column).
+    Given a `duplicates` list, duplicate keys are added to it (the later value is kept) rather than raised,
+    so that the caller reports them with every other problem of the file."""
     from insights.errors import ConfigError
 
     documents = load_documents(text)
@@ -348,11 +351,12 @@ def load_one(text: str, *, path: str) -> object:
         for problem in document.problems:
             if problem.code == "yaml-invalid":
                 errors.append(f"{path}:{problem.line or document.line}: invalid YAML: {problem.message}")
-            else:
-                where = f"{path}:{problem.line}:{problem.column}" if problem.column else f"{path}:{problem.line}"
-                errors.append(f"{where}: {problem.message}")
+                continue
+            where = f"{path}:{problem.line}:{problem.column}" if problem.column else f"{path}:{problem.line}"
+            keep = duplicates if duplicates is not None and problem.code == "yaml-duplicate-key" else errors
+            keep.append(f"{where}: {problem.message}")
     if errors:
         raise ConfigError(errors)
     if len(documents) > 1:
         raise ConfigError(f"{path}:{documents[1].line}: expected one YAML document, found {len(documents)}")
-    return documents[0].data if documents else None
+    return documents[0].built if documents else None

@@ -132,3 +132,28 @@ def test_duplicate_keys_are_refused_with_both_lines(tmp_path):
     with pytest.raises(ConfigError) as error:
         load_config(path)
     assert error.value.problems == [f"{path}:4:3: duplicate key 'fail_under' (first at line 3)"]
+
+
+def test_a_duplicate_key_is_reported_with_every_other_problem_of_the_file(tmp_path):
+    from insights.config import load_config
+    from insights.errors import ConfigError
+
+    path = tmp_path / "scorecards.yaml"
+    path.write_text("version: 1\nstore:\n  keep_runs: -1\ngates:\n  fail_under: 50\n  fail_under: 900\n"
+                    "pagerduty:\n  concurrency: 0\n")
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert [p.removeprefix(f"{path}:").split(": ")[0] for p in error.value.problems] == ["3:3", "6:3", "6:3", "8:3"]
+    assert error.value.problems[1] == f"{path}:6:3: duplicate key 'fail_under' (first at line 5)"
+
+
+def test_a_duplicate_key_in_a_check_file_is_reported_with_its_other_problems(tmp_path):
+    from insights.errors import ConfigError
+    from insights.rules.parse import load_checks
+
+    path = tmp_path / "checks.yaml"
+    path.write_text("- id: a\n  id: b\n  name: B\n  rule: {fact: nope, operator: equal, value: 1}\n")
+    with pytest.raises(ConfigError) as error:
+        load_checks([path])
+    assert error.value.problems[0] == f"{path}:2:3: duplicate key 'id' (first at line 1)"
+    assert len(error.value.problems) > 1  # the unknown fact is reported too

@@ -211,7 +211,9 @@ def read_checks(paths: list[Path]) -> CheckSet:
     found = CheckSet()
     for file in files:
         try:
-            data = load_yaml(file.read_text(), path=str(file))
+            duplicates: list[str] = []
+            data = load_yaml(file.read_text(), path=str(file), duplicates=duplicates)
+            found.problems += duplicates
         except ConfigError as error:
             found.problems += error.problems
             continue
