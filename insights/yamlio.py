@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import yaml
 
+from insights.storable import REPLACEMENT
+
 _EventLoader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 # Far beyond any real descriptor (the deepest real ones nest about ten levels; inline schemas twenty),
@@ -199,6 +201,8 @@ class _Builder:
         self.add(frame.value, event, scalar=None, start_mark=None, line=frame.line, column=frame.column)
 
     def scalar(self, event) -> None:
+        if "\x00" in event.value:  # a quoted "\0": no database stores it in text (see insights.storable)
+            event.value = event.value.replace("\x00", REPLACEMENT)
         value = resolve_scalar(event.value, event.tag, event.implicit)
         self.grow(len(event.value) + 1, event.start_mark)
         if event.anchor is not None:

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from insights import storable
 from insights.errors import ConfigError, PagerDutyError
 from insights.pagerduty.auth import ENDPOINT_SCOPES, OAuthCredential, TokenCredential
 from insights.pagerduty.budget import RateBudget
@@ -195,7 +196,7 @@ class PagerDutyClient:
 
     def _json(self, answer: Answer, endpoint: str) -> dict:
         try:
-            data = json.loads(answer.body)
+            data = storable.loads(answer.body)
         except (ValueError, RecursionError) as error:  # RecursionError: nesting deeper than the parser goes
             raise PagerDutyError(f"PagerDuty {endpoint} answered with malformed JSON (HTTP {answer.status})",
                                  status=answer.status, endpoint=endpoint) from error

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from insights import storable
 from insights.errors import ConfigError
 from insights.pagerduty.shapes import SNAPSHOT, problem
 
@@ -107,7 +108,7 @@ def load_state(path: Path) -> PagerDutyState | AccountsState:
     """A snapshot of one account (format 1) or of several (format 2), checked against the shapes the facts
     rely on: a broken one is a ConfigError saying where."""
     try:
-        data = json.loads(Path(path).read_text())
+        data = storable.loads(Path(path).read_text())
     except OSError as error:
         raise ConfigError(f"{path}: cannot read the PagerDuty snapshot: {error.strerror}") from error
     except (json.JSONDecodeError, RecursionError) as error:
