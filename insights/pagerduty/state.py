@@ -108,6 +108,8 @@ def load_state(path: Path) -> PagerDutyState | AccountsState:
     """A snapshot of one account (format 1) or of several (format 2), checked against the shapes the facts
     rely on: a broken one is a ConfigError saying where."""
     try:
+        if not Path(path).is_file():  # a device or a pipe (/dev/zero) would be read without end
+            raise FileNotFoundError(2, "not a regular file")
         data = storable.loads(Path(path).read_text())
     except OSError as error:
         raise ConfigError(f"{path}: cannot read the PagerDuty snapshot: {error.strerror}") from error
