@@ -163,7 +163,12 @@ def shift_times(state: PagerDutyState, to: datetime) -> PagerDutyState:
     delta = to - origin
 
     def moved(text):
-        return (parse_time(text) + delta).isoformat().replace("+00:00", "Z") if text else text
+        if not text:
+            return text
+        try:
+            return (parse_time(text) + delta).isoformat().replace("+00:00", "Z")
+        except OverflowError:  # a time at the end of the calendar stays where it is
+            return text
 
     def shift(record, keys):
         return {**record, **{k: moved(record.get(k)) for k in keys if k in record}}
