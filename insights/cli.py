@@ -16,9 +16,9 @@ import click
 from insights import __version__
 from insights.cli_errors import InsightsGroup, report_error
 from insights.cli_options import gate_options, keep_options, metrics_option, notify_option
-from insights.cli_params import CATALOG
+from insights.cli_params import CATALOG, RUN_ID, FiniteRange
 from insights.cli_shards import finalize
-from insights.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_USAGE, GateFailed
+from insights.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_USAGE, GateFailed, InsightsError
 from insights.report.formats import DEFAULT as DEFAULT_REPORT_FORMATS
 from insights.report.formats import NAMES as REPORT_FORMATS
 
@@ -193,7 +193,7 @@ def finish_run(outcome, notify_config=None, db_url: str | None = None, metrics_f
 
 
 @cli.command()
-@click.option("--run", "run_id", type=int, help="Run to render (default: the latest successful run).")
+@click.option("--run", "run_id", type=RUN_ID, help="Run to render (default: the latest successful run).")
 @click.option("--db", "db_url", help="Database URL.")
 @click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False))
 @click.option("--format", "formats", multiple=True, type=click.Choice(REPORT_FORMATS),
@@ -222,7 +222,7 @@ def report(run_id, db_url, out_dir, formats, metrics_file) -> None:
 
 
 @cli.command()
-@click.option("--run", "run_id", type=int, help="Run to tell about (default: the latest successful run).")
+@click.option("--run", "run_id", type=RUN_ID, help="Run to tell about (default: the latest successful run).")
 @click.option("--db", "db_url", help="Database URL.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="scorecards.yaml to use.")
 @click.option("--dry-run", is_flag=True, help="Print the messages (JSON) instead of sending them.")
@@ -280,7 +280,8 @@ def validate(config_path, fmt) -> None:
 @cli.command()
 @click.argument("entity_ref", required=False)
 @click.option("--team", help="A team (owner group name) instead of one entity.")
-@click.option("--runs", default=10, show_default=True, help="How many of the latest runs.")
+@click.option("--runs", default=10, show_default=True, type=click.IntRange(1, 100_000),
+              help="How many of the latest runs.")
 @click.option("--db", "db_url", help="Database URL.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: one document, a row per run and scorecard (insights.history/1).")
@@ -352,7 +353,7 @@ def facts(fmt) -> None:
 
 @cli.command()
 @click.argument("entity_ref")
-@click.option("--run", "run_id", type=int, help="Run to read (default: the latest successful run).")
+@click.option("--run", "run_id", type=RUN_ID, help="Run to read (default: the latest successful run).")
 @click.option("--db", "db_url", help="Database URL.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: the entity, its scorecards, checks, facts and findings (insights.explain/1).")
@@ -480,10 +481,14 @@ def pagerduty() -> None:
 @click.option("--data", "data_file", type=click.Path(exists=True, dir_okay=False),
               help="Snapshot file to serve (default: the bundled demo data).")
 @click.option("--as-captured", is_flag=True, help="Serve the snapshot's times as captured, not moved to now.")
-@click.option("--port", default=0, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
-@click.option("--latency-ms", default=0, show_default=True, help="Delay added to every response.")
-@click.option("--rate-limit", default=960, show_default=True, help="Requests per minute before 429.")
-@click.option("--fail-rate", default=0.0, show_default=True, help="Share of requests answered with 503.")
+@click.option("--port", default=0, show_default=True, type=click.IntRange(0, 65535),
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--latency-ms", default=0, show_default=True, type=click.IntRange(0, 600_000),
+              help="Delay added to every response.")
+@click.option("--rate-limit", default=960, show_default=True, type=click.IntRange(1, 10_000_000),
+              help="Requests per minute before 429.")
+@click.option("--fail-rate", default=0.0, show_default=True, type=FiniteRange(0, 1),
+              help="Share of requests answered with 503.")
 @click.option("--token", default="simulator-token", show_default=True, help="The API key it accepts.")
 @click.option("--generate", "generate_services", type=int, help="Serve a generated account of N services instead.")
 @click.option("--entities", type=int, help="With --generate: catalog entities to write (default 5 per service).")
@@ -524,7 +529,11 @@ def simulate(data_file, as_captured, port, latency_ms, rate_limit, fail_rate, to
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, lambda *_: stop.set())
     settings = SimulatorSettings(token=token, latency_ms=latency_ms, rate_limit=rate_limit, fail_rate=fail_rate)
-    with Simulator(state, settings, port=port) as simulator:
+    try:
+        simulator = Simulator(state, settings, port=port)
+    except OSError as error:
+        raise InsightsError(f"cannot serve on 127.0.0.1:{port}: {error.strerror}; choose another --port") from None
+    with simulator:
         click.echo(simulator.banner(catalog, moved_from), err=True)
         stop.wait()
 

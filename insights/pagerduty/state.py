@@ -113,6 +113,8 @@ def load_state(path: Path) -> PagerDutyState | AccountsState:
         data = storable.loads(Path(path).read_text())
     except OSError as error:
         raise ConfigError(f"{path}: cannot read the PagerDuty snapshot: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: cannot read the PagerDuty snapshot: it is not UTF-8 text") from error
     except (json.JSONDecodeError, RecursionError) as error:
         where = f"{error.lineno}:{error.colno}: " if isinstance(error, json.JSONDecodeError) else " "
         raise ConfigError(f"{path}:{where}the PagerDuty snapshot is not valid JSON: "
