@@ -203,7 +203,7 @@ class PagerDutyClient:
         shape = SHAPES.get(endpoint, {})
         found = problem(data, shape)
         if found:
-            raise PagerDutyError(f"PagerDuty {endpoint} answered something broken: {found}",
+            raise PagerDutyError(self._masked(f"PagerDuty {endpoint} answered something broken: {found}"),
                                  status=answer.status, endpoint=endpoint)
         return data
 
@@ -220,8 +220,16 @@ class PagerDutyClient:
                                  "only part of the account): use an account-level read-only key",
                                  status=status, endpoint=endpoint)
         if 300 <= status < 500:
-            raise PagerDutyError(f"PagerDuty {endpoint}: HTTP {status}: {_error_message(answer)}",
+            raise PagerDutyError(self._masked(f"PagerDuty {endpoint}: HTTP {status}: {_error_message(answer)}"),
                                  status=status, endpoint=endpoint)
+
+    def _masked(self, text: str) -> str:
+        """`text` from an answer, without the credential: a server or proxy may echo what it was sent."""
+        for name in ("token", "client_secret", "_token"):
+            secret = getattr(self.credential, name, None)
+            if isinstance(secret, str) and len(secret) >= 4:
+                text = text.replace(secret, "***")
+        return text
 
 
 def _status(seen: str) -> int | None:

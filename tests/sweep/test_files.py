@@ -36,7 +36,8 @@ def test_a_check_file_that_is_not_utf8_is_a_problem_with_its_path(tmp_path):
     write_tree(tmp_path, {"scorecards.yaml": "version: 1\nchecks: [builtin, ./mine.yaml]\n",
                           "mine.yaml": b"- id: x\n  name: caf\xe9\n"})
     result = invoke(["validate", "--config", str(tmp_path / "scorecards.yaml")])
-    assert result.code == 2 and f"{tmp_path / 'mine.yaml'}: cannot read the check file: it is not UTF-8" in result.stdout + result.stderr
+    said = f"{tmp_path / 'mine.yaml'}: cannot read the check file: it is not UTF-8"
+    assert result.code == 2 and said in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("kind", ["device", "pipe"])
