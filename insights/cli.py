@@ -20,7 +20,7 @@ from insights.cli_common import progress_for_context as _progress
 from insights.cli_errors import InsightsGroup, report_error, stop_on_sigterm
 from insights.cli_options import gate_options, keep_options, metrics_option, notify_option
 from insights.cli_pagerduty import pagerduty, snapshot
-from insights.cli_params import CATALOG
+from insights.cli_params import CATALOG, RUN_ID
 from insights.cli_shards import finalize
 from insights.errors import EXIT_OK, EXIT_USAGE, GateFailed
 from insights.report.formats import DEFAULT as DEFAULT_REPORT_FORMATS
@@ -161,7 +161,7 @@ def finish_run(outcome, notify_config=None, db_url: str | None = None, metrics_f
 
 
 @cli.command()
-@click.option("--run", "run_id", type=int, help="Run to render (default: the latest successful run).")
+@click.option("--run", "run_id", type=RUN_ID, help="Run to render (default: the latest successful run).")
 @click.option("--db", "db_url", help="Database URL.")
 @click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False))
 @click.option("--format", "formats", multiple=True, type=click.Choice(REPORT_FORMATS),
@@ -190,7 +190,7 @@ def report(run_id, db_url, out_dir, formats, metrics_file) -> None:
 
 
 @cli.command()
-@click.option("--run", "run_id", type=int, help="Run to tell about (default: the latest successful run).")
+@click.option("--run", "run_id", type=RUN_ID, help="Run to tell about (default: the latest successful run).")
 @click.option("--db", "db_url", help="Database URL.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="scorecards.yaml to use.")
 @click.option("--dry-run", is_flag=True, help="Print the messages (JSON) instead of sending them.")
@@ -248,7 +248,8 @@ def validate(config_path, fmt) -> None:
 @cli.command()
 @click.argument("entity_ref", required=False)
 @click.option("--team", help="A team (owner group name) instead of one entity.")
-@click.option("--runs", default=10, show_default=True, help="How many of the latest runs.")
+@click.option("--runs", default=10, show_default=True, type=click.IntRange(1, 100_000),
+              help="How many of the latest runs.")
 @click.option("--db", "db_url", help="Database URL.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: one document, a row per run and scorecard (insights.history/1).")
@@ -320,7 +321,7 @@ def facts(fmt) -> None:
 
 @cli.command()
 @click.argument("entity_ref")
-@click.option("--run", "run_id", type=int, help="Run to read (default: the latest successful run).")
+@click.option("--run", "run_id", type=RUN_ID, help="Run to read (default: the latest successful run).")
 @click.option("--db", "db_url", help="Database URL.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: the entity, its scorecards, checks, facts and findings (insights.explain/1).")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from insights.cli_params import FiniteRange
+
 GATE_OPTIONS = ("fail_under", "fail_on", "allow_unknown", "fail_on_new_failures", "fail_on_new_entity_failures",
                 "max_shrink_percent")
 
@@ -17,7 +19,7 @@ def _apply(function, options):
 def gate_options(function):
     """The CI gates, passed to the command as keyword arguments named as in GATE_OPTIONS."""
     return _apply(function, [
-        click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit 1 when the mean score is below this."),
+        click.option("--fail-under", type=FiniteRange(0, 100), help="Exit 1 when the mean score is below this."),
         click.option("--fail-on", multiple=True, metavar="CHECK", help="Exit 1 unless this check passes for every "
                      "entity it applies to; unknown does not pass (repeatable)."),
         click.option("--allow-unknown", is_flag=True,
@@ -26,7 +28,7 @@ def gate_options(function):
                      help="Exit 1 when a check that passed last run fails now."),
         click.option("--fail-on-new-entity-failures", is_flag=True,
                      help="Exit 1 when an entity new since last run fails a check."),
-        click.option("--max-shrink", "max_shrink_percent", type=click.FloatRange(0, 100), metavar="PERCENT",
+        click.option("--max-shrink", "max_shrink_percent", type=FiniteRange(0, 100), metavar="PERCENT",
                      help="Exit 1 when the catalog has more than PERCENT% fewer entities than last run, or none "
                           "(default 20; 100 turns it off)."),
     ])

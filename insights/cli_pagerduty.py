@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from insights.cli_common import load_config_for as _config
+from insights.cli_params import FiniteRange
+from insights.errors import InsightsError
 
 
 @click.group()
@@ -19,10 +21,14 @@ def pagerduty() -> None:
 @click.option("--data", "data_file", type=click.Path(exists=True, dir_okay=False),
               help="Snapshot file to serve (default: the bundled demo data).")
 @click.option("--as-captured", is_flag=True, help="Serve the snapshot's times as captured, not moved to now.")
-@click.option("--port", default=0, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
-@click.option("--latency-ms", default=0, show_default=True, help="Delay added to every response.")
-@click.option("--rate-limit", default=960, show_default=True, help="Requests per minute before 429.")
-@click.option("--fail-rate", default=0.0, show_default=True, help="Share of requests answered with 503.")
+@click.option("--port", default=0, show_default=True, type=click.IntRange(0, 65535),
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--latency-ms", default=0, show_default=True, type=click.IntRange(0, 600_000),
+              help="Delay added to every response.")
+@click.option("--rate-limit", default=960, show_default=True, type=click.IntRange(1, 10_000_000),
+              help="Requests per minute before 429.")
+@click.option("--fail-rate", default=0.0, show_default=True, type=FiniteRange(0, 1),
+              help="Share of requests answered with 503.")
 @click.option("--token", default="simulator-token", show_default=True, help="The API key it accepts.")
 @click.option("--generate", "generate_services", type=int, help="Serve a generated account of N services instead.")
 @click.option("--entities", type=int, help="With --generate: catalog entities to write (default 5 per service).")
@@ -63,7 +69,11 @@ def simulate(data_file, as_captured, port, latency_ms, rate_limit, fail_rate, to
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, lambda *_: stop.set())
     settings = SimulatorSettings(token=token, latency_ms=latency_ms, rate_limit=rate_limit, fail_rate=fail_rate)
-    with Simulator(state, settings, port=port) as simulator:
+    try:
+        simulator = Simulator(state, settings, port=port)
+    except OSError as error:
+        raise InsightsError(f"cannot serve on 127.0.0.1:{port}: {error.strerror}; choose another --port") from None
+    with simulator:
         click.echo(simulator.banner(catalog, moved_from), err=True)
         stop.wait()
 

@@ -10,6 +10,7 @@ import click
 from click.core import ParameterSource
 
 from insights.cli_options import GATE_OPTIONS, gate_options, keep_options, metrics_option, notify_option
+from insights.cli_params import FiniteRange
 
 FINALIZE_ONLY = ("out_dir", "pagerduty_url", "pagerduty_snapshot", "keep_runs", "keep_days", "notify_teams",
                  "metrics_file") + GATE_OPTIONS
@@ -41,7 +42,7 @@ def run_as_shard(shard, run_key, config_path, catalogs, db_url) -> None:
 
 @click.command()
 @click.option("--run-key", required=True, help="The key the shards of the run were given.")
-@click.option("--wait", "wait_s", default=0.0, show_default=True, type=click.FloatRange(0, 24 * 3600),
+@click.option("--wait", "wait_s", default=0.0, show_default=True, type=FiniteRange(0, 24 * 3600),
               metavar="SECONDS", help="Wait this long for shards that have not landed yet (0: look once).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="scorecards.yaml to use (the shards' own).")
 @click.option("--db", "db_url", help="Database URL (default: INSIGHTS_DB_URL, the config).")

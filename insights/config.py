@@ -23,6 +23,7 @@ from insights.resources import builtin_checks
 from insights.rules.model import Check
 from insights.rules.parse import CHECK_ID, WEIGHT, applies_to, read_checks
 from insights.scorecards import Level, Scorecard
+from insights.yamlio import read_file
 
 __all__ = ["CatalogSettings", "Config", "Gates", "PagerDutySettings", "load_config"]
 
@@ -227,11 +228,7 @@ def _hash(text_: str, check_paths: list[Path]) -> str:
 
 def load_config(path: Path) -> Config:
     path = Path(path)
-    try:
-        text_ = path.read_text()
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read the configuration: {getattr(error, 'strerror', None) or error}") \
-            from error
+    text_ = read_file(path, "configuration")
     duplicates: list[str] = []
     data = load_yaml(text_, path=str(path), duplicates=duplicates)
     data = {} if data is None else data

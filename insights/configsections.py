@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from insights.catalog.sources import Source
+from insights.errors import ConfigError
 from insights.configread import BOOLEAN, ENV_VARIABLE, HOST, MISSING, Field, Invalid, Kind, choice, integer, list_of, \
     mapping_of, nullable, number, text, url
 
@@ -47,12 +48,35 @@ def _database_url(value):
     if not isinstance(value, str):
         raise Invalid(what)
     try:
-        dialect = make_url(value).get_backend_name()
+        parsed = make_url(value)
+        dialect = parsed.get_backend_name()
     except (ArgumentError, ValueError):
         raise Invalid(what) from None
     if dialect not in DATABASE_DIALECTS:
         raise Invalid(what, f"insights stores runs in {', '.join(DATABASE_DIALECTS)}, not {dialect}")
+    if _in_memory(parsed):
+        raise Invalid(what, IN_MEMORY)
     return value
+
+
+IN_MEMORY = "an in-memory SQLite database keeps nothing between connections, so no run could be stored; name a file"
+
+
+def _in_memory(parsed) -> bool:
+    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+
+
+def refuse_in_memory(url: str) -> str:
+    """`url`, unless it names an in-memory SQLite database (ConfigError: nothing could be stored there)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 (a URL SQLAlchemy cannot read is the store's to report)
+        return url
+    if _in_memory(parsed):
+        raise ConfigError(f"database URL {url}: {IN_MEMORY} such as sqlite:///insights.db")
+    return url
 
 
 DATABASE_URL = Kind("a database URL such as sqlite:///insights.db", _database_url)

@@ -12,6 +12,7 @@ from pathlib import Path
 from insights.catalog.refs import display_name
 from insights.catalog.sources import CrawlSettings, Source, crawl
 from insights.config import Config
+from insights.configsections import refuse_in_memory
 from insights.errors import ConfigError, InsightsError, OutputError, StoreError, interruption
 from insights.evaluation import RunBundle, evaluate_run
 from insights.gates import GateSettings, GateVerdict, Previous, evaluate_gates
@@ -58,7 +59,8 @@ class RunOutcome:
 
 
 def database_url(option: str | None, config: Config | None = None) -> str:
-    return option or os.environ.get("INSIGHTS_DB_URL") or (config.store_url if config else None) or DEFAULT_DB
+    return refuse_in_memory(option or os.environ.get("INSIGHTS_DB_URL") or (config.store_url if config else None)
+                            or DEFAULT_DB)
 
 
 def credential_for(config: Config):

@@ -7,11 +7,11 @@ and what was seen. One malformed entity is a finding; the others are still read.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from urllib.parse import urlsplit
 
+from insights import storable
 from insights.catalog.fetch import FetchError, fetch as http_get
 from insights.catalog.model import ERROR, Entity, Finding
 from insights.catalog.parse import to_entity
@@ -76,7 +76,7 @@ def fetch(base_url: str, *, token_env: str | None, query_filter: str | None, lab
 def _page(body: bytes, content_type: str, where: str) -> tuple[list, str | None]:
     """The items and next cursor of one page, or SourceError saying what came instead."""
     try:
-        page = json.loads(body)
+        page = storable.loads(body)
     except RecursionError:
         raise SourceError(f"{where}: the JSON answer is nested too deeply to be a catalog page") from None
     except ValueError as error:

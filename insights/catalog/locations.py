@@ -12,13 +12,15 @@ import os
 from pathlib import Path
 
 from insights.catalog.fetch import HOST_NOT_ALLOWED, FetchError, fetch_text
-from insights.catalog.model import WARNING, Entity
+from insights.catalog.model import WARNING, Entity, cut
 from insights.catalog.parse import parse_file
 from insights.catalog.placeholders import guarded
 from insights.catalog.settings import CrawlSettings
 from insights.catalog.urls import inside_repository, is_url, mask_url, resolve_url
 
 GLOB_CHARACTERS = "*?["
+# Each `**` of a glob walks every folder below where it stands, so k of them cost depth^k: real targets use one.
+MAX_RECURSIVE_SEGMENTS = 2
 
 
 def inside(path: Path, root: Path) -> bool:
@@ -27,6 +29,23 @@ def inside(path: Path, root: Path) -> bool:
         path.resolve().relative_to(root)
         return True
     except (ValueError, RuntimeError, OSError):
+        return False
+
+
+def _collapsed(glob: str) -> str:
+    """`glob` with each run of `**` segments made one (`**/**` matches what `**` does)."""
+    parts: list[str] = []
+    for part in glob.split("/"):
+        if not (part == "**" and parts and parts[-1] == "**"):
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _is_file(path: Path) -> bool:
+    """Whether `path` is a regular file; a name the system refuses (too long, say) is none."""
+    try:
+        return path.is_file()
+    except OSError:
         return False
 
 
@@ -71,7 +90,7 @@ class LocationFollower:
                 self.follow_target(location, origin, target, optional)
 
     def escape(self, location: Entity, origin: Path | str, target: str, how: str) -> None:
-        self.finding("location-escapes-root", f"Location target {target} points {how}; targets must stay inside "
+        self.finding("location-escapes-root", f"Location target {cut(target)} points {how}; targets must stay inside "
                      "the repository", origin, location.line, location.ref)
 
     def resolve(self, target: str, path: Path) -> str | None:
@@ -86,24 +105,35 @@ class LocationFollower:
             self.escape(location, path, target, "outside the repository")
             return
         relative = os.path.relpath(pattern, self.root)
-        matches = sorted(self.root.glob(relative)) if any(c in target for c in GLOB_CHARACTERS) else [Path(pattern)]
-        matches = [m for m in matches if m.is_file()]
+        is_glob = any(c in target for c in GLOB_CHARACTERS)
+        if is_glob:
+            relative = _collapsed(relative)
+            if relative.split("/").count("**") > MAX_RECURSIVE_SEGMENTS:
+                self.finding("location-target-invalid", f"Location target {cut(target)} has more than "
+                             f"{MAX_RECURSIVE_SEGMENTS} `**` in it, which takes too long to expand; it is not "
+                             "followed. Name the folders, or use one `**`", path, location.line, location.ref)
+                return
+        try:
+            matches = sorted(self.root.glob(relative)) if is_glob else [Path(pattern)]
+        except OSError:  # a name the system refuses (too long, say) matches nothing
+            matches = []
+        matches = [m for m in matches if _is_file(m)]
         if not matches and not optional:
-            self.finding("location-target-missing", f"Location target {target} matches no file; fix the path "
+            self.finding("location-target-missing", f"Location target {cut(target)} matches no file; fix the path "
                          "(relative to this file's folder, or to the repository root with a leading /) or set "
                          "`presence: optional`", path, location.line, location.ref)
         for match in matches:
             if not inside(match, self.root):
                 self.escape(location, path, target, "through a link to outside the repository")
             elif match.resolve() == path:
-                self.finding("location-cycle", f"Location target {target} points at its own file",
+                self.finding("location-cycle", f"Location target {cut(target)} points at its own file",
                              path, location.line, location.ref, WARNING)
             else:
                 self.read(match)
 
     def follow_url(self, location: Entity, origin: Path | str, url: str) -> None:
         if url == origin:
-            self.finding("location-cycle", f"Location target {mask_url(url)} points at its own file", origin,
+            self.finding("location-cycle", f"Location target {cut(mask_url(url))} points at its own file", origin,
                          location.line, location.ref, WARNING)
             return
         if url in self.seen_urls:
@@ -113,11 +143,11 @@ class LocationFollower:
             text = fetch_text(url, self.settings)
         except FetchError as error:
             if error.kind == HOST_NOT_ALLOWED:
-                self.finding("location-host-not-allowed", f"Location target {mask_url(url)} is not followed: "
+                self.finding("location-host-not-allowed", f"Location target {cut(mask_url(url))} is not followed: "
                              f"{error.reason}; add the host there to follow it", origin, location.line,
                              location.ref, WARNING)
             else:
-                self.finding("location-target-unreachable", f"Location target {mask_url(url)} could not be "
+                self.finding("location-target-unreachable", f"Location target {cut(mask_url(url))} could not be "
                              f"fetched: {error.reason}; check the URL", origin, location.line, location.ref)
             return
         entities, findings = parse_file(text, source=self.source.label, repository=mask_url(url),

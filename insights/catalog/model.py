@@ -17,6 +17,11 @@ def show(value, limit: int = 60) -> str:
     return type_name(value)
 
 
+def cut(text: str, limit: int = 120) -> str:
+    """Text a message names as it is, cut short so a huge value cannot make a huge message."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def type_name(value) -> str:
     return {type(None): "empty", dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}.get(
         type(value), "a mapping" if isinstance(value, dict) else "a number" if isinstance(value, (int, float))

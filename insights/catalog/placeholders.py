@@ -12,12 +12,12 @@ error (`placeholder-invalid`), as Backstage refuses that entity.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Callable
 
-from insights.catalog.model import ERROR, WARNING, Unresolved, show
+from insights import storable
+from insights.catalog.model import ERROR, WARNING, Unresolved, cut, show
 from insights.catalog.plain import bounded
 from insights.errors import InsightsError
 from insights.yamlio import MAX_DEPTH, MAX_EXPANDED, load_documents
@@ -84,7 +84,7 @@ class _State:
         if self.count > MAX_PLACEHOLDERS:
             return self._unresolved(written, f"the document has more than {MAX_PLACEHOLDERS} placeholders", line)
         try:
-            text = self.read_target(target)
+            text = storable.text(self.read_target(target))
         except PlaceholderError as error:
             return self._unresolved(written, error.reason, line)
         self.budget -= len(text)
@@ -99,7 +99,7 @@ class _State:
         room = max(MAX_DEPTH - depth + 1, 1)
         if key == "$json":
             try:
-                value = json.loads(text, parse_constant=_not_json)
+                value = storable.loads(text, parse_constant=_not_json)
             except (ValueError, RecursionError) as error:
                 return self._invalid(f"`{written}` is not valid JSON ({type(error).__name__})", line, written)
             value, problems = bounded(value, max_depth=room, max_expanded=max(self.budget, 1))
@@ -117,7 +117,7 @@ class _State:
         return documents[0].data
 
     def _unresolved(self, written: str, reason: str, line):
-        self.problems.append(("placeholder-unresolved", f"placeholder `{_cut(written)}` was not read: {reason}; "
+        self.problems.append(("placeholder-unresolved", f"placeholder `{cut(written)}` was not read: {reason}; "
                               "the field it fills is not checked", line, WARNING))
         return Unresolved(written)
 
@@ -132,10 +132,6 @@ def _placeholder(node) -> bool:
 
 def _not_json(constant: str):
     raise ValueError(f"{constant} is not JSON")
-
-
-def _cut(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def file_reader(descriptor: Path, root: Path, *, max_bytes: int,

@@ -64,6 +64,7 @@ CODES: dict[str, tuple[str, str]] = {
     "file-unreadable": (INSIGHTS, ERROR),
     "duplicate-entity": (INSIGHTS, ERROR),
     "location-target-missing": (INSIGHTS, ERROR),
+    "location-target-invalid": (INSIGHTS, ERROR),
     "location-escapes-root": (INSIGHTS, ERROR),
     "location-cycle": (INSIGHTS, WARNING),
     "location-host-not-allowed": (INSIGHTS, WARNING),

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from insights import storable
 from insights.catalog import git
 from insights.catalog.fetch import fetch_text
 from insights.catalog.locations import LocationFollower, inside
@@ -65,6 +66,8 @@ def source_from_argument(text: str) -> Source:
     if GIT_URL.match(text) or text.endswith(".git"):
         url, _, ref = text.partition("#")
         return Source("git", url, ref=ref or None)
+    if storable.text(text) != text:
+        raise SourceError(f"catalog source {storable.text(text)!r} is not a UTF-8 path; rename it")
     path = Path(text)
     if path.is_dir():
         return Source("folder", text)
@@ -230,12 +233,13 @@ class _RootCrawl(LocationFollower):
         self.findings: list[Finding] = []
 
     def rel(self, path: Path | str) -> str:
+        """How a file is named in findings and entities: relative to the root, in text a database stores."""
         if isinstance(path, str):
             return mask_url(path)
         try:
-            return path.relative_to(self.root).as_posix()
+            return storable.text(path.relative_to(self.root).as_posix())
         except ValueError:
-            return path.as_posix()
+            return storable.text(path.as_posix())
 
     def finding(self, code, message, path: Path | str, line=None, ref=None, severity=ERROR):
         self.findings.append(Finding(code, severity, message, self.source.label, self.rel(path), line, ref))
@@ -252,6 +256,9 @@ class _RootCrawl(LocationFollower):
         if real in self.seen:
             return
         self.seen.add(real)
+        if storable.text(str(real)) != str(real):
+            self.finding("file-not-utf8", "the file's name is not UTF-8 (shown with \ufffd); rename it", real)
+            return
         try:
             size = real.stat().st_size
             if size > self.settings.max_file_bytes:

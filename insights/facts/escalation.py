@@ -26,7 +26,7 @@ FACTS = [
 
 def _targets(rule: dict) -> frozenset:
     """(kind, id) per target; `user` and `user_reference` are one kind, a classic and a v3 schedule are not."""
-    return frozenset((t.get("type", "").replace("_reference", ""), t.get("id")) for t in rule.get("targets", []))
+    return frozenset(((t.get("type") or "").replace("_reference", ""), t.get("id")) for t in rule.get("targets", []))
 
 
 def _unique_levels(policy: dict) -> int:

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from insights import storable
 from insights.errors import ConfigError, PagerDutyError
 from insights.pagerduty.auth import ENDPOINT_SCOPES, OAuthCredential, TokenCredential
 from insights.pagerduty.budget import RateBudget
@@ -195,14 +196,14 @@ class PagerDutyClient:
 
     def _json(self, answer: Answer, endpoint: str) -> dict:
         try:
-            data = json.loads(answer.body)
+            data = storable.loads(answer.body)
         except (ValueError, RecursionError) as error:  # RecursionError: nesting deeper than the parser goes
             raise PagerDutyError(f"PagerDuty {endpoint} answered with malformed JSON (HTTP {answer.status})",
                                  status=answer.status, endpoint=endpoint) from error
         shape = SHAPES.get(endpoint, {})
         found = problem(data, shape)
         if found:
-            raise PagerDutyError(f"PagerDuty {endpoint} answered something broken: {found}",
+            raise PagerDutyError(self._masked(f"PagerDuty {endpoint} answered something broken: {found}"),
                                  status=answer.status, endpoint=endpoint)
         return data
 
@@ -219,8 +220,16 @@ class PagerDutyClient:
                                  "only part of the account): use an account-level read-only key",
                                  status=status, endpoint=endpoint)
         if 300 <= status < 500:
-            raise PagerDutyError(f"PagerDuty {endpoint}: HTTP {status}: {_error_message(answer)}",
+            raise PagerDutyError(self._masked(f"PagerDuty {endpoint}: HTTP {status}: {_error_message(answer)}"),
                                  status=status, endpoint=endpoint)
+
+    def _masked(self, text: str) -> str:
+        """`text` from an answer, without the credential: a server or proxy may echo what it was sent."""
+        for name in ("token", "client_secret", "_token"):
+            secret = getattr(self.credential, name, None)
+            if isinstance(secret, str) and len(secret) >= 4:
+                text = text.replace(secret, "***")
+        return text
 
 
 def _status(seen: str) -> int | None:

@@ -81,7 +81,7 @@ class Api:
         self.schedules: dict[str, dict] = {s: {"id": s, "type": "schedule_reference"} for s in state.schedule_coverage}
         refs = [t for p in state.escalation_policies for r in p.get("escalation_rules", []) for t in r.get("targets", [])]
         for ref in refs + [o["schedule"] for o in state.oncalls if o.get("schedule")]:
-            if ref.get("type", "").startswith("schedule"):
+            if (ref.get("type") or "").startswith("schedule"):
                 self.schedules[ref["id"]] = ref
         self.handlers = {
             "listServices": self.list_services, "getService": self.get_service,
@@ -123,8 +123,8 @@ class Api:
     def _view(self, teams: frozenset[str] | None) -> View:
         def seen(obj):
             return teams is None or any(t.get("id") in teams for t in obj.get("teams") or [])
-        services = sorted((s for s in self.state.services if seen(s)), key=lambda s: s.get("name", "").lower())
-        policies = sorted((p for p in self.state.escalation_policies if seen(p)), key=lambda p: p.get("name", "").lower())
+        services = sorted((s for s in self.state.services if seen(s)), key=lambda s: (s.get("name") or "").lower())
+        policies = sorted((p for p in self.state.escalation_policies if seen(p)), key=lambda p: (p.get("name") or "").lower())
         schedules = {t["id"] for p in policies for r in p.get("escalation_rules", []) for t in r.get("targets", [])}
         return View(services, policies, [t for t in self.state.teams if teams is None or t["id"] in teams],
                     frozenset(s["id"] for s in services), frozenset(p["id"] for p in policies),
@@ -163,7 +163,7 @@ class Api:
         include = query.get("include[]", [])
         services = self.of_teams(view.services, query)
         if "query" in query:
-            services = [s for s in services if query["query"][0].lower() in s.get("name", "").lower()]
+            services = [s for s in services if query["query"][0].lower() in (s.get("name") or "").lower()]
         return self.page("services", services, query, lambda s: self._service(s, include))
 
     @staticmethod
@@ -250,7 +250,7 @@ class Api:
     def list_teams(self, query, view):
         teams = view.teams
         if "query" in query:
-            teams = [t for t in teams if query["query"][0].lower() in t.get("name", "").lower()]
+            teams = [t for t in teams if query["query"][0].lower() in (t.get("name") or "").lower()]
         return self.page("teams", teams, query)
 
     def _schedule(self, id: str, view: View, kind: str) -> dict:

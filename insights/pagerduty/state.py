@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from insights import storable
 from insights.errors import ConfigError
 from insights.pagerduty.shapes import SNAPSHOT, problem
 
@@ -107,9 +108,13 @@ def load_state(path: Path) -> PagerDutyState | AccountsState:
     """A snapshot of one account (format 1) or of several (format 2), checked against the shapes the facts
     rely on: a broken one is a ConfigError saying where."""
     try:
-        data = json.loads(Path(path).read_text())
+        if not Path(path).is_file():  # a device or a pipe (/dev/zero) would be read without end
+            raise FileNotFoundError(2, "not a regular file")
+        data = storable.loads(Path(path).read_text())
     except OSError as error:
         raise ConfigError(f"{path}: cannot read the PagerDuty snapshot: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: cannot read the PagerDuty snapshot: it is not UTF-8 text") from error
     except (json.JSONDecodeError, RecursionError) as error:
         where = f"{error.lineno}:{error.colno}: " if isinstance(error, json.JSONDecodeError) else " "
         raise ConfigError(f"{path}:{where}the PagerDuty snapshot is not valid JSON: "
@@ -160,7 +165,12 @@ def shift_times(state: PagerDutyState, to: datetime) -> PagerDutyState:
     delta = to - origin
 
     def moved(text):
-        return (parse_time(text) + delta).isoformat().replace("+00:00", "Z") if text else text
+        if not text:
+            return text
+        try:
+            return (parse_time(text) + delta).isoformat().replace("+00:00", "Z")
+        except OverflowError:  # a time at the end of the calendar stays where it is
+            return text
 
     def shift(record, keys):
         return {**record, **{k: moved(record.get(k)) for k in keys if k in record}}

@@ -87,6 +87,8 @@ def render_metrics(view: RunView) -> str:
 def write_metrics(view: RunView, path) -> Path:
     """The metrics file at `path`, replaced whole (a scrape never reads half a file)."""
     path = Path(path)
+    if path.exists() and not path.is_file():  # renaming over /dev/null or a pipe would replace the device itself
+        raise OutputError(f"cannot write the metrics file {path}: not a regular file")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

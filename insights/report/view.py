@@ -117,7 +117,7 @@ class RunView:
         applicable = self.applicable.assign(team=lambda f: f["entity_ref"].map(owners))
         table = applicable.groupby("team").agg(
             checks=("outcome", "size"), failing=("outcome", lambda o: int((o == "fail").sum())),
-            unknown=("outcome", lambda o: int((o == "unknown").sum())))
+            unknown=("outcome", lambda o: int((o == "unknown").sum()))).astype("int64")  # int even when empty
         table["entities"] = self.members.groupby("team").size()
         scores = self.scores.assign(team=lambda f: f["entity_ref"].map(owners))
         table["mean_score"] = scores.groupby("team")["score"].mean().round(1)

@@ -17,6 +17,7 @@ from insights.errors import ConfigError
 from insights.facts.registry import FACTS
 from insights.rules.model import APPLIES_TO_FACTS, Check, Condition, Rule
 from insights.rules.operators import NUMERIC, OPERATORS, as_float, compile_pattern, value_type, with_article
+from insights.yamlio import read_file
 
 __all__ = ["CheckSet", "applies_to", "did_you_mean", "load_checks", "read_checks"]
 
@@ -212,13 +213,10 @@ def read_checks(paths: list[Path]) -> CheckSet:
     for file in files:
         try:
             duplicates: list[str] = []
-            data = load_yaml(file.read_text(), path=str(file), duplicates=duplicates)
+            data = load_yaml(read_file(file, "check file"), path=str(file), duplicates=duplicates)
             found.problems += duplicates
         except ConfigError as error:
             found.problems += error.problems
-            continue
-        except (OSError, UnicodeDecodeError) as error:
-            found.problems.append(f"{file}: cannot read the check file: {error}")
             continue
         reader = CheckReader(str(file))
         items = data.get("checks") if isinstance(data, dict) and set(data) == {"checks"} else data
