@@ -261,7 +261,7 @@ def load_config(path: Path) -> Config:
             reader.problem(data["gates"], f"gate names unknown check {check!r}{did_you_mean(check, found.ids)}",
                            "fail_on")
     ids = [a["id"] for a in pagerduty["accounts"]]
-    if pagerduty["default_account"] and pagerduty["default_account"] not in ids:
+    if ids and pagerduty["default_account"] and pagerduty["default_account"] not in ids:
         reader.problem(data["pagerduty"], f"`pagerduty.default_account` {pagerduty['default_account']!r} is not one "
                        f"of `pagerduty.accounts`{did_you_mean(pagerduty['default_account'], ids)}", "default_account")
     if reader.problems:

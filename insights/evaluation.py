@@ -12,6 +12,7 @@ from insights.config import Config
 from insights.facts.organisation import organisation_results
 from insights.facts.registry import compute_fact_table
 from insights.facts.standards import standard_checks
+from insights.pagerduty.accounts import account_findings, one_account_name
 from insights.pagerduty.state import AccountsState, PagerDutyState
 from insights.rules.evaluate import evaluate
 from insights.rules.waivers import collect_waivers
@@ -42,7 +43,8 @@ def _shown_url(url: str, limit: int = 255) -> str:
 
 def evaluate_run(config: Config, catalog: Catalog, state: PagerDutyState | AccountsState,
                  now: datetime) -> RunBundle:
-    table = compute_fact_table(catalog.entities, state, now)
+    account = one_account_name(config)
+    table = compute_fact_table(catalog.entities, state, now, account)
     facts = table.values
     # A check per Service Standard the configuration requires, named as the collected account names them.
     checks = list(config.checks) + standard_checks(list(config.pagerduty.standards_required), state,
@@ -53,6 +55,6 @@ def evaluate_run(config: Config, catalog: Catalog, state: PagerDutyState | Accou
     scores = score(list(config.scorecards), results, facts, {c.id: c.weight for c in checks})
     return RunBundle(entities=list(catalog.entities), facts=facts, checks=checks, results=results,
                      scorecards=list(config.scorecards), scores=scores,
-                     findings=list(catalog.findings) + waiver_findings,
-                     organisation=organisation_results(facts, state), pagerduty_url=_shown_url(state.api_url),
+                     findings=list(catalog.findings) + waiver_findings + account_findings(catalog.entities, config),
+                     organisation=organisation_results(facts, state, account), pagerduty_url=_shown_url(state.api_url),
                      pagerduty_collected_at=state.collected_at, pagerduty_requests=state.requests)

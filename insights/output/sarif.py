@@ -57,6 +57,7 @@ RULES = {
     "annotation-key-misspelled": "An annotation key looks like a misspelt PagerDuty annotation",
     "annotation-both-set": "Both PagerDuty annotations are set",
     "annotation-duplicate": "A PagerDuty annotation names the same service twice",
+    "account-unknown": "pagerduty.com/account names an account that is not configured",
     "integration-key-exposed": "A PagerDuty integration key (a secret) is in the repository",
     "location-no-target": "A Location names no target",
     "file-empty": "The file holds no YAML document",
