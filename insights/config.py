@@ -245,6 +245,8 @@ def load_config(path: Path) -> Config:
     pagerduty["analytics"] = reader.fields(section, "analytics", ANALYTICS, name="pagerduty.analytics")
     pagerduty["change_events"] = reader.fields(section, "change_events", CHANGE_EVENTS, name="pagerduty.change_events")
     pagerduty["accounts"] = reader.accounts(section)
+    # Where the required standards are written: a name the account lacks is only known after collection.
+    pagerduty["standards_required_line"] = (getattr(section, "key_lines", None) or {}).get("standards_required", 0)
     store = reader.fields(data, "store", STORE)
     gates = reader.fields(data, "gates", GATES)
     waivers = reader.fields(data, "waivers", WAIVERS)

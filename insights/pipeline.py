@@ -192,6 +192,9 @@ def _run(options: RunOptions, store: Store, lock: RunLock, run_id: int, sources)
         lock.ensure()
         now = parse_time(state.collected_at) if options.snapshot else datetime.now(timezone.utc)
         bundle = evaluate_run(options.config, catalog, state, now or datetime.now(timezone.utc))
+        for finding in bundle.findings:
+            if finding.code == "standard-unknown":
+                log.warning("%s", finding)
         store.save_run(run_id, bundle)
         return bundle
     except InsightsError as error:

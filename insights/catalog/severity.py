@@ -56,6 +56,7 @@ CODES: dict[str, tuple[str, str]] = {
     "annotation-both-set": (INSIGHTS, WARNING),
     "annotation-duplicate": (INSIGHTS, WARNING),
     "account-unknown": (INSIGHTS, WARNING),
+    "standard-unknown": (INSIGHTS, WARNING),
     "integration-key-exposed": (INSIGHTS, WARNING),
     "location-no-target": (INSIGHTS, WARNING),
     "file-empty": (INSIGHTS, WARNING),

@@ -58,6 +58,7 @@ RULES = {
     "annotation-both-set": "Both PagerDuty annotations are set",
     "annotation-duplicate": "A PagerDuty annotation names the same service twice",
     "account-unknown": "pagerduty.com/account names an account that is not configured",
+    "standard-unknown": "pagerduty.standards_required names a standard the account does not have",
     "integration-key-exposed": "A PagerDuty integration key (a secret) is in the repository",
     "location-no-target": "A Location names no target",
     "file-empty": "The file holds no YAML document",
