@@ -245,6 +245,8 @@ def load_config(path: Path) -> Config:
     pagerduty["analytics"] = reader.fields(section, "analytics", ANALYTICS, name="pagerduty.analytics")
     pagerduty["change_events"] = reader.fields(section, "change_events", CHANGE_EVENTS, name="pagerduty.change_events")
     pagerduty["accounts"] = reader.accounts(section)
+    # Where the required standards are written: a name the account lacks is only known after collection.
+    pagerduty["standards_required_line"] = (getattr(section, "key_lines", None) or {}).get("standards_required", 0)
     store = reader.fields(data, "store", STORE)
     gates = reader.fields(data, "gates", GATES)
     waivers = reader.fields(data, "waivers", WAIVERS)
@@ -261,7 +263,7 @@ def load_config(path: Path) -> Config:
             reader.problem(data["gates"], f"gate names unknown check {check!r}{did_you_mean(check, found.ids)}",
                            "fail_on")
     ids = [a["id"] for a in pagerduty["accounts"]]
-    if pagerduty["default_account"] and pagerduty["default_account"] not in ids:
+    if ids and pagerduty["default_account"] and pagerduty["default_account"] not in ids:
         reader.problem(data["pagerduty"], f"`pagerduty.default_account` {pagerduty['default_account']!r} is not one "
                        f"of `pagerduty.accounts`{did_you_mean(pagerduty['default_account'], ids)}", "default_account")
     if reader.problems:

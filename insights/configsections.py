@@ -197,6 +197,7 @@ class PagerDutySettings:
     schedule_coverage: bool = False  # one more request per level-1 schedule
     standards: bool = False  # one more request per 100 services
     standards_required: tuple[str, ...] = ()  # a check each: the standards a team requires (by id, name or type)
+    standards_required_line: int = 0  # the line of `standards_required` in the file (0: not written)
     analytics: dict = field(default_factory=lambda: {n: f.default for n, f in ANALYTICS.items()})
     change_events: dict = field(default_factory=lambda: {n: f.default for n, f in CHANGE_EVENTS.items()})
     accounts: tuple[dict, ...] = ()  # several accounts: each as ACCOUNT describes it

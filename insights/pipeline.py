@@ -17,7 +17,7 @@ from insights.errors import ConfigError, InsightsError, OutputError, StoreError,
 from insights.evaluation import RunBundle, evaluate_run
 from insights.gates import GateSettings, GateVerdict, Previous, evaluate_gates
 from insights.pagerduty.auth import CLIENT_ID_ENV, CLIENT_SECRET_ENV, TOKEN_ENV, credential_from_environment
-from insights.pagerduty.accounts import AccountSettings, collect_accounts
+from insights.pagerduty.accounts import AccountSettings, account_of, collect_accounts, one_account_name
 from insights.pagerduty.client import ClientSettings, PagerDutyClient
 from insights.pagerduty.collect import CollectOptions, collect, wanted_from
 from insights.pagerduty.response import ResponseOptions
@@ -68,10 +68,13 @@ def credential_for(config: Config):
     return credential_from_environment(settings.subdomain, settings.region, settings.token_url)
 
 
-def wanted_services(catalog) -> CollectOptions:
-    """What the catalog points at (several services per annotation allowed): on-calls and incidents are
-    fetched for these services only."""
-    return wanted_from(catalog.entities)
+def wanted_services(catalog, config: Config | None = None) -> CollectOptions:
+    """What the catalog points at in the one account read (several services per annotation allowed): on-calls
+    and incidents are fetched for these services only. Entities naming another account are not judged there."""
+    if config is None:
+        return wanted_from(catalog.entities)
+    name = one_account_name(config)
+    return wanted_from([e for e in catalog.entities if account_of(e.annotations, name) == name])
 
 
 def crawl_settings(config: Config) -> CrawlSettings:
@@ -187,10 +190,13 @@ def _run(options: RunOptions, store: Store, lock: RunLock, run_id: int, sources)
         lock.ensure()
         log.info("run %d: %d entities, %d findings; collecting PagerDuty", run_id, len(catalog.entities),
                  len(catalog.findings))
-        state = pagerduty_state(options, wanted_services(catalog), catalog.entities)
+        state = pagerduty_state(options, wanted_services(catalog, options.config), catalog.entities)
         lock.ensure()
         now = parse_time(state.collected_at) if options.snapshot else datetime.now(timezone.utc)
         bundle = evaluate_run(options.config, catalog, state, now or datetime.now(timezone.utc))
+        for finding in bundle.findings:
+            if finding.code == "standard-unknown":
+                log.warning("%s", finding)
         store.save_run(run_id, bundle)
         return bundle
     except InsightsError as error:

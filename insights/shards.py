@@ -255,7 +255,7 @@ def _pagerduty(options: RunOptions, catalog) -> tuple[PagerDutyState, datetime]:
     if options.snapshot:
         state = load_snapshot(options.snapshot)
         return conceal_state(state), parse_time(state.collected_at) or datetime.now(timezone.utc)
-    wanted = wanted_services(catalog)
+    wanted = wanted_services(catalog, options.config)
     state = pagerduty_state(options, ConcealedWanted(service_ids=wanted.service_ids,
                                                      integration_keys=wanted.integration_keys))
     return conceal_state(state), datetime.now(timezone.utc)

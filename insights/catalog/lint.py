@@ -17,6 +17,7 @@ from insights.catalog.model import ERROR, Catalog, Entity, Finding
 from insights.catalog.sources import CrawlSettings, Source, crawl
 from insights.output import github, sarif
 from insights.output.text import cell
+from insights.pagerduty.accounts import account_findings
 from insights.rules.waivers import collect_waivers
 
 SCHEMA = "insights.lint/1"
@@ -82,7 +83,8 @@ def lint(sources: list[Source], config, settings: CrawlSettings | None = None, t
     _, waiver_findings = collect_waivers(catalog.entities, config.check_ids, today, config.waiver_max_days,
                                          config.catalog.severity)
     roots = {s.label: root for s in sources if (root := _root(s))}
-    return Linted(replace(catalog, findings=catalog.findings + tuple(waiver_findings)), roots,
+    found = tuple(waiver_findings) + tuple(account_findings(catalog.entities, config))
+    return Linted(replace(catalog, findings=catalog.findings + found), roots,
                   repository_root(base or Path.cwd()))
 
 

@@ -55,6 +55,8 @@ CODES: dict[str, tuple[str, str]] = {
     "annotation-key-misspelled": (INSIGHTS, ERROR),
     "annotation-both-set": (INSIGHTS, WARNING),
     "annotation-duplicate": (INSIGHTS, WARNING),
+    "account-unknown": (INSIGHTS, WARNING),
+    "standard-unknown": (INSIGHTS, WARNING),
     "integration-key-exposed": (INSIGHTS, WARNING),
     "location-no-target": (INSIGHTS, WARNING),
     "file-empty": (INSIGHTS, WARNING),

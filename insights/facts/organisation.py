@@ -11,9 +11,13 @@ import pandas as pd
 from insights.pagerduty.state import AccountsState, PagerDutyState
 
 
-def organisation_results(facts: pd.DataFrame, state: PagerDutyState | AccountsState) -> list[dict]:
+def organisation_results(facts: pd.DataFrame, state: PagerDutyState | AccountsState,
+                         account: str | None = None) -> list[dict]:
+    """`account`: the name of the one account `state` is (a PagerDutyState); entities naming another are not
+    matched with its services."""
     if not isinstance(state, AccountsState):
-        return _one(facts, state, {})
+        mine = facts[facts["pagerduty.account"] == account] if account and "pagerduty.account" in facts else facts
+        return _one(mine, state, {})
     results = []
     for account, one in state.accounts.items():
         mine = facts[facts["pagerduty.account"] == account] if "pagerduty.account" in facts else facts

@@ -70,11 +70,14 @@ def entity_frame(entities: list[Entity] | tuple[Entity, ...]) -> pd.DataFrame:
 
 
 @inputs_frozen
-def compute_fact_table(entities, state: PagerDutyState | AccountsState, now: datetime) -> FactTable:
-    """Every fact of every entity; with several accounts, each entity's in the account it names."""
-    if isinstance(state, AccountsState):
-        return FactTable(*accounts.by_account(entities, state, now, _one_account, FACTS))
-    return _one_account(entities, state, now)
+def compute_fact_table(entities, state: PagerDutyState | AccountsState, now: datetime,
+                       account: str = accounts.SINGLE) -> FactTable:
+    """Every fact of every entity, each in the account it names. One account (`state` a PagerDutyState) is
+    called `account`: an entity naming another is not judged in it (its PagerDuty facts are unknown)."""
+    several = isinstance(state, AccountsState)
+    if not several:
+        state = AccountsState({account: state}, account)
+    return FactTable(*accounts.by_account(entities, state, now, _one_account, FACTS, several))
 
 
 def _one_account(entities, state: PagerDutyState, now: datetime) -> FactTable:
@@ -110,6 +113,6 @@ def _run(families, facts: pd.DataFrame, causes: dict, context: FactContext) -> t
     return facts, causes
 
 
-def compute_facts(entities, state: PagerDutyState, now: datetime) -> pd.DataFrame:
+def compute_facts(entities, state: PagerDutyState | AccountsState, now: datetime) -> pd.DataFrame:
     """Every fact for every entity: DataFrame indexed by ref, one column per fact id (object dtype)."""
     return compute_fact_table(entities, state, now).values

@@ -1,8 +1,9 @@
 """Facts about how incidents went on an entity's PagerDuty service over the collection's window.
 
 Collected when `pagerduty.analytics.enabled` is on (`insights.pagerduty.response`): PagerDuty's Analytics API
-where the account has it, else the incident list, which knows counts and times to resolve but not times to
-acknowledge, escalations or sleep-hour interruptions (those stay unknown, with that cause).
+where the account has it, else the incident list, which knows counts, times to resolve and the high-urgency
+incidents triggered in sleep hours, but not times to acknowledge or escalations (those stay unknown, with that
+cause).
 """
 
 from __future__ import annotations
@@ -36,10 +37,11 @@ FACTS = [
     Fact("pagerduty.response_resolve_p90_hours", "number", "90th percentile of the time to resolve, in hours.",
          SOURCE, cause="response_resolve"),
     Fact("pagerduty.response_sleep_interruptions", "integer",
-         "Interruptions between 22:00 and 08:00 in the responder's time zone (Analytics API).", SOURCE,
-         cause="response_analytics"),
+         "Interruptions between 22:00 and 08:00 in `pagerduty.analytics.time_zone`: the Analytics API's (each page "
+         "of a high-urgency incident, escalations too), else the high-urgency incidents triggered in those hours "
+         "(the incident list: escalation pages are not in it).", SOURCE, cause="response_sleep"),
     Fact("pagerduty.response_sleep_interruptions_per_week", "number",
-         "Sleep-hour interruptions per week of the window (Analytics API).", SOURCE, cause="response_analytics"),
+         "Sleep-hour interruptions per week of the window.", SOURCE, cause="response_sleep"),
     Fact("pagerduty.response_escalations", "integer",
          "Times an incident escalated to the next level of the policy (Analytics API).", SOURCE,
          cause="response_analytics"),
@@ -65,14 +67,18 @@ def describe(metrics: dict, days: float, source: str) -> dict:
     acks = metrics.get("p90_seconds_to_first_ack")
     high_acks = metrics.get("p90_seconds_to_first_ack_high_urgency")
     resolves = metrics.get("p90_seconds_to_resolve")
+    # The incident list's summary leaves what it cannot tell None; an older snapshot's may hold 0 for those.
     analytics = source == "analytics"
+    escalations = metrics.get("total_escalation_count") if analytics else None
+    sleep = sleep if analytics or metrics.get("sleep_hours_from_incidents") else None
     causes = {"response_ack": None if acks is not None else why.ANALYTICS_ONLY if not analytics else
               why.NO_INCIDENT_IN_WINDOW if not count else why.NONE_ACKNOWLEDGED,
               "response_high_ack": None if high_acks is not None else why.ANALYTICS_ONLY if not analytics else
               why.NO_INCIDENT_IN_WINDOW if not metrics.get("high_urgency_incident_count") else why.NONE_ACKNOWLEDGED,
               "response_resolve": None if resolves is not None else
               why.NO_INCIDENT_IN_WINDOW if not count else why.NONE_RESOLVED,
-              "response_analytics": None if analytics else why.ANALYTICS_ONLY}
+              "response_sleep": None if sleep is not None else why.ANALYTICS_ONLY,
+              "response_analytics": None if escalations is not None else why.ANALYTICS_ONLY}
     return {
         "pagerduty.response_incidents": count,
         "pagerduty.response_high_urgency_incidents": metrics.get("high_urgency_incident_count"),
@@ -81,10 +87,10 @@ def describe(metrics: dict, days: float, source: str) -> dict:
         "pagerduty.response_high_urgency_ack_p90_minutes": _round(high_acks, SECONDS),
         "pagerduty.response_resolve_mean_hours": _round(metrics.get("mean_seconds_to_resolve"), 3600.0),
         "pagerduty.response_resolve_p90_hours": _round(resolves, 3600.0),
-        "pagerduty.response_sleep_interruptions": sleep if analytics else None,
-        "pagerduty.response_sleep_interruptions_per_week": round(sleep / (days / 7), 2) if analytics and sleep is not None
-        and days else None,
-        "pagerduty.response_escalations": metrics.get("total_escalation_count") if analytics else None,
+        "pagerduty.response_sleep_interruptions": sleep,
+        "pagerduty.response_sleep_interruptions_per_week": round(sleep / (days / 7), 2) if sleep is not None and days
+        else None,
+        "pagerduty.response_escalations": escalations,
         "pagerduty.response_window_days": round(days),
         "pagerduty.response_source": source,
         CAUSES: causes,
@@ -109,7 +115,7 @@ def compute(facts: pd.DataFrame, causes: dict, context) -> tuple[pd.DataFrame, d
                       (not collected, why.NOT_COLLECTED["incident_response"]), (missing, why.NO_RESPONSE_FOR_SERVICE))
     groups = {"response": cause}
     per_service = described[CAUSES]
-    for group in ("response_ack", "response_high_ack", "response_resolve", "response_analytics"):
+    for group in ("response_ack", "response_high_ack", "response_resolve", "response_sleep", "response_analytics"):
         texts = pd.Series([c and c[group] for c in per_service], index=facts.index, dtype=object) if services \
             else None
         groups[group] = cause if texts is None else why.first(facts.index, cause, texts)

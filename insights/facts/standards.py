@@ -13,7 +13,6 @@ import re
 
 import pandas as pd
 
-from insights.errors import ConfigError
 from insights.facts import causes as why
 from insights.facts.base import Fact, per_key
 from insights.pagerduty.state import AccountsState, PagerDutyState
@@ -63,32 +62,40 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "standard"
 
 
+def unknown_standard(wanted: str, known: dict[str, dict], where: str) -> str:
+    return (f"{where}: no PagerDuty Service Standard is called {wanted!r}; the account's are: "
+            + ", ".join(sorted(s.get("name") or s["id"] for s in known.values())))
+
+
 def standard_checks(required: list[str], state: PagerDutyState | AccountsState, file: str = "",
                     line: int = 0) -> list[Check]:
-    """One check per standard a team requires, each named by its id, name or type (case aside). A name that
-    matches no standard the collection saw is a ConfigError listing those it did see; when it saw none (the
-    collection is off, or PagerDuty refused it), the checks are built as written and their outcome is unknown."""
+    """One check per standard a team requires, each named by its id, name or type (case aside). When the
+    collection saw none (it is off, or PagerDuty refused it), the checks are built as written and their outcome
+    is unknown. A name that matches none of the standards it did see still makes a check, whose outcome is
+    unknown with a reason naming those it saw (`Check.unknown`): the account, not the file, lacks it, and the
+    run goes on (`unknown_standards` words the warning)."""
     known = known_standards(state)
-    checks, problems = [], []
+    checks = []
     for wanted in required:
         key = wanted.strip().lower()
         match = next((s for s in known.values() if key in {s["id"].lower(), (s.get("name") or "").lower(),
                                                           (s.get("type") or "").lower()}), None)
-        if match is None and known:
-            problems.append(f"{file or 'pagerduty.standards_required'}:{line}: no PagerDuty Service Standard is "
-                            f"called {wanted!r}; the account's are: "
-                            + ", ".join(sorted(s.get("name") or s["id"] for s in known.values())))
-            continue
+        missing = unknown_standard(wanted, known, f"{file or 'pagerduty.standards_required'}:{line}") \
+            if match is None and known else ""
         name = (match or {}).get("name") or wanted
         checks.append(Check(
             id=f"pagerduty-standard-{_slug((match or {}).get('type') or wanted)}",
             name=f"PagerDuty standard: {name}",
             description=f"The service passes PagerDuty's Service Standard \"{name}\", which the team requires.",
             rule=Rule("condition", condition=Condition("pagerduty.standards_failing", "doesNotContain", name)),
-            applies_to=APPLIES_TO, weight=1.0, file=file, line=line,
-            remediation=f"{{pagerduty.service_name}} fails PagerDuty's Service Standard \"{name}\" (failing now: "
-                        "{pagerduty.standards_failing}). Open the service at {pagerduty.service_url} and see "
-                        "Service Standards for what it needs."))
-    if problems:
-        raise ConfigError(problems)
+            applies_to=APPLIES_TO, weight=1.0, file=file, line=line, unknown=missing,
+            remediation="" if missing else
+            f"{{pagerduty.service_name}} fails PagerDuty's Service Standard \"{name}\" (failing now: "
+            "{pagerduty.standards_failing}). Open the service at {pagerduty.service_url} and see "
+            "Service Standards for what it needs."))
     return checks
+
+
+def unknown_standards(checks: list[Check]) -> list[str]:
+    """What to warn of: each required standard the account lacks."""
+    return [c.unknown for c in checks if c.id.startswith("pagerduty-standard-") and c.unknown]

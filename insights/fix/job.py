@@ -11,13 +11,13 @@ from insights.catalog.sources import Source
 from insights.catalog.validate import SERVICE_ID
 from insights.config import Config
 from insights.errors import ConfigError, InsightsError
-from insights.fix.matching import AMBIGUOUS, Suggestions, suggest
+from insights.fix.matching import AMBIGUOUS, Suggestions, suggest_by_account
 from insights.fix.plan import Change, Plan, make_plan, write_files, write_patches
 from insights.fix.roots import LOCAL, Root, crawl_roots, expand
 from insights.fix.signals import HIGH, LEVELS, level
 from insights.fix.waive import WaiverRequest, waiver_changes
 from insights.pagerduty.collect import CollectOptions
-from insights.pagerduty.state import AccountsState
+from insights.pagerduty.accounts import one_account_name
 from insights.pipeline import RunOptions, crawl_settings, pagerduty_state
 from insights.progress import SILENT, Progress
 
@@ -102,9 +102,7 @@ def run_fix(options: FixOptions) -> FixOutcome:
             state = pagerduty_state(RunOptions(config=config, pagerduty_url=options.pagerduty_url,
                                                snapshot=options.snapshot, credential=options.credential,
                                                progress=options.progress), CollectOptions(service_ids=frozenset()))
-            if isinstance(state, AccountsState):  # several accounts: suggestions are made in the default one
-                state = state.accounts[state.default]
-            suggestions = suggest(entities, state)
+            suggestions = suggest_by_account(entities, state, one_account_name(config))
             if not (options.patch_dir or options.write):
                 return FixOutcome(options.min_confidence, suggestions)
             changes = [Change(s.entity, SERVICE_ID, s.best.service_id)

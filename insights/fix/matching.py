@@ -11,7 +11,7 @@ toss is reported as ambiguous instead of guessed.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -21,7 +21,8 @@ from insights.catalog.validate import INTEGRATION_KEY, PLACEHOLDER, SERVICE_ID, 
 from insights.facts import causes
 from insights.fix.signals import LOW, MARGIN, NAME_FLOOR, SHARED_CAP, Profile, Signal, Subject, level, \
     name_signal, numbers, other_signals, profiles, subject
-from insights.pagerduty.state import PagerDutyState
+from insights.pagerduty.accounts import account_of
+from insights.pagerduty.state import AccountsState, PagerDutyState
 
 MATCH, AMBIGUOUS, NONE = "match", "ambiguous", "none"
 NO_CANDIDATE = ("no PagerDuty service has a similar name, a service: tag naming it, or an integration key "
@@ -50,6 +51,7 @@ class Suggestion:
     candidates: tuple[Candidate, ...] = ()  # best first; a match's service is the first
     rivals: tuple[str, ...] = ()  # other entities as close to this one's best service
     note: str = ""
+    account: str | None = None  # the PagerDuty account its candidates are in, when several are read
 
     @property
     def best(self) -> Candidate | None:
@@ -65,6 +67,7 @@ class Orphan:
     html_url: str | None
     status: str
     entity_refs: tuple[str, ...] = ()
+    account: str | None = None  # the PagerDuty account it is in, when several are read
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,26 @@ def _assign(pairs: dict[tuple[int, str], Candidate]) -> dict[int, Candidate]:
         matched.update(clear)
         taken = {c.service_id for c in clear.values()}
         pairs = {k: v for k, v in pairs.items() if k[0] not in clear and k[1] not in taken}
+
+
+def suggest_by_account(entities: list[Entity], state: PagerDutyState | AccountsState, name: str) -> Suggestions:
+    """Suggestions for each entity among the services of the account it is judged in (`pagerduty.com/account`,
+    else the default; one account read is called `name`), and each account's orphans; with several accounts,
+    each labelled with its account. An entity naming an account not read gets no suggestion: no service
+    there is known."""
+    several = isinstance(state, AccountsState)
+    accounts = state if several else AccountsState({name: state}, name)
+    groups: dict[str, list[Entity]] = {account: [] for account in accounts.accounts}
+    for entity in entities:
+        groups.get(account_of(entity.annotations, accounts.default), []).append(entity)
+    found, orphans = [], []
+    for account, members in groups.items():
+        one = suggest(members, accounts.accounts[account])
+        label = account if several else None
+        found += [replace(s, account=label) for s in one.entities]
+        orphans += [replace(o, account=label) for o in one.orphans]
+    return Suggestions(tuple(sorted(found, key=lambda s: s.entity.ref)),
+                       tuple(sorted(orphans, key=lambda o: (o.account or "", o.service_name.lower(), o.service_id))))
 
 
 def suggest(entities: list[Entity], state: PagerDutyState) -> Suggestions:

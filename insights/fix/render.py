@@ -38,7 +38,8 @@ def _candidate_lines(candidate: Candidate, mark: str) -> list[str]:
 
 
 def _suggestion_lines(suggestion: Suggestion) -> list[str]:
-    lines = [f"{suggestion.entity.ref}  ({_where(suggestion)})", f"  needs: {suggestion.needs}"]
+    account = f"  [account {suggestion.account}]" if suggestion.account else ""
+    lines = [f"{suggestion.entity.ref}  ({_where(suggestion)}){account}", f"  needs: {suggestion.needs}"]
     if suggestion.status == MATCH:
         return lines + _candidate_lines(suggestion.best, "->")
     if suggestion.status == AMBIGUOUS:
@@ -68,7 +69,8 @@ def _suggestions_text(outcome: FixOutcome) -> list[str]:
             fate = {MATCH: f"suggested for {', '.join(orphan.entity_refs)}",
                     AMBIGUOUS: f"may belong to {', '.join(orphan.entity_refs)} (ambiguous)",
                     NONE: "no entity in the catalog matches; add one, or retire the service"}[orphan.status]
-            lines.append(f"  {orphan.service_name} ({orphan.service_id}): {fate}"
+            account = f"[account {orphan.account}] " if orphan.account else ""
+            lines.append(f"  {account}{orphan.service_name} ({orphan.service_id}): {fate}"
                          + (f"  {orphan.html_url}" if orphan.html_url else ""))
         lines.append("")
     if patchable and not outcome.plan:
@@ -126,10 +128,10 @@ def render_json(outcome: FixOutcome) -> str:
         document["entities"] = [{
             "ref": s.entity.ref, "source": s.entity.source, "repository": s.entity.repository,
             "path": s.entity.path, "line": s.entity.line, "needs": s.needs, "status": s.status, "note": s.note,
-            "rivals": list(s.rivals), "candidates": [_candidate(c) for c in s.candidates]}
+            "rivals": list(s.rivals), "candidates": [_candidate(c) for c in s.candidates], "account": s.account}
             for s in outcome.suggestions.entities]
         document["orphans"] = [{"service_id": o.service_id, "service_name": o.service_name, "html_url": o.html_url,
-                                "status": o.status, "entities": list(o.entity_refs)}
+                                "status": o.status, "entities": list(o.entity_refs), "account": o.account}
                                for o in outcome.suggestions.orphans]
     if outcome.plan:
         plan = outcome.plan

@@ -57,6 +57,8 @@ RULES = {
     "annotation-key-misspelled": "An annotation key looks like a misspelt PagerDuty annotation",
     "annotation-both-set": "Both PagerDuty annotations are set",
     "annotation-duplicate": "A PagerDuty annotation names a service more than once",
+    "account-unknown": "pagerduty.com/account names an account that is not configured",
+    "standard-unknown": "pagerduty.standards_required names a standard the account does not have",
     "integration-key-exposed": "A PagerDuty integration key (a secret) is in the repository",
     "location-no-target": "A Location names no target",
     "file-empty": "The file holds no YAML document",

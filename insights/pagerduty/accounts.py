@@ -12,7 +12,10 @@ import re
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 
+from insights.catalog import severity as severities
+from insights.catalog.model import WARNING, Finding
 from insights.errors import ConfigError, PagerDutyError
+from insights.configread import did_you_mean
 from insights.pagerduty.auth import OAuthCredential, TokenCredential
 from insights.pagerduty.client import ClientSettings, PagerDutyClient, api_base_url
 from insights.pagerduty.collect import CollectOptions, collect, wanted_from
@@ -55,9 +58,35 @@ class AccountSettings:
         return PagerDutyClient(credential, replace(self.client, base_url=api_base_url(self.url, self.region)))
 
 
+SINGLE = "default"  # the name of the one account read when no `pagerduty.accounts` are configured
+
+
+def one_account_name(config) -> str:
+    """What the one account read (no `pagerduty.accounts`) is called: `pagerduty.default_account`, else
+    `default`. Entities naming another account are not judged in it."""
+    return config.pagerduty.default_account or SINGLE
+
+
 def account_of(annotations: dict, default: str) -> str:
     value = annotations.get(ACCOUNT)
     return value.strip() if isinstance(value, str) and value.strip() else default
+
+
+def account_findings(entities, config) -> list[Finding]:
+    """A warning (`account-unknown`) for each entity whose `pagerduty.com/account` names an account that is not
+    one of `pagerduty.accounts`: its PagerDuty facts stay unknown. Without `pagerduty.accounts`, none (the
+    facts' cause says what to configure)."""
+    ids = [a["id"] for a in config.pagerduty.accounts]
+    findings = []
+    for entity in entities if ids else ():
+        named = account_of(entity.annotations, "")
+        if named and named not in ids:
+            line, column = entity.annotation_positions.get(ACCOUNT, (entity.line, None))
+            findings.append(Finding(
+                "account-unknown", WARNING, f"`{ACCOUNT}` names {named!r}, which is not one of `pagerduty.accounts` "
+                f"({', '.join(ids)}){did_you_mean(named, ids)}; the entity's PagerDuty checks stay unknown",
+                entity.source, entity.path, line, entity.ref, column))
+    return severities.apply(findings, config.catalog.severity)
 
 
 def wanted_by_account(entities, default: str, options: CollectOptions) -> dict[str, CollectOptions]:

@@ -9,10 +9,12 @@ percentiles come. The spec sets no maximum on `service_ids`; batches are kept to
 a large account is wanted no service filter is sent at all.
 
 Where the Analytics API answers 402 or 403, or is turned off, the same window is read from `GET /incidents`
-(`since`/`until`, statuses all). Incident objects carry `created_at`, `resolved_at` and `urgency`, so counts and
-times to resolve are known; times to acknowledge, escalations and sleep-hour interruptions are not (the spec:
-`acknowledgements` "will be empty if the status is resolved") and stay unknown. The state says which source
-served, and why the Analytics API did not.
+(`since`/`until`, statuses all). Incident objects carry `created_at`, `resolved_at` and `urgency`, so counts,
+times to resolve and sleep-hour interruptions are known: a high-urgency incident triggered between 22:00 and
+08:00 in `time_zone` wakes its responder, as the Analytics API counts it (its escalation pages are not in the
+list, so the count is the triggers'). Times to acknowledge and escalations are not (the spec: `acknowledgements`
+"will be empty if the status is resolved") and stay unknown. The state says which source served, and why the
+Analytics API did not.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from insights.errors import PagerDutyError
 from insights.pagerduty.client import ID_BATCH, WHOLE_LIST_SHARE, OffsetCapExceeded, PagerDutyClient
@@ -31,6 +34,7 @@ RAW_PAGE = 1000  # the raw endpoint's largest `limit`
 ANALYTICS_ID_BATCH = 1000
 UNAVAILABLE = (402, 403)  # the plan lacks the Analytics API, or the key may not use it
 SPLIT_MINIMUM = timedelta(minutes=1)
+SLEEP_HOURS = (22, 8)  # the Analytics API's sleep hours: from 22:00 to 08:00 local time
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ def collect_response(client: PagerDutyClient, pool, service_ids: list[str], acco
                 raise
             fallback = (f"{error.endpoint} answered HTTP {error.status}: the Analytics API needs PagerDuty's "
                         "Advanced plan (and, for an OAuth app, analytics.write)")
-    services = _from_incidents(client, pool, service_ids, account_services, since, until)
+    services = _from_incidents(client, pool, service_ids, account_services, since, until, options.time_zone)
     return {"source": "incidents", **window, "services": services, **({"fallback": fallback} if fallback else {})}
 
 
@@ -151,7 +155,7 @@ def _from_analytics(row: dict, incidents: list[dict]) -> dict:
 
 
 def _from_incidents(client, pool, service_ids: list[str], account_services: int, since: datetime,
-                    until: datetime) -> dict[str, dict]:
+                    until: datetime, time_zone: str = "Etc/UTC") -> dict[str, dict]:
     whole = len(service_ids) > WHOLE_LIST_SHARE * account_services  # fewer pages than batches of ids
     groups = [None] if whole else [service_ids[i:i + ID_BATCH] for i in range(0, len(service_ids), ID_BATCH)]
     futures = [pool.submit(_window_incidents, client, ids, since, until) for ids in groups]
@@ -159,7 +163,7 @@ def _from_incidents(client, pool, service_ids: list[str], account_services: int,
     for future in futures:
         for incident in future.result():
             per_service[incident["service"]["id"]].append(incident)
-    return {service_id: summarise_incidents(per_service.get(service_id, [])) for service_id in service_ids}
+    return {service_id: summarise_incidents(per_service.get(service_id, []), time_zone) for service_id in service_ids}
 
 
 def _window_incidents(client, ids: list[str] | None, since: datetime, until: datetime) -> list[dict]:
@@ -178,9 +182,17 @@ def _window_incidents(client, ids: list[str] | None, since: datetime, until: dat
         return _window_incidents(client, ids, since, middle) + _window_incidents(client, ids, middle, until)
 
 
-def summarise_incidents(incidents: list[dict]) -> dict:
-    """What incident objects tell: counts and times to resolve. Acknowledgement times, escalations and
-    interruptions are not in them (None: unknown)."""
+def asleep(moment: datetime, zone: ZoneInfo) -> bool:
+    hour = moment.astimezone(zone).hour
+    return hour >= SLEEP_HOURS[0] or hour < SLEEP_HOURS[1]
+
+
+def summarise_incidents(incidents: list[dict], time_zone: str = "Etc/UTC") -> dict:
+    """What incident objects tell: counts, times to resolve, and the high-urgency incidents triggered in sleep
+    hours in `time_zone`. Acknowledgement times and escalations are not in them (None: unknown)."""
+    zone = ZoneInfo(time_zone)
+    woken = sum(1 for i in incidents if i.get("urgency") == "high" and (created := parse_time(i.get("created_at")))
+                and asleep(created, zone))
     resolves = []
     for incident in incidents:
         created, resolved = parse_time(incident.get("created_at")), parse_time(incident.get("resolved_at"))
@@ -188,7 +200,8 @@ def summarise_incidents(incidents: list[dict]) -> dict:
             resolves.append(max(0.0, (resolved - created).total_seconds()))
     return {"total_incident_count": len(incidents), "total_incidents_acknowledged": None,
             "mean_seconds_to_first_ack": None, "mean_seconds_to_resolve": _mean(resolves),
-            "total_escalation_count": None, "total_sleep_hour_interruptions": None,
+            "total_escalation_count": None, "total_sleep_hour_interruptions": woken,
+            "sleep_hours_from_incidents": True,
             "high_urgency_incident_count": sum(i.get("urgency") == "high" for i in incidents),
             "resolved_incident_count": len(resolves), "p90_seconds_to_first_ack": None,
             "p90_seconds_to_first_ack_high_urgency": None, "p90_seconds_to_resolve": p90(resolves)}

@@ -213,9 +213,12 @@ def _check_columns(check: Check, columns: Columns, waivers: dict | None, causes:
     values = rule_values(check.rule, columns, leaves)
     outcome = np.where(values.fillna(False).to_numpy(dtype=bool), CODE[PASS], CODE[FAIL]).astype(np.int8)
     outcome[values.isna()] = CODE[UNKNOWN]
+    if check.unknown:
+        outcome[:] = CODE[UNKNOWN]
     outcome[~columns.applies(check.applies_to)] = CODE[NOT_APPLICABLE]
     refs = columns.facts.index.to_numpy()
-    reasons = _reasons(outcome, leaves, columns, causes)
+    reasons = _reasons(outcome, leaves, columns, causes) if not check.unknown else \
+        np.where(outcome == CODE[UNKNOWN], check.unknown, "").astype(object)
     open_ = (outcome == CODE[FAIL]) | (outcome == CODE[UNKNOWN])
     for position in np.flatnonzero(open_) if waivers else ():
         waiver = waivers.get((refs[position], check.id))

@@ -58,6 +58,9 @@ class Check:
     links: tuple[dict, ...] = ()
     file: str = ""
     line: int = 0
+    # Why the check cannot be judged at all (a required standard the account does not have, say): where it
+    # applies, its outcome is unknown with this reason. Empty: judged by its rule.
+    unknown: str = ""
 
     @property
     def where(self) -> str:

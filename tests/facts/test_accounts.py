@@ -198,3 +198,58 @@ def catalog_of(entities):
     from insights.catalog.model import Catalog
 
     return Catalog(entities=tuple(entities), findings=())
+
+
+EU_ENTITY = ("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: eu-svc\n  annotations:\n"
+             "    pagerduty.com/service-id: PEU1234\n    pagerduty.com/account: eu\n"
+             "spec: {type: service, lifecycle: production, owner: payments}\n---\n"
+             "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: payments-api\n  annotations:\n"
+             "    pagerduty.com/service-id: PPAYAPI\nspec: {type: service, lifecycle: production, owner: payments}\n")
+
+
+def run_one_account(insights, tmp_path, simulator, settings=""):
+    (tmp_path / "cat").mkdir(exist_ok=True)
+    (tmp_path / "cat" / "catalog-info.yaml").write_text(EU_ENTITY)
+    (tmp_path / "scorecards.yaml").write_text(f"pagerduty:\n  tags: false\n  url: '{simulator.url}'\n{settings}")
+    result = insights("run", "--config", "scorecards.yaml", "--catalog", "cat", "--db", "sqlite:///r.db", "--out",
+                      "out", env={"PAGERDUTY_TOKEN": "test-token"})
+    assert result.exit_code in (0, 1), result.output
+    return {r["ref"]: r for r in map(json.loads, (tmp_path / "out" / "entities.jsonl").read_text().splitlines())
+            if r["record"] == "entity"}
+
+
+def test_one_account_read_does_not_judge_an_entity_naming_another_account(insights, tmp_path, simulator):
+    rows = run_one_account(insights, tmp_path, simulator)
+    eu, payments = rows["component:default/eu-svc"], rows["component:default/payments-api"]
+    assert payments["facts"]["pagerduty.service_name"] == "payments-api"
+    assert payments["facts"]["pagerduty.account"] == "default"
+    # Not looked up in the one account read, not failed there: unknown, saying why.
+    assert eu["facts"]["pagerduty.account"] == "eu" and eu["facts"]["pagerduty.service_found"] is None
+    assert not any("PEU1234" in request for request in simulator.requests)
+    assert eu["checks"]["pagerduty-service-exists"] == "unknown" and payments["checks"]["pagerduty-service-exists"] == "pass"
+    exists = next(r for r in eu["details"] if r["check_id"] == "pagerduty-service-exists")
+    assert unknown_account("eu", ["default"], several=False) in exists["reason"]
+    assert "pagerduty.default_account: eu" in exists["reason"]
+
+
+def test_default_account_names_the_one_account_read(insights, tmp_path, simulator):
+    rows = run_one_account(insights, tmp_path, simulator, "  default_account: eu\n")
+    eu, payments = rows["component:default/eu-svc"], rows["component:default/payments-api"]
+    # The key reads `eu`: the entity naming it is judged there, and PEU1234 is not one of its services.
+    assert eu["facts"]["pagerduty.service_found"] is False and eu["facts"]["pagerduty.account"] == "eu"
+    assert payments["facts"]["pagerduty.account"] == "eu" and payments["facts"]["pagerduty.service_found"] is True
+
+
+def test_lint_warns_of_an_account_that_is_not_configured(insights, tmp_path):
+    (tmp_path / "cat").mkdir()
+    (tmp_path / "cat" / "catalog-info.yaml").write_text(EU_ENTITY.replace("account: eu", "account: eux"))
+    (tmp_path / "two.yaml").write_text("pagerduty:\n  accounts: [{id: us, token_env: PD_US}, {id: eu, token_env: PD_EU}]\n")
+    result = insights("catalog", "lint", "cat", "--config", "two.yaml", "--format", "json")
+    found = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "account-unknown"]
+    assert [(f["entity_ref"], f["line"], f["severity"]) for f in found] == [("component:default/eu-svc", 7, "warning")]
+    assert "names 'eux', which is not one of `pagerduty.accounts` (us, eu) (did you mean 'eu'?)" in found[0]["message"]
+    assert result.exit_code == 0  # a warning
+    # Without `pagerduty.accounts` nothing is said: one account is read, and the facts' cause explains.
+    (tmp_path / "one.yaml").write_text("pagerduty:\n  tags: false\n")
+    result = insights("catalog", "lint", "cat", "--config", "one.yaml", "--format", "json")
+    assert not [f for f in json.loads(result.stdout)["findings"] if f["code"] == "account-unknown"]

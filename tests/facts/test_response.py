@@ -53,18 +53,29 @@ def test_analytics_facts_and_checks(demo_catalog, demo_now, evaluated, analytics
 
 def test_the_incident_list_leaves_what_it_cannot_tell_unknown(demo_catalog, demo_now, evaluated, demo_state):
     state = with_response(demo_state, source="incidents", PPAYAPI={
-        **metrics(12, 8, resolve_p90=3600), "p90_seconds_to_first_ack_high_urgency": None})
+        **metrics(12, 8, resolve_p90=3600, sleep=13), "p90_seconds_to_first_ack_high_urgency": None,
+        "sleep_hours_from_incidents": True})
     table, results = evaluated(demo_catalog.entities, state, demo_now)
     assert table.values.loc[PAYMENTS, "pagerduty.response_resolve_p90_hours"] == 1.0
-    for fact in ("pagerduty.response_high_urgency_ack_p90_minutes", "pagerduty.response_sleep_interruptions",
-                 "pagerduty.response_escalations"):
+    for fact in ("pagerduty.response_high_urgency_ack_p90_minutes", "pagerduty.response_escalations"):
         assert table.values.loc[PAYMENTS, fact] is None, fact
+    # High-urgency incidents triggered in sleep hours: known from the incidents' own times, and judged.
+    assert table.values.loc[PAYMENTS, "pagerduty.response_sleep_interruptions"] == 13
+    assert results.loc[("response-sleep-interruptions", PAYMENTS), "outcome"] == "fail"
     assert results.loc[("response-high-urgency-ack", PAYMENTS), "outcome"] == "unknown"
     assert results.loc[("response-high-urgency-ack", PAYMENTS), "reason"] == why.ANALYTICS_ONLY
     assert results.loc[("response-resolve-within-a-day", PAYMENTS), "outcome"] == "pass"
     # A service the collection did not cover is not a service without incidents.
     assert table.values.loc[SEARCH, "pagerduty.response_incidents"] is None
     assert table.causes.loc[SEARCH, "response"] == why.NO_RESPONSE_FOR_SERVICE
+
+
+def test_an_older_incident_list_snapshot_without_sleep_hours_leaves_them_unknown(demo_catalog, demo_now, evaluated,
+                                                                               demo_state):
+    state = with_response(demo_state, source="incidents", PPAYAPI=metrics(12, 8, resolve_p90=3600, sleep=0))
+    table, results = evaluated(demo_catalog.entities, state, demo_now)
+    assert table.values.loc[PAYMENTS, "pagerduty.response_sleep_interruptions"] is None
+    assert results.loc[("response-sleep-interruptions", PAYMENTS), "reason"] == why.ANALYTICS_ONLY
 
 
 @pytest.mark.parametrize("change, cause", [

@@ -278,3 +278,35 @@ def test_a_waiver_as_a_patch_applies_with_git(insights, world):
     assert (payments / "flow/catalog-info.yaml").read_text() == PAYMENTS["flow/catalog-info.yaml"].replace(
         '"Flow style, one line"}', f'"Flow style, one line", annotations: {{insights.dev/waive.oncall-now: '
         f'"{until}: rota starts next week"}}}}')
+
+
+def test_several_accounts_each_entity_is_matched_in_its_own_account(insights, tmp_path):
+    """A service of the same name in two accounts: the entity naming `eu` gets the EU one, the others the
+    default account's; orphans are listed per account. The next run finds each in its account."""
+    from insights.pagerduty.state import AccountsState
+
+    from .conftest import account, service
+
+    files = {"catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: billing\n"
+             "spec: {type: service, lifecycle: production, owner: payments}\n---\n"
+             "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: billing-eu\n  title: Billing\n"
+             "  annotations:\n    pagerduty.com/account: eu\n"
+             "spec: {type: service, lifecycle: production, owner: payments}\n"}
+    repository = make_repository(tmp_path / "repo", files)
+    us = account(service("PBILLUS", "billing"), service("PLEDGER", "ledger"))
+    eu = account(service("PBILLEU", "Billing"), service("PREFUND", "refunds"))
+    save_snapshot(AccountsState({"us": us, "eu": eu}, "us"), tmp_path / "two.json")
+    shown = insights("fix", "--catalog", str(repository), "--pagerduty-snapshot", "two.json", "--format", "json")
+    assert shown.code == 0, shown.err
+    document = json.loads(shown.out)
+    best = {e["ref"]: (e.get("account"), e["candidates"][0]["service_id"] if e["candidates"] else None)
+            for e in document["entities"]}
+    assert best == {"component:default/billing": ("us", "PBILLUS"), "component:default/billing-eu": ("eu", "PBILLEU")}
+    assert {(o["account"], o["service_id"], o["status"]) for o in document["orphans"]} == {
+        ("eu", "PBILLEU", "match"), ("eu", "PREFUND", "none"), ("us", "PBILLUS", "match"), ("us", "PLEDGER", "none")}
+    text = insights("fix", "--catalog", str(repository), "--pagerduty-snapshot", "two.json").out
+    assert "component:default/billing-eu  (repo/catalog-info.yaml:7)  [account eu]" in text
+    assert "  [account eu] refunds (PREFUND): no entity in the catalog matches" in text
+    assert insights("fix", "--catalog", str(repository), "--pagerduty-snapshot", "two.json", "--write").code == 0
+    edited = (repository / "catalog-info.yaml").read_text()
+    assert "pagerduty.com/service-id: PBILLEU" in edited and "pagerduty.com/service-id: PBILLUS" in edited

@@ -115,6 +115,35 @@ def test_without_the_analytics_api_the_incident_list_serves(account, settings, o
     assert "GET /incidents" in collected.requests
 
 
+def woken(state, service_id: str, since: datetime, until: datetime, zone: str) -> int:
+    """High-urgency incidents of the window triggered between 22:00 and 08:00 local time in `zone`."""
+    from zoneinfo import ZoneInfo
+
+    hours = [parse_time(i["created_at"]).astimezone(ZoneInfo(zone)).hour for i in state.incidents
+             if i["service"]["id"] == service_id and i["urgency"] == "high"
+             and since <= parse_time(i["created_at"]) < until]
+    return sum(hour >= 22 or hour < 8 for hour in hours)
+
+
+def test_the_incident_list_counts_sleep_hour_interruptions_in_the_configured_time_zone(account):
+    refused = SimulatorSettings(token="test-token", access=Access(refused=ANALYTICS))
+    counts = {}
+    for zone in ("Etc/UTC", "Asia/Tokyo"):
+        options = dataclasses.replace(OPTIONS, response=ResponseOptions(time_zone=zone))
+        with Simulator(account, refused) as sim:
+            collected = collect(client_for(sim.url), options)
+        response = collected.incident_response
+        assert response["source"] == "incidents"
+        since, until = window(collected)
+        counts[zone] = {s: m["total_sleep_hour_interruptions"] for s, m in response["services"].items()}
+        assert counts[zone] == {s: woken(account, s, since, until, zone) for s in response["services"]}
+    assert counts["Etc/UTC"] != counts["Asia/Tokyo"] and sum(counts["Etc/UTC"].values()) > 0
+    # The Analytics API counts the same triggers and the escalation pages after them: never fewer.
+    with Simulator(account, SimulatorSettings(token="test-token")) as sim:
+        served = collect(client_for(sim.url), OPTIONS).incident_response["services"]
+    assert all(served[s]["total_sleep_hour_interruptions"] >= n for s, n in counts["Etc/UTC"].items())
+
+
 def test_the_incident_list_past_the_offset_cap_is_split_by_time(demo_state):
     now = datetime.now(timezone.utc).replace(microsecond=0)
     service = demo_state.services[0]
