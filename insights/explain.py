@@ -15,7 +15,8 @@ from insights.report.view import load_view, records
 SCHEMA = "insights.explain/1"
 ORDER = {"fail": 0, "unknown": 1, "waived": 2, "pass": 3, "not-applicable": 4}
 LINKS = (("catalog.file_url", "file"), ("catalog.entity_url", "Backstage"), ("pagerduty.service_url", "PagerDuty service"),
-         ("pagerduty.escalation_policy_url", "escalation policy"))
+         ("pagerduty.escalation_policy_url", "escalation policy"), ("pagerduty.level1_schedule_url", "level-1 schedule"),
+         ("pagerduty.oldest_open_incident_url", "oldest open incident"))
 
 
 def entity_ref(text: str) -> str | None:

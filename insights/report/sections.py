@@ -12,8 +12,11 @@ from markupsafe import escape
 
 from insights.report.escape import clean, safe_url, url_pieces
 
+# An entity's links besides its descriptor file, with their labels, in the order shown.
 SHOWN_LINKS = (("catalog.entity_url", "Backstage page"), ("pagerduty.service_url", "PagerDuty service"),
-               ("pagerduty.escalation_policy_url", "escalation policy"))
+               ("pagerduty.escalation_policy_url", "escalation policy"),
+               ("pagerduty.level1_schedule_url", "level-1 schedule"),
+               ("pagerduty.oldest_open_incident_url", "oldest open incident"))
 
 
 def t(value) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from insights.report import steps
 from insights.report.escape import md_code, md_lines, md_link, md_text, safe_url
+from insights.report.sections import SHOWN_LINKS
 from insights.report.view import RunView, records
 
 # A team name used as it is: lower-case letters, digits, `.`, `_`, `-`, starting and ending with a letter
@@ -70,9 +71,7 @@ def _entity(view: RunView, entity, ref: str, todo: list[dict]) -> list[str]:
     line = entity["line"]
     where = md_link(md_text(f"{entity['path']}" + (f":{int(line)}" if line is not None and line == line else ""),
                             VALUE), links.get("catalog.file_url"))
-    extra = [md_link(label, links.get(key)) for key, label in
-             (("catalog.entity_url", "Backstage page"), ("pagerduty.service_url", "PagerDuty service"),
-              ("pagerduty.escalation_policy_url", "escalation policy")) if safe_url(links.get(key))]
+    extra = [md_link(label, links.get(key)) for key, label in SHOWN_LINKS if safe_url(links.get(key))]
     lines = [f"## {md_text(entity['name'], VALUE)}", "",
              " · ".join([md_code(ref, VALUE), f"defined in {where}", *extra]), ""]
     for step in view.next_levels(ref):

@@ -84,11 +84,13 @@ def plant(catalog: Catalog, state, now, value: str):
     findings = catalog.findings + (Finding("yaml-invalid", "error", value, value, value, 3, None),)
     services = [dict(s, name=value, html_url=value, teams=[{"id": "PTHOST1", "summary": value}])
                 if s["id"] == "PLEGACY" else s for s in state.services]
-    policies = [dict(p, name=value, html_url=value) if p["id"] == "PEPCHK1" else p
-                for p in state.escalation_policies]
+    policies = [dict(p, name=value, html_url=value, escalation_rules=[
+                    dict(r, targets=[dict(t, html_url=value) for t in r["targets"]]) for r in p["escalation_rules"]])
+                if p["id"] == "PEPCHK1" else p for p in state.escalation_policies]
+    incidents = [dict(i, html_url=value) if i["id"] == "PIN0101" else i for i in state.incidents]
     tags = {**state.tags, "escalation_policies/PEPCHK1": [*state.tags.get("escalation_policies/PEPCHK1", []), value]}
     return (Catalog(tuple(entities), findings),
-            dataclasses.replace(state, services=services, escalation_policies=policies, tags=tags))
+            dataclasses.replace(state, services=services, escalation_policies=policies, incidents=incidents, tags=tags))
 
 
 def swap(view: RunView, old: str, new: str) -> RunView:

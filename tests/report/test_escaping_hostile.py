@@ -3,9 +3,9 @@
 Each value is planted at once in every field that reaches a report: an entity's name, title,
 description, owner (so the team name and its file name), tags, path, repository and source, a PagerDuty
 service-id annotation and a waiver reason; a catalog finding's message, path and source; an orphan
-PagerDuty service's name, URL and team; an escalation policy's name, URL and tags (which reach reasons and
-fixes); and a scorecard's name (which reaches the chart data). Every format is then checked for its own
-property:
+PagerDuty service's name, URL and team; an escalation policy's name, URL, tags and schedule URLs, and an
+incident's URL (which reach reasons, fixes and links); and a scorecard's name (which reaches the chart
+data). Every format is then checked for its own property:
 
 - HTML (lxml), every page of the site: the elements and attributes of the same page of the run with the
   value swapped for a placeholder, no event-handler attributes, exactly its scripts (four on the index,
