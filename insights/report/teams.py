@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from insights.report import steps
-from insights.report.escape import md_code, md_lines, md_link, md_text, safe_url
+from insights.report.escape import md_code, md_fix, md_link, md_text, safe_url
 from insights.report.sections import SHOWN_LINKS
 from insights.report.view import RunView, records
 
@@ -90,7 +90,7 @@ def _entity(view: RunView, entity, ref: str, todo: list[dict]) -> list[str]:
             continue
         lines.append(f"- [ ] **{md_text(row['check_id'], VALUE)}** fails: {md_text(row['reason'], VALUE)}")
         if row["fix"]:
-            lines += ["", *md_lines(row["fix"], indent="  ", urls=links.values()), ""]
+            lines += ["", *md_fix(row["fix"], indent="  ", urls=links.values()), ""]
     return lines + ["", f"Details: {md_code(f'insights explain {ref}', VALUE)}", ""]
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from insights.catalog.model import Catalog, Entity, Finding
 from insights.report.view import RunView
+from insights.rules.evaluate import LINE_BREAKS
 
 PLACEHOLDER = "placeholdervalue"
 
@@ -94,8 +95,10 @@ def plant(catalog: Catalog, state, now, value: str):
 
 
 def swap(view: RunView, old: str, new: str) -> RunView:
-    """`view` with `old` replaced by `new` in every string it holds (refs are lower-case)."""
-    pairs = [(old, new), (old.lower(), new.lower())]
+    """`view` with `old` replaced by `new` in every string it holds (refs are lower-case; a fix or reason
+    shows a value on one line)."""
+    one_line = LINE_BREAKS.sub(" ", old)
+    pairs = [(old, new), (old.lower(), new.lower()), *([(one_line, new)] if one_line != old else [])]
 
     def text(value):
         if isinstance(value, str):
