@@ -121,7 +121,8 @@ class Columns:
         if fact_id not in self.coded_cache:
             codes, uniques, kind = distinct_codes(self.column(fact_id))
             shown = uniques if kind == "string" else map(_show, uniques)  # text shows as itself
-            texts = np.fromiter((LINE_BREAKS.sub(" ", text) for text in shown), dtype=object, count=len(uniques))
+            texts = np.fromiter((text if text.isprintable() else LINE_BREAKS.sub(" ", text) for text in shown),
+                                dtype=object, count=len(uniques))  # a line break is never printable
             self.coded_cache[fact_id] = (codes, np.append(texts, "unknown"))
         return self.coded_cache[fact_id]
 
