@@ -9,13 +9,14 @@ from insights.catalog.refs import parse_ref
 from insights.errors import InsightsError
 from insights.output.text import dump, fact_text, level_name, level_text, number, utc_time
 from insights.report.escape import safe_url
-from insights.report.steps import cause_line, causes
+from insights.report.steps import cause_line, causes, owners_and_platform
 from insights.report.view import load_view, records
 
 SCHEMA = "insights.explain/1"
 ORDER = {"fail": 0, "unknown": 1, "waived": 2, "pass": 3, "not-applicable": 4}
 LINKS = (("catalog.file_url", "file"), ("catalog.entity_url", "Backstage"), ("pagerduty.service_url", "PagerDuty service"),
-         ("pagerduty.escalation_policy_url", "escalation policy"))
+         ("pagerduty.escalation_policy_url", "escalation policy"), ("pagerduty.level1_schedule_url", "level-1 schedule"),
+         ("pagerduty.oldest_open_incident_url", "oldest open incident"))
 
 
 def entity_ref(text: str) -> str | None:
@@ -48,12 +49,14 @@ def explain_entity(store, entity_ref: str, run_id: int | None = None) -> str:
         level = f"scorecard {step['scorecard_id']}: level {level_text(step['level'])}, score {score}"
         lines.append(level + (f"; next level {step['next']} needs {', '.join(step['blocking'])}" if step["next"]
                               else "; every level reached"))
-    first = causes(view.todo(ref))
+    first, platform = owners_and_platform(causes(view.todo(ref)))
     if first:
         lines += ["", "first:"] + [f"  {cause_line(reason, checks)}" for reason, checks in first]
+    if platform:
+        lines += ["", "waiting on the platform team:"] + [f"  {cause_line(reason, checks)}" for reason, checks in platform]
     lines += ["", "checks:"]
     for row in _results(view, ref).itertuples():
-        if row.outcome == "unknown" and first:
+        if row.outcome == "unknown" and (first or platform):
             lines.append(f"  {row.outcome:<14} {row.check_id} (waits on a cause above)")
             continue
         lines.append(f"  {row.outcome:<14} {row.check_id}" + (f": {row.reason}" if row.reason else ""))

@@ -54,12 +54,12 @@ def test_reading_a_database_without_a_successful_run(insights, tmp_path, simulat
 def test_reading_a_run_that_is_not_there_or_failed(insights, stored, simulator):
     missing = insights("report", "--run", "9")
     assert (missing.exit_code, missing.stderr) == (
-        2, "error: database sqlite:///insights.db has no run 9; `insights history` lists runs\n")
+        2, "error: database sqlite:///insights.db has no run 9; the latest successful runs are 1\n")
     insights("run", "--catalog", CATALOG, "--pagerduty-url", simulator.url, env={"PAGERDUTY_TOKEN": "wrong"})
     failed = insights("explain", "checkout", "--run", "2")
     assert failed.exit_code == 2
     assert failed.stderr.startswith("error: run 2 failed: PagerDuty")
-    assert failed.stderr.endswith("; pick another --run\n")
+    assert failed.stderr.endswith("; pick another --run (the latest successful runs are 1)\n")
 
 
 @pytest.mark.parametrize("server", ["postgres_url", "mariadb_url"])

@@ -7,6 +7,9 @@ group (None where the facts are known). One cause has one text wherever it block
 
 from __future__ import annotations
 
+import functools
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -26,7 +29,9 @@ USER_OWNER = "the owner is a user, not a team"
 NO_OWNER = "no owner: set spec.owner"
 NO_LIFECYCLE = "no lifecycle: set spec.lifecycle"
 NO_OPEN_INCIDENT = "no open incident"
+NO_INCIDENT_LINK = "PagerDuty gave no link for the oldest open incident"
 NO_LEVEL1_SCHEDULE = "level 1 of the escalation policy has no schedule"
+NO_SCHEDULE_LINK = "PagerDuty gave no link for the level-1 schedule"
 NO_COVERAGE = "PagerDuty gave no coverage for the level-1 schedule"
 NO_GAPS = "the snapshot kept the level-1 schedule's coverage but not its gaps"
 NO_STANDARDS_SCORE = "PagerDuty gave no Service Standards score for the service"
@@ -50,11 +55,25 @@ COLLECTION_NAMES = {"schedules": "Schedules", "standards": "Service Standards", 
                     "change_events": "Change events"}
 
 
+UNREAD = " could not be read with this key"
+# Causes only whoever runs the job can remove (its configuration, its PagerDuty key, the account's plan): owners
+# wait on them and the platform team is told; the rest are the owners' to fix.
+PLATFORM = frozenset({*NOT_COLLECTED.values(), NOT_VISIBLE, ANALYTICS_ONLY, NO_GAPS})
+_PLATFORM_UNREAD = re.compile(f"(?:{'|'.join(map(re.escape, COLLECTION_NAMES.values()))}){re.escape(UNREAD)}(?::|$)")
+
+
 def unavailable(collection: str, why: dict[str, str]) -> str | None:
-    """The collector's own words for a collection that could not be read, or None when it was read."""
+    """"Schedules could not be read with this key", with the collector's own words after a colon, for a
+    collection that could not be read; None when it was read."""
     if collection not in why:
         return None
-    return why[collection] or f"{COLLECTION_NAMES.get(collection, collection)} could not be read with this key"
+    return COLLECTION_NAMES.get(collection, collection) + UNREAD + (f": {why[collection]}" if why[collection] else "")
+
+
+@functools.lru_cache(maxsize=4096)  # a run has few causes and many results waiting on them
+def for_platform(reason: str) -> bool:
+    """Whether only the platform team can remove this cause of unknown results (see PLATFORM)."""
+    return reason in PLATFORM or bool(_PLATFORM_UNREAD.match(reason))
 
 
 def first(index: pd.Index, *causes) -> pd.Series:

@@ -8,6 +8,7 @@ import pandas as pd
 
 from insights.facts import causes as why
 from insights.facts.base import Fact, per_key
+from insights.pagerduty.index import is_schedule
 from insights.pagerduty.state import parse_time, within
 
 SOURCE = "PagerDuty on-calls"
@@ -28,8 +29,12 @@ FACTS = [
     Fact("pagerduty.schedule_gaps_7d", "list",
          "When nobody is on call in that lowest-covered level-1 schedule over the next 7 days, as day and hours in "
          "UTC (`Tue 03 Dec 00:00-08:00`); empty when it is fully covered.", SOURCE, cause="coverage_gaps"),
+    Fact("pagerduty.level1_schedule_url", "string",
+         "Link to a level-1 schedule, classic or v3, in PagerDuty's web app: the lowest-covered one when their "
+         "coverage is known, else the first.", SOURCE, cause="level1_schedule"),
 ]
 COVERAGE_CAUSE = "coverage_cause"  # why one policy has no coverage figure
+LINK_CAUSE = "link_cause"  # why one policy has no level-1 schedule link
 
 
 def gap_text(start, end) -> str:
@@ -61,12 +66,22 @@ def _describe(policy_id: str, levels: int, context) -> dict:
     covered = [index.schedule_coverage[s] for s in schedules] if all(s in index.schedule_coverage for s in schedules) \
         else []
     lowest = min(schedules, key=index.schedule_coverage.__getitem__) if covered else None
+    link = _schedule_url(index.policies.get(policy_id), lowest or (schedules[0] if schedules else None))
     return {"pagerduty.oncall_level1_count": level1, "pagerduty.has_oncall": level1 > 0,
             "pagerduty.oncall_gap_level1": level1 == 0 and later > 0,
             "pagerduty.oncall_levels_uncovered": uncovered, "pagerduty.oncall_every_level": not uncovered,
             "pagerduty.schedule_coverage_7d": min(covered) if covered else None,
             "pagerduty.schedule_gaps_7d": _gaps(index, lowest),
-            COVERAGE_CAUSE: None if covered else why.NO_COVERAGE if schedules else why.NO_LEVEL1_SCHEDULE}
+            "pagerduty.level1_schedule_url": link,
+            COVERAGE_CAUSE: None if covered else why.NO_COVERAGE if schedules else why.NO_LEVEL1_SCHEDULE,
+            LINK_CAUSE: None if link else why.NO_SCHEDULE_LINK if schedules else why.NO_LEVEL1_SCHEDULE}
+
+
+def _schedule_url(policy: dict | None, schedule_id: str | None) -> str | None:
+    """The web link PagerDuty gives in the policy's reference to that level-1 schedule."""
+    rules = (policy or {}).get("escalation_rules") or []
+    targets = rules[0].get("targets", []) if rules and schedule_id else []
+    return next((t.get("html_url") or None for t in targets if is_schedule(t) and t.get("id") == schedule_id), None)
 
 
 NEEDS = ("pagerduty.escalation_policy_id", "pagerduty.escalation_levels")
@@ -76,13 +91,15 @@ def compute(facts: pd.DataFrame, causes: dict, context) -> tuple[pd.DataFrame, d
     policies = facts["pagerduty.escalation_policy_id"]
     levels = dict(zip(policies, facts["pagerduty.escalation_levels"]))
     # Once per policy, not once per entity: many services can share a policy.
-    described = per_key(policies, lambda p: _describe(p, levels[p], context), [f.id for f in FACTS] + [COVERAGE_CAUSE])
+    described = per_key(policies, lambda p: _describe(p, levels[p], context),
+                        [f.id for f in FACTS] + [COVERAGE_CAUSE, LINK_CAUSE])
     oncalls_unread = why.unavailable("oncalls", index.unavailable)
     if oncalls_unread:  # nobody seen on call is not nobody on call
-        described.loc[:, [f.id for f in FACTS if not f.cause.startswith("coverage")]] = None
+        described.loc[:, [f.id for f in FACTS if not f.cause]] = None
     coverage = why.first(facts.index, causes["policy"], (True, why.unavailable("schedules", index.unavailable)),
                          (not index.schedule_coverage, why.NOT_COLLECTED["schedules"]), described[COVERAGE_CAUSE])
     gaps_unknown = described["pagerduty.schedule_gaps_7d"].isna()
-    return described.drop(columns=COVERAGE_CAUSE), {
+    return described.drop(columns=[COVERAGE_CAUSE, LINK_CAUSE]), {
         "oncall": why.first(facts.index, causes["policy"], (True, oncalls_unread)), "coverage": coverage,
-        "coverage_gaps": why.first(facts.index, coverage, (gaps_unknown, why.NO_GAPS))}
+        "coverage_gaps": why.first(facts.index, coverage, (gaps_unknown, why.NO_GAPS)),
+        "level1_schedule": why.first(facts.index, causes["policy"], described[LINK_CAUSE])}

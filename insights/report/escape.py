@@ -6,7 +6,7 @@ spreadsheet or CI system sees it.
   overrides (which make text display reversed) are removed, lone surrogates become U+FFFD, so every file
   can be written as UTF-8 and parsed, and shows what it holds.
 - `safe_url`: the one rule for links. Only absolute http(s) URLs become links; anything else is text.
-- `md_text`, `md_code`, `md_fence`, `md_link`, `md_lines`: Markdown (CommonMark and GitHub's flavour, raw
+- `md_text`, `md_code`, `md_fence`, `md_link`, `md_fix`: Markdown (CommonMark and GitHub's flavour, raw
   HTML on).
 - `url_pieces`: which parts of a text (a fix) are the web addresses the run knows, to be made links.
 - `csv_cell`: spreadsheet formulas neutralised (OWASP CSV injection guidance).
@@ -149,14 +149,32 @@ def _md_piece(text: str) -> str:
     return (" " if text[0] == " " else "") + md_text(text, len(text)) + (" " if text[-1] == " " else "")
 
 
-def md_lines(text, indent: str = "", max_lines: int = 30, limit: int = 400, urls=()) -> list[str]:
-    """A text of several lines (a fix) as one Markdown paragraph that keeps its lines (hard breaks) and
-    their indentation (no-break spaces), with `urls` as links: no line can start a block of its own."""
-    lines = [line.rstrip() for line in clean(text).replace("\r\n", "\n").splitlines() if line.strip()]
+def md_fix(text, indent: str = "", max_lines: int = 30, limit: int = 400, urls=()) -> list[str]:
+    """A fix as Markdown lines, each starting with `indent`: its prose as paragraphs that keep their line
+    breaks (hard breaks), with `urls` as links (no line can start a block of its own); each run of indented
+    lines after a line ending in a colon (a YAML snippet to paste into a descriptor) as a fenced code block
+    (`md_fence`), out of its common indentation and indented with plain spaces, so that it pastes as it is."""
+    lines = [line.expandtabs(4).rstrip() for line in clean(text).replace("\r\n", "\n").splitlines() if line.strip()]
     if len(lines) > max_lines:
         lines = lines[:max_lines] + [f"{ELLIPSIS} {len(lines) - max_lines} more lines"]
-    shown = [indent + "\u00a0" * len(_INDENT.match(line.expandtabs(4))[0]) + md_linked(line, limit, urls) for line in lines]
-    return [line + ("\\" if i < len(shown) - 1 else "") for i, line in enumerate(shown)]
+    blocks: list[tuple[bool, list[str]]] = []  # (snippet, lines)
+    for line in lines:
+        snippet = line[0] == " " and bool(blocks) and (blocks[-1][0] or blocks[-1][1][-1].endswith(":"))
+        if blocks and blocks[-1][0] == snippet:
+            blocks[-1][1].append(line)
+        else:
+            blocks.append((snippet, [line]))
+    out: list[str] = []
+    for snippet, run in blocks:
+        if out:
+            out.append("")
+        if snippet:
+            margin = min(len(_INDENT.match(line)[0]) for line in run)
+            out += md_fence("\n".join(line[margin:] for line in run), indent, max_lines, limit)
+        else:
+            shown = [indent + md_linked(line, limit, urls) for line in run]
+            out += [line + ("\\" if i < len(shown) - 1 else "") for i, line in enumerate(shown)]
+    return out
 
 
 def csv_cell(value) -> str:

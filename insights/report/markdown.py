@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from insights.facts.causes import for_platform
 from insights.report.escape import md_code, md_link, md_text
 from insights.report.steps import unknown_summary
 from insights.report.teams import file_name
@@ -70,6 +71,25 @@ def _changes(view: RunView) -> str:
     listed += [f"- new entity: {md_code(r, CELL)}" for r in c["new_entities"][:30]]
     listed += [f"- removed entity: {md_code(r, CELL)}" for r in c["removed_entities"][:30]]
     return "\n".join(lines + bounded_lines(listed, SECTION, "- … {n} more changes in report.html")) + "\n"
+
+
+def _platform(view: RunView) -> str:
+    """The causes only the platform team can remove, with the unknown results and teams waiting on each:
+    owners see them as a note, not as something to do."""
+    unknown = view.results[view.results["outcome"] == "unknown"]
+    unknown = unknown[unknown["reason"].map(for_platform)]
+    if not len(unknown):
+        return ""
+    teams = unknown["entity_ref"].map(view.members.set_index("ref")["team"]).groupby(unknown["reason"]).nunique()
+    lines = [f"- {md_text(reason, CELL)}: {count} unknown results, {_teams(int(teams.get(reason, 0)))} wait on it"
+             for reason, count in unknown["reason"].value_counts().items()]
+    return ("## Waiting on the platform team\n\nOnly a change to this job's configuration, its PagerDuty key or "
+            "the account removes these; team files show them as a note, not as a to-do.\n\n"
+            + "\n".join(bounded_lines(lines, SECTION, "- … {n} more causes in report.json")) + "\n")
+
+
+def _teams(n: int) -> str:
+    return f"{n} team{'s' if n != 1 else ''}"
 
 
 def _organisation(view: RunView) -> str:
@@ -154,6 +174,7 @@ def render(view: RunView) -> str:
     stats = view.check_stats().reset_index()
     parts.append("## Checks\n\n" + table(stats, {"check_id": "check", "name": "name", "pass": "pass", "fail": "fail",
                                                   "unknown": "unknown", "pass_rate": "pass rate %"}))
+    parts += [part for part in (_platform(view),) if part]
     parts.append(_organisation(view))
     findings = view.findings
     counts = (findings.groupby(["severity", "code"]).size().reset_index(name="count").sort_values("count", ascending=False)

@@ -11,9 +11,13 @@ from collections import Counter
 from markupsafe import escape
 
 from insights.report.escape import clean, safe_url, url_pieces
+from insights.report.steps import owners_and_platform, waiting_note
 
+# An entity's links besides its descriptor file, with their labels, in the order shown.
 SHOWN_LINKS = (("catalog.entity_url", "Backstage page"), ("pagerduty.service_url", "PagerDuty service"),
-               ("pagerduty.escalation_policy_url", "escalation policy"))
+               ("pagerduty.escalation_policy_url", "escalation policy"),
+               ("pagerduty.level1_schedule_url", "level-1 schedule"),
+               ("pagerduty.oldest_open_incident_url", "oldest open incident"))
 
 
 def t(value) -> str:
@@ -50,7 +54,8 @@ def _levels(steps: list[dict], check_href) -> list[str]:
 def section(entity: dict, anchor: str, rows: list[dict], steps: list[dict], causes: list[tuple[str, list[str]]],
             links: dict[str, str], findings: list[dict], check_href) -> str:
     """The section: name, where it is defined (linked), its other links, levels and what the next one
-    needs, first the causes that hold checks unknown (each once), then each failing check with its fix."""
+    needs, first the causes that hold checks unknown (each once; those only the platform team can remove in
+    one note), then each failing check with its fix."""
     where = entity["path"] + (f":{int(entity['line'])}" if entity.get("line") is not None else "")
     others = [link(links[key], label) for key, label in SHOWN_LINKS if safe_url(links.get(key))]
     others += [link(url, key) for key, url in sorted(links.items())
@@ -61,10 +66,13 @@ def section(entity: dict, anchor: str, rows: list[dict], steps: list[dict], caus
     if isinstance(entity.get("description"), str):
         html.append(f'<div class="muted description">{t(entity["description"])}</div>')
     html += _levels(steps, check_href)
-    for reason, checks in causes:
+    first, platform = owners_and_platform(causes)
+    for reason, checks in first:
         waits = f"{len(checks)} checks wait" if len(checks) > 1 else "1 check waits"
         html.append(f'<div class="first"><span class="unknown">first</span> {t(reason)} '
                     f'<span class="muted">({waits} on it: {t(", ".join(checks))})</span></div>')
+    if platform:  # not the owners' to fix: a note, not a to-do
+        html.append(f'<div class="muted waiting">{t(waiting_note(platform))}</div>')
     for row in rows:
         if row["outcome"] != "fail":
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from insights.facts.causes import for_platform
 from insights.rules.model import NOT_APPLICABLE, PASS, UNKNOWN, WAIVED
 
 PASSING = (PASS, WAIVED, NOT_APPLICABLE)  # as scorecards count them
@@ -30,6 +31,21 @@ def causes(rows: list[dict]) -> list[tuple[str, list[str]]]:
         if row["outcome"] == UNKNOWN:
             grouped.setdefault(row["reason"] or "unknown", []).append(row["check_id"])
     return sorted(grouped.items(), key=lambda item: (-len(item[1]), item[0]))
+
+
+def owners_and_platform(causes: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+    """`causes` ((reason, ...) pairs) split in two, each in its order: those the owners can remove, to do
+    first, and those only the platform team can (`facts.causes.for_platform`), which owners wait on."""
+    return [c for c in causes if not for_platform(c[0])], [c for c in causes if for_platform(c[0])]
+
+
+def waiting_note(causes: list[tuple[str, int | list]]) -> str:
+    """"Waiting on the platform team: <cause> (3 checks); <cause> (1 check)", each with its number of checks
+    (or their list)."""
+    def checks(n) -> str:
+        n = n if isinstance(n, int) else len(n)
+        return f"{n} check{'s' if n != 1 else ''}"
+    return "Waiting on the platform team: " + "; ".join(f"{reason} ({checks(n)})" for reason, n in causes)
 
 
 def unknown_summary(reasons: Counter | dict, shown: int = 3) -> str:

@@ -8,8 +8,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from insights.facts.causes import for_platform
 from insights.report import steps
-from insights.report.escape import md_code, md_lines, md_link, md_text, safe_url
+from insights.report.escape import md_code, md_fix, md_link, md_text, safe_url
+from insights.report.sections import SHOWN_LINKS
 from insights.report.view import RunView, records
 
 # A team name used as it is: lower-case letters, digits, `.`, `_`, `-`, starting and ending with a letter
@@ -35,8 +37,9 @@ def file_name(team: str) -> str:
 
 
 def render_team(view: RunView, team: str, members=None, reasons: Counter | None = None) -> str:
-    """The team's to-do list: the causes to remove first, then per entity (the most to do first) what
-    stands between it and its next level, what fails with the fix, and where its descriptor is; at most
+    """The team's to-do list: what it waits on the platform team for (once, not a to-do), the causes to
+    remove first, then per entity (the most to do first) what stands between it and its next level, its
+    own causes, what fails with the fix, and where its descriptor is; at most
     FILE_LIMIT characters, the rest on the team's HTML pages. `members` and `reasons` (the team's
     entities and unknown causes) are computed when not given."""
     entities = view.team_members(team) if members is None else members
@@ -45,11 +48,16 @@ def render_team(view: RunView, team: str, members=None, reasons: Counter | None 
     reasons = view.unknown_reasons(set(entities["ref"])) if reasons is None else reasons
     lines = [f"# {md_text(team, VALUE)}: Tech Insights, run {view.run['id']}", "",
              f"{len(entities)} entities, {fails} failing checks, {md_text(steps.unknown_summary(reasons), VALUE * 2)}.", ""]
-    if reasons:
+    first, platform = steps.owners_and_platform(reasons.most_common())
+    if platform:  # not the team's to fix: said once here, never a to-do
+        lines += [md_text(steps.waiting_note(platform[:5]), VALUE * 3) + ".", ""]
+    if first:
         lines += ["## First", ""]
-        lines += [f"- {md_text(reason, VALUE)}: {count} checks wait on it" for reason, count in reasons.most_common(5)]
+        lines += [f"- {md_text(reason, VALUE)}: {count} checks wait on it" for reason, count in first[:5]]
         lines.append("")
     size = sum(map(len, lines))
+    todos = {ref: [r for r in todo if r["outcome"] != "unknown" or not for_platform(r["reason"])]
+             for ref, todo in todos.items()}
     busy = sorted((ref for ref, todo in todos.items() if todo), key=lambda ref: (-len(todos[ref]), ref))
     rows = {row["ref"]: row for row in records(entities)}
     for index, ref in enumerate(busy):
@@ -61,7 +69,8 @@ def render_team(view: RunView, team: str, members=None, reasons: Counter | None 
         lines += block
         size += sum(map(len, block))
     if not busy:
-        lines.append("Every check passes. Nothing to do.")
+        lines.append("Nothing for the team to do until the platform team has." if platform else
+                     "Every check passes. Nothing to do.")
     return "\n".join(lines) + "\n"
 
 
@@ -70,9 +79,7 @@ def _entity(view: RunView, entity, ref: str, todo: list[dict]) -> list[str]:
     line = entity["line"]
     where = md_link(md_text(f"{entity['path']}" + (f":{int(line)}" if line is not None and line == line else ""),
                             VALUE), links.get("catalog.file_url"))
-    extra = [md_link(label, links.get(key)) for key, label in
-             (("catalog.entity_url", "Backstage page"), ("pagerduty.service_url", "PagerDuty service"),
-              ("pagerduty.escalation_policy_url", "escalation policy")) if safe_url(links.get(key))]
+    extra = [md_link(label, links.get(key)) for key, label in SHOWN_LINKS if safe_url(links.get(key))]
     lines = [f"## {md_text(entity['name'], VALUE)}", "",
              " · ".join([md_code(ref, VALUE), f"defined in {where}", *extra]), ""]
     for step in view.next_levels(ref):
@@ -91,7 +98,7 @@ def _entity(view: RunView, entity, ref: str, todo: list[dict]) -> list[str]:
             continue
         lines.append(f"- [ ] **{md_text(row['check_id'], VALUE)}** fails: {md_text(row['reason'], VALUE)}")
         if row["fix"]:
-            lines += ["", *md_lines(row["fix"], indent="  ", urls=links.values()), ""]
+            lines += ["", *md_fix(row["fix"], indent="  ", urls=links.values()), ""]
     return lines + ["", f"Details: {md_code(f'insights explain {ref}', VALUE)}", ""]
 
 

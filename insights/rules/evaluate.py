@@ -25,6 +25,9 @@ OPERATOR_WORDS = {name: operator.words for name, operator in OPERATORS.items()}
 CODE = {outcome: code for code, outcome in enumerate(OUTCOMES)}
 OUTCOME_TEXT = np.array(OUTCOMES, dtype=object)
 PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z0-9_]+)+)\}")
+# Every line break `str.splitlines` knows: a value shown in a reason or fix stays on its line, so the lines of
+# a fix (a YAML snippet among them) are the check's own.
+LINE_BREAKS = re.compile("[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+")
 
 
 @dataclass(frozen=True)
@@ -114,11 +117,12 @@ class Columns:
         return self.known_cache[fact_id]
 
     def coded(self, fact_id: str) -> tuple[np.ndarray, np.ndarray]:
-        """(codes per row, texts per distinct value)."""
+        """(codes per row, texts per distinct value, each on one line)."""
         if fact_id not in self.coded_cache:
             codes, uniques, kind = distinct_codes(self.column(fact_id))
-            texts = uniques if kind == "string" else \
-                np.fromiter(map(_show, uniques), dtype=object, count=len(uniques))  # text shows as itself
+            shown = uniques if kind == "string" else map(_show, uniques)  # text shows as itself
+            texts = np.fromiter((text if text.isprintable() else LINE_BREAKS.sub(" ", text) for text in shown),
+                                dtype=object, count=len(uniques))  # a line break is never printable
             self.coded_cache[fact_id] = (codes, np.append(texts, "unknown"))
         return self.coded_cache[fact_id]
 

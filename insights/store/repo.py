@@ -176,7 +176,8 @@ class Store:
             return self.latest_run_id()
         run = self.run(run_id)
         if run["status"] != "succeeded":
-            raise NotInStore(f"run {run_id} {run['status']}: {run.get('error') or 'no results'}; pick another --run")
+            raise NotInStore(f"run {run_id} {run['status']}: {run.get('error') or 'no results'}; pick another --run "
+                             f"({self._succeeded_runs()})")
         return run_id
 
     # --- writing: each under the run lock -----------------------------------------------------------
@@ -282,8 +283,13 @@ class Store:
     def run(self, run_id: int) -> dict:
         frame = self._read(select(*t.RUN_COLUMNS).where(t.runs.c.id == run_id))
         if not len(frame):
-            raise NotInStore(f"database {mask_password(self.url)} has no run {run_id}; `insights history` lists runs")
+            raise NotInStore(f"database {mask_password(self.url)} has no run {run_id}; {self._succeeded_runs()}")
         return frame.iloc[0].to_dict()
+
+    def _succeeded_runs(self, shown: int = 5) -> str:
+        """Which runs a reading command can show, for an error naming one it cannot."""
+        ids = [str(int(i)) for i in self.runs(status="succeeded", limit=shown)["id"]]
+        return f"the latest successful runs are {', '.join(ids)}" if ids else "it holds no successful run yet"
 
     def table(self, table, run_id: int) -> pd.DataFrame:
         """One table's rows for a run (the full picture "as of" the run), without the run_id column."""

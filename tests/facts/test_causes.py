@@ -79,6 +79,6 @@ def test_collections_not_collected_or_not_readable_say_so(demo_catalog, demo_sta
     forbidden = "Service Standards are not readable with this key (HTTP 403)"
     refused = dataclasses.replace(off, unavailable={"standards": forbidden, "schedules": ""})
     table = compute_fact_table(demo_catalog.entities, refused, demo_now)
-    assert table.causes.loc[ref, "standards"] == forbidden
+    assert table.causes.loc[ref, "standards"] == f"Service Standards could not be read with this key: {forbidden}"
     assert table.causes.loc[ref, "coverage"] == "Schedules could not be read with this key"
     assert table.values.loc[ref, "pagerduty.standards_score"] is None

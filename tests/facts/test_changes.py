@@ -37,7 +37,8 @@ def test_counts_the_newest_event_and_the_check(demo_catalog, demo_now, evaluated
 
 @pytest.mark.parametrize("change, cause", [
     ({"change_events_window": {}}, why.NOT_COLLECTED["change_events"]),
-    ({"unavailable": {"change_events": "GET /change_events answered HTTP 403"}}, "GET /change_events answered HTTP 403"),
+    ({"unavailable": {"change_events": "GET /change_events answered HTTP 403"}},
+     "Change events could not be read with this key: GET /change_events answered HTTP 403"),
 ])
 def test_not_collected_is_unknown_not_zero(demo_catalog, demo_now, evaluated, collected, change, cause):
     table, results = evaluated(demo_catalog.entities, dataclasses.replace(collected, **change), demo_now)

@@ -99,8 +99,10 @@ def test_hidden_services_and_unreadable_collections_survive_the_snapshot(tmp_pat
     assert loaded.values.equals(direct.values) and loaded.causes.equals(direct.causes)
     checkout = "component:default/checkout"
     assert loaded.values.loc[checkout, ["pagerduty.standards_score", "pagerduty.schedule_coverage_7d"]].isna().all()
-    assert loaded.causes.loc[checkout, "standards"] == "Service Standards are not readable with this key (HTTP 403)"
-    assert loaded.causes.loc[checkout, "coverage"] == "Schedules are not readable with this key (HTTP 403)"
+    assert loaded.causes.loc[checkout, "standards"] == \
+        "Service Standards could not be read with this key: Service Standards are not readable with this key (HTTP 403)"
+    assert loaded.causes.loc[checkout, "coverage"] == \
+        "Schedules could not be read with this key: Schedules are not readable with this key (HTTP 403)"
 
 
 @pytest.mark.parametrize("collection, fact", [("oncalls", "pagerduty.has_oncall"),
@@ -110,7 +112,8 @@ def test_an_unreadable_collection_is_unknown_rather_than_empty(demo_catalog, dem
     table = compute_fact_table(demo_catalog.entities, hidden(demo_state, **{collection: "HTTP 403"}), demo_now)
     assert table.values[fact].isna().all()
     group = FACTS[fact].cause
-    assert table.causes.loc["component:default/payments-api", group] == "HTTP 403"
+    assert table.causes.loc["component:default/payments-api", group] == \
+        f"{why.COLLECTION_NAMES[collection]} could not be read with this key: HTTP 403"
 
 
 def test_collections_read_over_http_or_not_read_give_values_or_their_cause(simulator, demo_catalog, demo_now):

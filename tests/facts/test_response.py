@@ -80,7 +80,8 @@ def test_an_older_incident_list_snapshot_without_sleep_hours_leaves_them_unknown
 
 @pytest.mark.parametrize("change, cause", [
     ({"incident_response": {}}, why.NOT_COLLECTED["incident_response"]),
-    ({"unavailable": {"incident_response": "GET /incidents answered HTTP 403"}}, "GET /incidents answered HTTP 403"),
+    ({"unavailable": {"incident_response": "GET /incidents answered HTTP 403"}},
+     "Incident response could not be read with this key: GET /incidents answered HTTP 403"),
 ])
 def test_without_the_collection_every_response_fact_is_unknown_not_zero(demo_catalog, demo_now, evaluated, analytics,
                                                                         change, cause):

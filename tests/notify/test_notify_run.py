@@ -167,6 +167,16 @@ def test_cli_without_the_webhook_variable_is_a_usage_error(store, runs, sqlite_u
     assert err.strip() == "error: INSIGHTS_NOTIFY_WEBHOOK is not set: it should hold the team's webhook URL"
 
 
+def test_cli_naming_a_run_the_database_lacks_says_which_runs_it_has(store, runs, sqlite_url, monkeypatch, capsys,
+                                                                    tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("INSIGHTS_NOTIFY_WEBHOOK", "https://hooks.example/x")
+    code, out, err = insights(capsys, "notify", "--run", "999", "--dry-run", "--db", sqlite_url)
+    assert code == 2 and out == ""
+    latest = ", ".join(str(i) for i in sorted(runs, reverse=True))
+    assert err.strip() == f"error: database {sqlite_url} has no run 999; the latest successful runs are {latest}"
+
+
 def test_run_with_notify_tells_the_teams_the_configuration_routes(insights, tmp_path, snapshot, receiver):
     """`insights run --notify`, configured in scorecards.yaml: a first run told (`initial`), in the JSON format."""
     (tmp_path / "scorecards.yaml").write_text(

@@ -12,6 +12,7 @@ import pandas as pd
 
 from insights.catalog.model import Catalog, Entity, Finding
 from insights.report.view import RunView
+from insights.rules.evaluate import LINE_BREAKS
 
 PLACEHOLDER = "placeholdervalue"
 
@@ -84,16 +85,20 @@ def plant(catalog: Catalog, state, now, value: str):
     findings = catalog.findings + (Finding("yaml-invalid", "error", value, value, value, 3, None),)
     services = [dict(s, name=value, html_url=value, teams=[{"id": "PTHOST1", "summary": value}])
                 if s["id"] == "PLEGACY" else s for s in state.services]
-    policies = [dict(p, name=value, html_url=value) if p["id"] == "PEPCHK1" else p
-                for p in state.escalation_policies]
+    policies = [dict(p, name=value, html_url=value, escalation_rules=[
+                    dict(r, targets=[dict(t, html_url=value) for t in r["targets"]]) for r in p["escalation_rules"]])
+                if p["id"] == "PEPCHK1" else p for p in state.escalation_policies]
+    incidents = [dict(i, html_url=value) if i["id"] == "PIN0101" else i for i in state.incidents]
     tags = {**state.tags, "escalation_policies/PEPCHK1": [*state.tags.get("escalation_policies/PEPCHK1", []), value]}
     return (Catalog(tuple(entities), findings),
-            dataclasses.replace(state, services=services, escalation_policies=policies, tags=tags))
+            dataclasses.replace(state, services=services, escalation_policies=policies, incidents=incidents, tags=tags))
 
 
 def swap(view: RunView, old: str, new: str) -> RunView:
-    """`view` with `old` replaced by `new` in every string it holds (refs are lower-case)."""
-    pairs = [(old, new), (old.lower(), new.lower())]
+    """`view` with `old` replaced by `new` in every string it holds (refs are lower-case; a fix or reason
+    shows a value on one line)."""
+    one_line = LINE_BREAKS.sub(" ", old)
+    pairs = [(old, new), (old.lower(), new.lower()), *([(one_line, new)] if one_line != old else [])]
 
     def text(value):
         if isinstance(value, str):

@@ -99,6 +99,13 @@ def test_owners_follow_links_to_the_descriptor_line_and_pagerduty(tmp_path, stor
     assert fix.xpath("a/@href") == ["https://acme.pagerduty.com/escalation_policies/PEPCHK1"]
     assert any(f.xpath("a/@href") == ["https://acme.pagerduty.com/service-directory/PCHKOUT"] for f in fixes)
     assert "Add a second level" in fix.text_content() and not page.xpath("//pre")
+    # Schedules and incidents link to their PagerDuty pages, in the section and in the fix that sends there.
+    billing = page.xpath(f"//section[@id='{html.anchor('component:default/billing-worker')}']")[0]
+    labels = {a.text: a.get("href") for a in billing.xpath("div[@class='muted']/a")}
+    assert labels["level-1 schedule"] == "https://acme.pagerduty.com/schedules/PSCHPAY"
+    assert labels["oldest open incident"] == "https://acme.pagerduty.com/incidents/PIN0101"
+    stale = next(f for f in billing.xpath("div[@class='fix']") if "oldest open incident" in f.text_content())
+    assert stale.xpath("a/@href") == ["https://acme.pagerduty.com/incidents/PIN0101"]
     sections = len(members)
     file_links = sum(1 for href in targets.elements() if href.startswith("https://github.com/acme/payments/blob/"))
     assert file_links == sections
@@ -116,3 +123,5 @@ def test_team_markdown_links_to_the_descriptor_and_pagerduty(tmp_path, store, de
     links = re.findall(r"\]\((https://[^)]+)\)", text)
     assert f"https://github.com/acme/payments/blob/{COMMIT}/services/checkout/catalog-info.yaml#L1" in links
     assert links.count("https://acme.pagerduty.com/escalation_policies/PEPCHK1") >= 2
+    assert links.count("https://acme.pagerduty.com/incidents/PIN0101") == 2  # billing-worker's links and its fix
+    assert "https://acme.pagerduty.com/schedules/PSCHPAY" in links
