@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
@@ -207,8 +208,10 @@ class Store:
         runs = t.runs.c
         return update(t.runs).where(runs.id == run_id, runs.status == "running", runs.owner == self.owner)
 
-    def save_run(self, run_id: int, bundle) -> None:
-        """Write a run's results (a RunBundle) and mark it succeeded, in one transaction."""
+    def save_run(self, run_id: int, bundle, stages: dict | None = None) -> None:
+        """Write a run's results (a RunBundle) and mark it succeeded, in one transaction. `stages`: wall seconds
+        of the stages before, stored with this one's as `runs.stages`."""
+        started = time.monotonic()
         with self.writing() as lock:
             previous = self.latest_run_id(before=run_id)
             try:
@@ -225,7 +228,8 @@ class Store:
                         status="succeeded", finished_at=datetime.now(timezone.utc), entity_count=len(bundle.entities),
                         pagerduty_url=bundle.pagerduty_url, pagerduty_collected_at=bundle.pagerduty_collected_at,
                         pagerduty_requests=as_json(bundle.pagerduty_requests),
-                        fact_ids=as_json(list(bundle.facts.columns))))
+                        fact_ids=as_json(list(bundle.facts.columns)),
+                        stages=as_json({**(stages or {}), "store": round(time.monotonic() - started, 3)})))
                     if finished.rowcount != 1:
                         raise StoreError(f"database {self.safe_url}: run {run_id} is no longer this process's to "
                                          "finish (another run marked it); nothing of it was stored")
@@ -233,6 +237,14 @@ class Store:
                 failure = self._fail("store the run", error)
                 self.fail_run(run_id, str(failure))
                 raise failure from error
+
+    def record_stages(self, run_id: int, stages: dict) -> None:
+        """Replace a run's stage timings (`runs.stages`), e.g. once its reports are written."""
+        try:
+            with self.writing() as lock, lock.transaction() as connection:
+                connection.execute(update(t.runs).where(t.runs.c.id == run_id).values(stages=as_json(stages)))
+        except SQLAlchemyError as error:
+            raise self._fail("record the run's stages", error) from error
 
     def fail_interrupted_runs(self) -> int:
         """Mark `failed` ("interrupted") the runs left `running` by a process that is gone."""
