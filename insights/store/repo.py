@@ -32,7 +32,7 @@ from insights.store import maintenance
 from insights.store import tables as t
 from insights.store.delta import DELTA_TABLES, as_of, as_of_runs, changed
 from insights.store.lock import LockTiming, RunLock, database_now, new_owner, sqlite_file
-from insights.store.rows import as_json, bulk_insert, run_rows
+from insights.store.rows import as_json, bulk_insert, clean_text, run_rows
 
 FULL = re.compile(r"disk is full|no space left|could not extend file|table .* is full", re.IGNORECASE)
 SQLITE_BUSY_SECONDS = 30  # a writer waits this long for readers (a report being rendered) to let go
@@ -199,7 +199,7 @@ class Store:
         try:
             with self.writing() as lock, lock.transaction() as connection:
                 connection.execute(self._finish(run_id).values(
-                    status="failed", finished_at=datetime.now(timezone.utc), error=error[:4000]))
+                    status="failed", finished_at=datetime.now(timezone.utc), error=clean_text(error[:4000])))
         except (StoreError, SQLAlchemyError):
             pass  # the database or the lock is what failed; the original error is what the user needs
 
