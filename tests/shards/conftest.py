@@ -28,7 +28,7 @@ from insights.store import tables as t
 SCRIPT = Path(sys.executable).parent / "insights"
 SHARDS = 4
 STAGING = {"sharded_runs", "run_shards", "staged_sources", "staged_items"}
-NOT_COMPARED = {"run_id", "id", "started_at", "finished_at", "owner", "heartbeat_at"}
+NOT_COMPARED = {"run_id", "id", "started_at", "finished_at", "owner", "heartbeat_at", "stages"}
 HIDDEN = ("PAGERDUTY_TOKEN", "PD_CLIENT_ID", "PD_CLIENT_SECRET", "INSIGHTS_DB_URL", "INSIGHTS_CACHE")
 
 
