@@ -30,9 +30,10 @@ from insights import __version__
 from insights.errors import NotInStore, StoreError
 from insights.store import maintenance
 from insights.store import tables as t
-from insights.store.delta import DELTA_TABLES, as_of, as_of_runs, changed
+from insights.store.coding import Codes
+from insights.store.delta import DELTA_TABLES, as_of, as_of_runs, changed, store_changes
 from insights.store.lock import LockTiming, RunLock, database_now, new_owner, sqlite_file
-from insights.store.rows import as_json, bulk_insert, clean_text, run_rows
+from insights.store.rows import as_json, clean_text, run_rows
 
 FULL = re.compile(r"disk is full|no space left|could not extend file|table .* is full", re.IGNORECASE)
 SQLITE_BUSY_SECONDS = 30  # a writer waits this long for readers (a report being rendered) to let go
@@ -216,12 +217,13 @@ class Store:
             previous = self.latest_run_id(before=run_id)
             try:
                 with lock.transaction() as connection:
+                    codes = Codes(connection)
                     for table, rows in run_rows(run_id, bundle):
                         if table.name in DELTA_TABLES:
                             _, keys, values = DELTA_TABLES[table.name]
-                            before = as_of(connection, table.name, previous) if previous else None
+                            before = as_of(connection, table.name, previous, codes) if previous else None
                             rows = changed(rows, before, keys, values).assign(run_id=run_id)
-                            bulk_insert(connection, table, rows.sort_values(keys, kind="stable"))  # index order
+                            store_changes(connection, table.name, rows, codes)
                         elif rows:
                             connection.execute(insert(table), rows)
                     finished = connection.execute(self._finish(run_id).values(

@@ -15,7 +15,8 @@ from insights.evaluation import evaluate_run
 from insights.resources import default_config
 from insights.store import Store
 from insights.store import tables as t
-from insights.store.rows import bulk_insert
+from insights.store.coding import Codes
+from insights.store.delta import store_changes
 
 DROPPED_FACT = "pagerduty.escalation_levels"
 DROPPED_CHECK = "escalation-two-levels"
@@ -61,11 +62,12 @@ def runs(db_url, demo_catalog, demo_state, demo_now):
     second = save(store, bundle, stages={"crawl": 0.25, "collect": 1.5})
     failed = store.begin_run(config_hash="x", sources=["t"])
     with store.engine.begin() as connection:
+        codes = Codes(connection)
         stray = bundle.results.assign(outcome="fail", reason="stray", fix="stray", run_id=failed)
-        bulk_insert(connection, t.check_results, stray)
-        bulk_insert(connection, t.fact_values, pd.DataFrame(
+        store_changes(connection, "check_results", stray, codes)
+        store_changes(connection, "fact_values", pd.DataFrame(
             {"run_id": failed, "entity_ref": bundle.facts.index, "fact_id": "pagerduty.service_found",
-             "value": "\"stray\""}))
+             "value": "\"stray\""}), codes)
     store.fail_run(failed, "broke")
     return store, first, second
 
