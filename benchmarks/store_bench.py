@@ -6,6 +6,7 @@ share of facts changes, to measure bytes per entity per run against storing ever
     python benchmarks/store_bench.py --entities 10000 --checks 30 --engine mariadb
     python benchmarks/store_bench.py --entities 10000 --nights 10 --keep-runs 5 --engine both
     python benchmarks/store_bench.py --entities 10000 --nights 5 --engine sqlite   (also times the report view)
+    python benchmarks/store_bench.py --entities 10000 --nights 1 --views --engine sqlite   (times the SQL views)
 """
 
 from __future__ import annotations
@@ -83,6 +84,15 @@ def mutate(bundle, share: float, rng: random.Random):
     return dataclasses.replace(bundle, facts=facts)
 
 
+def time_views(store: Store, engine: str) -> None:
+    """Each view for BI tools read whole, as a dashboard's query would."""
+    with store.engine.connect() as connection:
+        for view in ("latest_check_results", "latest_fact_values", "latest_scorecard_results", "run_summary"):
+            started = time.perf_counter()
+            rows = len(connection.exec_driver_sql(f"SELECT * FROM {view}").all())
+            print(f"{engine}: {view}: {rows:,} rows in {time.perf_counter() - started:.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entities", type=int, default=10_000)
@@ -90,6 +100,7 @@ def main() -> None:
     parser.add_argument("--nights", type=int, default=0)
     parser.add_argument("--change", type=float, default=0.02)
     parser.add_argument("--keep-runs", type=int, default=0, help="apply retention after each night")
+    parser.add_argument("--views", action="store_true", help="time reading each SQL view whole at the end")
     parser.add_argument("--engine", choices=["sqlite", "postgresql", "mariadb", "both"], default="both",
                         help="both = SQLite and PostgreSQL")
     args = parser.parse_args()
@@ -123,6 +134,8 @@ def main() -> None:
                     load_view(store, trend_runs=args.nights + 1)
                     print(f"{engine}: the latest run's report view (results, changes, trend over "
                           f"{args.nights + 1} runs) read in {time.perf_counter() - started:.2f} s")
+                if args.views:
+                    time_views(store, engine)
                 if retention:
                     print(f"{engine}: retention keeping {args.keep_runs} runs: {sum(retention) / len(retention):.2f} s "
                           f"per night on average, {max(retention):.2f} s at most; "

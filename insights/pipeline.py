@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -150,18 +153,27 @@ def execute(options: RunOptions) -> RunOutcome:
         store.ensure_schema()
         store.fail_interrupted_runs()
         run_id = store.begin_run(config_hash=options.config.hash, sources=[s.label for s in sources])
-        bundle = _run(options, store, lock, run_id, sources)
-        return publish(options, store, run_id, bundle)
+        clock = StageClock()
+        bundle = _run(options, store, lock, run_id, sources, clock)
+        return publish(options, store, run_id, bundle, clock)
 
 
-def publish(options: RunOptions, store: Store, run_id: int, bundle: RunBundle) -> RunOutcome:
-    """After a run is stored, still under its lock: reports, gates, retention (as `execute` ends a run)."""
-    view = load_view(store, run_id)
-    try:
-        reports = write_reports(store, view, options.out_dir, options.formats)
-    except OutputError as error:
-        raise OutputError(f"{error}; run {run_id} is stored: `insights report --run {run_id} --out "
-                          f"{options.out_dir}` writes its reports again") from error
+def publish(options: RunOptions, store: Store, run_id: int, bundle: RunBundle,
+            clock: StageClock | None = None) -> RunOutcome:
+    """After a run is stored, still under its lock: reports, gates, retention; the time the reports took
+    joins the run's stage timings."""
+    clock = clock or StageClock()
+    with clock("reports"):
+        view = load_view(store, run_id)
+        try:
+            reports = write_reports(store, view, options.out_dir, options.formats)
+        except OutputError as error:
+            raise OutputError(f"{error}; run {run_id} is stored: `insights report --run {run_id} --out "
+                              f"{options.out_dir}` writes its reports again") from error
+    stored = view.run.get("stages")
+    stages = {**(json.loads(stored) if isinstance(stored, str) else {}), **clock.seconds}
+    store.record_stages(run_id, stages)
+    view = dataclasses.replace(view, run={**view.run, "stages": json.dumps(stages)})
     verdict = evaluate_gates(view, previous_run(store, view.previous_run_id, options.gates), options.gates)
     try:
         store.apply_retention(options.config.keep_runs, options.config.keep_days)
@@ -180,24 +192,41 @@ def previous_run(store: Store, run_id: int | None, gates: GateSettings) -> Previ
     return Previous(run_id, store.table(t.entities, run_id)[["ref", "source"]], results)
 
 
-def _run(options: RunOptions, store: Store, lock: RunLock, run_id: int, sources) -> RunBundle:
+class StageClock:
+    """Wall seconds of each stage of a run, as `runs.stages` keeps them."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str):
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(self.seconds.get(name, 0) + time.monotonic() - started, 3)
+
+
+def _run(options: RunOptions, store: Store, lock: RunLock, run_id: int, sources, clock: StageClock) -> RunBundle:
     """Crawl, collect, evaluate and store one run; a failure is recorded on the run before it is raised.
     Between stages the run stops if it has lost its lock."""
     try:
         log.info("run %d: crawling %d catalog source(s)", run_id, len(sources))
-        with options.progress.stage("crawl", "files") as advance:
+        with clock("crawl"), options.progress.stage("crawl", "files") as advance:
             catalog = crawl(list(sources), crawl_settings(options.config), advance)
         lock.ensure()
         log.info("run %d: %d entities, %d findings; collecting PagerDuty", run_id, len(catalog.entities),
                  len(catalog.findings))
-        state = pagerduty_state(options, wanted_services(catalog, options.config), catalog.entities)
+        with clock("collect"):
+            state = pagerduty_state(options, wanted_services(catalog, options.config), catalog.entities)
         lock.ensure()
         now = parse_time(state.collected_at) if options.snapshot else datetime.now(timezone.utc)
-        bundle = evaluate_run(options.config, catalog, state, now or datetime.now(timezone.utc))
+        with clock("evaluate"):
+            bundle = evaluate_run(options.config, catalog, state, now or datetime.now(timezone.utc))
         for finding in bundle.findings:
             if finding.code == "standard-unknown":
                 log.warning("%s", finding)
-        store.save_run(run_id, bundle)
+        store.save_run(run_id, bundle, stages=clock.seconds)
         return bundle
     except InsightsError as error:
         store.fail_run(run_id, str(error))

@@ -14,6 +14,8 @@ from sqlalchemy import select
 
 from insights.frames import combined_codes
 from insights.store import tables as t
+from insights.store.coding import Codes, stored
+from insights.store.rows import bulk_insert
 
 DELTA_TABLES = {
     "fact_values": (t.fact_values, ["entity_ref", "fact_id"], ["value"]),
@@ -62,17 +64,29 @@ def changed(new: pd.DataFrame, previous: pd.DataFrame, keys: list[str], values: 
     return new[differs]
 
 
-def history(connection, name: str, run_id: int, columns: list[str] | None = None) -> pd.DataFrame:
-    """A delta table's rows at or before a run, through the driver's own cursor: for bulk reads, where
-    building SQLAlchemy row objects cost more than the query."""
-    table, keys, values = DELTA_TABLES[name]
-    columns = columns or ["run_id"] + keys + values
+def _read(connection, table, run_id: int, columns: list[str]) -> pd.DataFrame:
+    """Stored rows at or before a run, through the driver's own cursor: for bulk reads, where building
+    SQLAlchemy row objects cost more than the query."""
     cursor = connection.connection.driver_connection.cursor()
     try:
         cursor.execute(f"SELECT {', '.join(columns)} FROM {table.name} WHERE run_id <= {int(run_id)}")
         return pd.DataFrame(cursor.fetchall(), columns=columns)
     finally:
         cursor.close()
+
+
+def history(connection, name: str, run_id: int, codes: Codes | None = None) -> pd.DataFrame:
+    """A delta table's rows at or before a run, with names and texts (see `coding`)."""
+    table, keys, values = DELTA_TABLES[name]
+    rows = _read(connection, table, run_id, [stored(c) for c in ["run_id"] + keys + values])
+    return (codes or Codes(connection)).decode(rows)
+
+
+def store_changes(connection, name: str, rows: pd.DataFrame, codes: Codes) -> None:
+    """Write a run's changed rows (names and texts as ids), in the order of the table's primary key."""
+    table, keys, _ = DELTA_TABLES[name]
+    rows = codes.encode(connection, rows)
+    bulk_insert(connection, table, rows.sort_values([stored(k) for k in keys], kind="stable"))
 
 
 def in_run(connection, name: str, run_id: int, rows: pd.DataFrame) -> np.ndarray:
@@ -93,9 +107,9 @@ def in_run(connection, name: str, run_id: int, rows: pd.DataFrame) -> np.ndarray
     return mask
 
 
-def as_of(connection, name: str, run_id: int) -> pd.DataFrame:
+def as_of(connection, name: str, run_id: int, codes: Codes | None = None) -> pd.DataFrame:
     """The run's full picture: each key's newest row at or before the run."""
-    return _picture(connection, name, run_id, history(connection, name, run_id))
+    return _picture(connection, name, run_id, history(connection, name, run_id, codes))
 
 
 def as_of_runs(connection, name: str, run_ids: list[int]) -> pd.DataFrame:
@@ -116,8 +130,10 @@ def _picture(connection, name: str, run_id: int, rows: pd.DataFrame) -> pd.DataF
 
 def unread_before(connection, name: str, run_id: int) -> pd.DataFrame:
     """Rows written before a run that neither it nor any later run reads: a newer value for the key exists
-    at or before the run, or the key is not part of the run's picture (later runs stored those anew)."""
-    _, keys, _ = DELTA_TABLES[name]
-    rows = history(connection, name, run_id, ["run_id"] + keys)
-    read = rows.index.isin(latest(rows, keys).index) & in_run(connection, name, run_id, rows)
+    at or before the run, or the key is not part of the run's picture (later runs stored those anew). Their
+    key columns as stored."""
+    table, keys, _ = DELTA_TABLES[name]
+    rows = _read(connection, table, run_id, ["run_id"] + [stored(k) for k in keys])
+    named = Codes(connection).decode(rows)
+    read = named.index.isin(latest(named, keys).index) & in_run(connection, name, run_id, named)
     return rows[(rows["run_id"].to_numpy() < run_id) & ~read]

@@ -57,10 +57,10 @@ def delete_runs_before(connection, oldest: int) -> list[int]:
         select(t.runs.c.id).where(t.runs.c.id < oldest, t.runs.c.status != "running")).scalars()]
     if not doomed:
         return []
-    for name, (table, keys, _) in DELTA_TABLES.items():
+    for name, (table, _, _) in DELTA_TABLES.items():
         unread = unread_before(connection, name, oldest)
         if len(unread):
-            columns = ["run_id"] + keys
+            columns = list(unread.columns)  # run_id and the keys, as stored
             match = and_(*(table.c[c] == bindparam(f"_{c}") for c in columns))
             connection.execute(delete(table).where(match),
                                unread[columns].rename(columns=lambda c: f"_{c}").to_dict("records"))

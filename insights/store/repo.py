@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
@@ -29,9 +30,10 @@ from insights import __version__
 from insights.errors import NotInStore, StoreError
 from insights.store import maintenance
 from insights.store import tables as t
-from insights.store.delta import DELTA_TABLES, as_of, as_of_runs, changed
+from insights.store.coding import Codes
+from insights.store.delta import DELTA_TABLES, as_of, as_of_runs, changed, store_changes
 from insights.store.lock import LockTiming, RunLock, database_now, new_owner, sqlite_file
-from insights.store.rows import as_json, bulk_insert, run_rows
+from insights.store.rows import as_json, clean_text, run_rows
 
 FULL = re.compile(r"disk is full|no space left|could not extend file|table .* is full", re.IGNORECASE)
 SQLITE_BUSY_SECONDS = 30  # a writer waits this long for readers (a report being rendered) to let go
@@ -199,7 +201,7 @@ class Store:
         try:
             with self.writing() as lock, lock.transaction() as connection:
                 connection.execute(self._finish(run_id).values(
-                    status="failed", finished_at=datetime.now(timezone.utc), error=error[:4000]))
+                    status="failed", finished_at=datetime.now(timezone.utc), error=clean_text(error[:4000])))
         except (StoreError, SQLAlchemyError):
             pass  # the database or the lock is what failed; the original error is what the user needs
 
@@ -208,25 +210,29 @@ class Store:
         runs = t.runs.c
         return update(t.runs).where(runs.id == run_id, runs.status == "running", runs.owner == self.owner)
 
-    def save_run(self, run_id: int, bundle) -> None:
-        """Write a run's results (a RunBundle) and mark it succeeded, in one transaction."""
+    def save_run(self, run_id: int, bundle, stages: dict | None = None) -> None:
+        """Write a run's results (a RunBundle) and mark it succeeded, in one transaction. `stages`: wall seconds
+        of the stages before, stored with this one's as `runs.stages`."""
+        started = time.monotonic()
         with self.writing() as lock:
             previous = self.latest_run_id(before=run_id)
             try:
                 with lock.transaction() as connection:
+                    codes = Codes(connection)
                     for table, rows in run_rows(run_id, bundle):
                         if table.name in DELTA_TABLES:
                             _, keys, values = DELTA_TABLES[table.name]
-                            before = as_of(connection, table.name, previous) if previous else None
+                            before = as_of(connection, table.name, previous, codes) if previous else None
                             rows = changed(rows, before, keys, values).assign(run_id=run_id)
-                            bulk_insert(connection, table, rows.sort_values(keys, kind="stable"))  # index order
+                            store_changes(connection, table.name, rows, codes)
                         elif rows:
                             connection.execute(insert(table), rows)
                     finished = connection.execute(self._finish(run_id).values(
                         status="succeeded", finished_at=datetime.now(timezone.utc), entity_count=len(bundle.entities),
                         pagerduty_url=bundle.pagerduty_url, pagerduty_collected_at=bundle.pagerduty_collected_at,
                         pagerduty_requests=as_json(bundle.pagerduty_requests),
-                        fact_ids=as_json(list(bundle.facts.columns))))
+                        fact_ids=as_json(list(bundle.facts.columns)),
+                        stages=as_json({**(stages or {}), "store": round(time.monotonic() - started, 3)})))
                     if finished.rowcount != 1:
                         raise StoreError(f"database {self.safe_url}: run {run_id} is no longer this process's to "
                                          "finish (another run marked it); nothing of it was stored")
@@ -234,6 +240,14 @@ class Store:
                 failure = self._fail("store the run", error)
                 self.fail_run(run_id, str(failure))
                 raise failure from error
+
+    def record_stages(self, run_id: int, stages: dict) -> None:
+        """Replace a run's stage timings (`runs.stages`), e.g. once its reports are written."""
+        try:
+            with self.writing() as lock, lock.transaction() as connection:
+                connection.execute(update(t.runs).where(t.runs.c.id == run_id).values(stages=as_json(stages)))
+        except SQLAlchemyError as error:
+            raise self._fail("record the run's stages", error) from error
 
     def fail_interrupted_runs(self) -> int:
         """Mark `failed` ("interrupted") the runs left `running` by a process that is gone."""

@@ -3,12 +3,47 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
 
 from insights.frames import map_distinct
 from insights.store import tables as t
+
+
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: PostgreSQL and MariaDB refuse them
+
+
+def clean_text(value):
+    """A text as every engine can hold it: NUL and lone surrogates (from hostile catalog files or APIs)
+    become U+FFFD; anything else is returned as it is."""
+    return UNSTORABLE.sub("\ufffd", value) if isinstance(value, str) and UNSTORABLE.search(value) else value
+
+
+def clean_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """`clean_text` over every column holding texts: distinct values looked at once (a column is only
+    rebuilt when one of them needs it), a column of mixed kinds value by value."""
+    for column in frame.columns:
+        values = frame[column].to_numpy()
+        kind = pd.api.types.infer_dtype(values, skipna=True) if values.dtype == object else ""
+        if kind == "string":
+            codes, uniques = pd.factorize(values)
+            uniques = np.asarray(uniques, dtype=object)
+            bad = [i for i, text in enumerate(uniques) if UNSTORABLE.search(text)]
+            if bad:
+                uniques[bad] = [clean_text(uniques[i]) for i in bad]
+                frame = frame.assign(**{column: np.append(uniques, None)[codes]})
+        elif kind.startswith("mixed"):
+            frame = frame.assign(**{column: np.array([clean_text(v) for v in values], dtype=object)})
+    return frame
+
+
+def clean_rows(rows):
+    """`clean_text` over a DataFrame or a list of row dicts."""
+    if isinstance(rows, pd.DataFrame):
+        return clean_frame(rows)
+    return [{key: clean_text(value) for key, value in row.items()} for row in rows]
 
 
 def as_json(value) -> str | None:
@@ -38,7 +73,13 @@ def bulk_insert(connection, table, frame: pd.DataFrame) -> None:
 
 
 def run_rows(run_id: int, bundle):
-    """(table, rows) for every table a run writes: lists of dicts, or DataFrames for the delta tables."""
+    """(table, rows) for every table a run writes: lists of dicts, or DataFrames for the delta tables; texts
+    cleaned (`clean_text`) before they are compared with the previous run's or stored."""
+    for table, rows in _run_rows(run_id, bundle):
+        yield table, clean_rows(rows)
+
+
+def _run_rows(run_id: int, bundle):
     entity_columns = [c.name for c in t.entities.columns if c.name != "run_id"]
     yield t.entities, [{"run_id": run_id, **{c: getattr(e, c) for c in entity_columns}}
                        for e in {e.ref: e for e in bundle.entities}.values()]

@@ -1,8 +1,10 @@
-"""The schema, in plain column names a person can query by hand (see README, "Database")."""
+"""The schema (see README, "Database"). The change-only tables hold ids of names and texts; the views of
+migration 0008 (`latest_check_results`, ...) show the latest run in plain rows a person can query by hand."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, PrimaryKeyConstraint, String,
+                        Table, Text)
 
 metadata = MetaData()
 
@@ -23,6 +25,7 @@ runs = Table(
     Column("fact_ids", Text),  # JSON list: the facts this run computed (fact_values holds changes only)
     Column("owner", String(255)),  # JSON: host, pid, process start and token of the process running it
     Column("heartbeat_at", DateTime(timezone=True)),  # the owner's last sign of life, by the database's clock
+    Column("stages", Text),  # JSON {stage: wall seconds}: crawl, collect, evaluate, store, reports
     Index("ix_runs_status_id", "status", "id"),
 )
 # What a run is, as reports show it; the owner columns are the run lock's bookkeeping.
@@ -60,13 +63,34 @@ entities = Table(
     Index("ix_entities_owner_run", "owner", "run_id"),
 )
 
+# The three change-only tables (see `insights.store.delta`) hold numbers: names (entity refs, fact, check and
+# scorecard ids) and texts (fact values as JSON, reasons, fixes) are stored once, in `names` and `texts`, and
+# the rows name them by id. The primary key is the read order; SQLite keeps such a table as its own index.
+names = Table(
+    "names", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # given by the store, under the run lock
+    Column("name", String(255), nullable=False),
+    Index("ix_names_name", "name", unique=True),
+)
+
+texts = Table(
+    "texts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # given by the store, under the run lock
+    Column("text", Text, nullable=False),
+)
+
+
+def _keys(table: str, *columns: str) -> list:
+    """run_id and the coded key columns, whose primary key is (keys..., run_id)."""
+    return [_bulk_run_id(), *(Column(c, Integer, nullable=False) for c in columns),
+            PrimaryKeyConstraint(*columns, "run_id", name=f"pk_{table}")]
+
+
 fact_values = Table(
     "fact_values", metadata,
-    _bulk_run_id(),
-    Column("entity_ref", String(255), nullable=False),
-    Column("fact_id", String(127), nullable=False),
-    Column("value", Text),  # JSON; NULL = unknown
-    Index("ix_fact_values_entity_fact_run", "entity_ref", "fact_id", "run_id", unique=True),
+    *_keys("fact_values", "entity_key", "fact_key"),
+    Column("value_key", Integer),  # texts.id of the JSON value; NULL = unknown
+    sqlite_with_rowid=False,
 )
 
 checks = Table(
@@ -82,13 +106,11 @@ checks = Table(
 
 check_results = Table(
     "check_results", metadata,
-    _bulk_run_id(),
-    Column("entity_ref", String(255), nullable=False),
-    Column("check_id", String(127), nullable=False),
+    *_keys("check_results", "entity_key", "check_key"),
     Column("outcome", String(16), nullable=False),  # pass, fail, unknown, not-applicable, waived
-    Column("reason", Text),
-    Column("fix", Text),
-    Index("ix_check_results_entity_check_run", "entity_ref", "check_id", "run_id", unique=True),
+    Column("reason_key", Integer),  # texts.id
+    Column("fix_key", Integer),  # texts.id
+    sqlite_with_rowid=False,
 )
 
 scorecards = Table(
@@ -102,15 +124,13 @@ scorecards = Table(
 
 scorecard_results = Table(
     "scorecard_results", metadata,
-    _bulk_run_id(),
-    Column("entity_ref", String(255), nullable=False),
-    Column("scorecard_id", String(127), nullable=False),
+    *_keys("scorecard_results", "entity_key", "scorecard_key"),
     Column("level", String(63)),  # NULL: no level reached
     Column("score", Float),  # NULL: nothing known
     Column("passed", Integer, nullable=False),
     Column("failed", Integer, nullable=False),
     Column("unknown", Integer, nullable=False),
-    Index("ix_scorecard_results_entity_card_run", "entity_ref", "scorecard_id", "run_id", unique=True),
+    sqlite_with_rowid=False,
 )
 
 findings = Table(

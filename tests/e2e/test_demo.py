@@ -19,10 +19,10 @@ def test_demo_runs_the_whole_job_and_stores_two_runs(tmp_path):
 
     db = sqlite3.connect(tmp_path / "insights.db")
     assert db.execute("SELECT id, status, entity_count FROM runs").fetchall() == [(1, "succeeded", 26)]
-    assert db.execute("SELECT value FROM fact_values WHERE entity_ref = 'component:default/checkout' "
+    assert db.execute("SELECT value FROM latest_fact_values WHERE entity_ref = 'component:default/checkout' "
                       "AND fact_id = 'pagerduty.escalation_levels'").fetchone() == ("1",)
-    outcome, fix = db.execute("SELECT outcome, fix FROM check_results WHERE entity_ref = 'component:default/checkout'"
-                              " AND check_id = 'escalation-two-levels'").fetchone()
+    outcome, fix = db.execute("SELECT outcome, fix FROM latest_check_results WHERE entity_ref = "
+                              "'component:default/checkout' AND check_id = 'escalation-two-levels'").fetchone()
     assert outcome == "fail" and "Checkout escalation (payments)" in fix
     requests = db.execute("SELECT pagerduty_requests FROM runs").fetchone()[0]
     assert '"GET /services": 1' in requests

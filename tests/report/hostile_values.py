@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from datetime import timedelta
 
 import pandas as pd
@@ -13,6 +12,7 @@ import pandas as pd
 from insights.catalog.model import Catalog, Entity, Finding
 from insights.report.view import RunView
 from insights.rules.evaluate import LINE_BREAKS
+from insights.store.rows import UNSTORABLE
 
 PLACEHOLDER = "placeholdervalue"
 
@@ -65,9 +65,9 @@ HOSTILE = {
     "300 KB value": "t" * 300_000,
 }
 HUGE = 10_000  # values longer than this change how much fits in report.md, so they are checked on bounds alone
-# A lone surrogate cannot be written to the database (the driver refuses it as UTF-8): these values are
-# stored as the placeholder and swapped into the view read back, as a store that held them would hand them.
-NOT_STORABLE = {name for name, value in HOSTILE.items() if re.search("[\ud800-\udfff]", value)}
+# NUL and lone surrogates are replaced at the store's door (`insights.store.rows.UNSTORABLE`): these values
+# are stored as the placeholder and swapped into the view read back, as a store that held them would hand them.
+NOT_STORABLE = {name for name, value in HOSTILE.items() if UNSTORABLE.search(value)}
 
 
 

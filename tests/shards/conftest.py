@@ -24,11 +24,13 @@ from insights.pagerduty.generate import generate
 from insights.pagerduty.state import save_snapshot
 from insights.shards import shard_of
 from insights.store import tables as t
+from insights.store.delta import DELTA_TABLES, history
 
 SCRIPT = Path(sys.executable).parent / "insights"
 SHARDS = 4
 STAGING = {"sharded_runs", "run_shards", "staged_sources", "staged_items"}
-NOT_COMPARED = {"run_id", "id", "started_at", "finished_at", "owner", "heartbeat_at"}
+NOT_COMPARED = {"run_id", "id", "started_at", "finished_at", "owner", "heartbeat_at", "stages"}
+CODED = {"names", "texts"}  # ids given in the order names and texts arrive: compared through the rows naming them
 HIDDEN = ("PAGERDUTY_TOKEN", "PD_CLIENT_ID", "PD_CLIENT_SECRET", "INSIGHTS_DB_URL", "INSIGHTS_CACHE")
 
 
@@ -158,7 +160,12 @@ def stored_rows(db_url: str) -> dict[str, list[tuple]]:
     rows = {}
     with engine.connect() as connection:
         for table in t.metadata.sorted_tables:
-            if table.name in STAGING:
+            if table.name in STAGING | CODED:
+                continue
+            if table.name in DELTA_TABLES:  # with names and texts in place of their ids
+                named = history(connection, table.name, 2**31 - 1).drop(columns=["run_id"]).astype(object)
+                named = named.where(named.notna(), None)  # NULL as None, as rows read through SQL have it
+                rows[table.name] = sorted(named.itertuples(index=False, name=None), key=repr)
                 continue
             columns = [c for c in table.columns if c.name not in NOT_COMPARED]
             order = [table.c.id] if table is t.findings else columns

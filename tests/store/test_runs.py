@@ -12,6 +12,7 @@ from insights.evaluation import evaluate_run
 from insights.resources import default_config
 from insights.store import Store, entity_history, team_history
 from insights.store import tables as t
+from insights.store.coding import CODED, stored
 
 
 def bundle_for(catalog, state, now):
@@ -75,7 +76,10 @@ def test_retention_keeps_later_runs_whole(two_runs, demo_catalog, demo_state, de
     def rows(table, **where):
         query = select(func.count()).select_from(table)
         for column, value in where.items():
-            query = query.where(table.c[column] == value)
+            if column in CODED:  # rows hold the id of the name
+                key, names = CODED[column]
+                value = select(names.c.id).where(names.c.name == value).scalar_subquery()
+            query = query.where(table.c[stored(column)] == value)
         with store.engine.connect() as connection:
             return connection.execute(query).scalar()
 

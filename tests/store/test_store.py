@@ -86,7 +86,13 @@ def test_upgrading_keeps_stored_runs_and_migrations_go_both_ways(db_url, bundle)
         command.downgrade(store._alembic(connection), "0002")
     assert run_keys("fact_values") == ["runs"]  # revision 0003 dropped it; going back puts it back
     assert not {"owner", "heartbeat_at"} & run_columns()
-    assert len(store.table(t.check_results, run_id)) == len(bundle.results)
+    with store.engine.connect() as connection:  # the rows, with names and texts again
+        plain = connection.execute(text("SELECT outcome, reason, fix FROM check_results WHERE entity_ref = "
+                                         "'component:default/checkout' AND check_id = 'escalation-two-levels'")).one()
+        assert connection.execute(text("SELECT count(*) FROM check_results")).scalar() == len(bundle.results)
+    expected = bundle.results.set_index(["entity_ref", "check_id"]).loc[
+        ("component:default/checkout", "escalation-two-levels")]
+    assert tuple(plain) == (expected["outcome"], expected["reason"], expected["fix"])
     store.upgrade()  # from 0002, with a stored run
     assert store.schema_state()[0] == store.schema_state()[1]
     assert {"owner", "heartbeat_at"} <= run_columns()
@@ -113,7 +119,8 @@ def test_a_full_disk_fails_the_run_cleanly_and_keeps_the_previous_one(sqlite_url
     pages = sqlite3.connect(sqlite_url.removeprefix("sqlite:///")).execute("PRAGMA page_count").fetchone()[0]
     event.listen(store.engine, "connect", lambda connection, _: connection.execute(
         f"PRAGMA max_page_count = {pages + 4}"))
-    changed = type(bundle)(**{**bundle.__dict__, "results": bundle.results.assign(reason="changed " * 40)})
+    reasons = [f"changed {n} " * 40 for n in range(len(bundle.results))]  # texts are stored once: all distinct
+    changed = type(bundle)(**{**bundle.__dict__, "results": bundle.results.assign(reason=reasons)})
     second = store.begin_run(config_hash="abc", sources=["demo"])
     with pytest.raises(StoreError, match="database or disk is full; free space") as raised:
         store.save_run(second, changed)
