@@ -47,7 +47,7 @@ from insights.store import Store  # noqa: E402
 
 # Log lines of `insights --log-level info run` that open each stage after collect (insights/pipeline.py).
 MARKS = (("evaluate", "evaluating facts"), ("store", "storing "), ("read back", "reading it back"),
-         ("reports", "writing reports"), ("gates", "reports written"), ("end", ": done"))
+         ("reports", "writing reports"), ("gates", "reports written"), ("exit", ": done"))
 
 
 class Watched:
@@ -58,7 +58,7 @@ class Watched:
         self.started = time.perf_counter()
         self.process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         text=True)
-        self.lines: list[tuple[float, int, str]] = []
+        self.lines: list[tuple[float, int, float, str]] = []  # seconds, VmHWM MB, CPU seconds, line
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
@@ -69,21 +69,29 @@ class Watched:
             return 0
         return next((int(line.split()[1]) // 1024 for line in status.splitlines() if line.startswith("VmHWM")), 0)
 
+    def cpu_s(self) -> float:
+        """CPU seconds (user and system) the child has used so far: on a shared machine, what a stage costs."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def _read(self) -> None:
         for line in self.process.stderr:
-            self.lines.append((time.perf_counter() - self.started, self.hwm_mb(), line.rstrip("\n")))
+            self.lines.append((time.perf_counter() - self.started, self.hwm_mb(), self.cpu_s(), line.rstrip("\n")))
 
-    def wait(self) -> tuple[int, float, float, str]:
-        """Exit code, wall seconds, peak RSS in MB, stdout."""
+    def wait(self) -> tuple[int, float, float, float, str]:
+        """Exit code, wall seconds, peak RSS in MB, CPU seconds, stdout."""
         stdout = self.process.stdout.read()
         _, status, usage = os.wait4(self.process.pid, 0)
         wall = time.perf_counter() - self.started
         self.process.returncode = os.waitstatus_to_exitcode(status)
         self.reader.join()
-        return self.process.returncode, wall, usage.ru_maxrss / 1024, stdout
+        return self.process.returncode, wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, stdout
 
-    def at(self, text: str) -> tuple[float, int] | None:
-        return next(((when, hwm) for when, hwm, line in self.lines if text in line), None)
+    def at(self, text: str) -> tuple[float, int, float] | None:
+        return next(((when, hwm, cpu) for when, hwm, cpu, line in self.lines if text in line), None)
 
 
 def collected_account(services: int, entities: int, catalog_dir: Path):
@@ -122,22 +130,18 @@ def database(engine: str, tmp: Path) -> tuple[str, callable, callable]:
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", size, drop
 
 
-def stage_times(run: Watched, wall: float) -> list[tuple[str, float, int]]:
-    """(stage, seconds, peak RSS in MB at its end) from the progress and log lines."""
-    begun = run.at("crawl: started")
-    out = [("start-up", begun[0], begun[1])] if begun else []
-    for stage in ("crawl", "collect"):
-        for when, hwm, line in run.lines:
-            if f"{stage}: " in line and " in " in line and line.rstrip().endswith(" s"):
-                out.append((stage, float(line.rsplit(" in ", 1)[1].split()[0]), hwm))
-    marks = [(name, run.at(text)) for name, text in MARKS]
-    marks = [(name, at) for name, at in marks if at]
-    for (name, (when, _)), (_, (until, hwm)) in zip(marks, marks[1:]):
-        out.append((name, until - when, hwm))
-    if marks:
-        out.append(("exit", wall - marks[-1][1][0], 0))
-        out.append(("after collect", wall - marks[0][1][0], 0))
-    return out
+def stage_times(run: Watched, wall: float, cpu: float) -> list[tuple[str, float, float, int]]:
+    """(stage, wall seconds, CPU seconds, peak RSS in MB at its end) from the progress and log lines."""
+    marks = [("start-up", (0.0, 0, 0.0)), ("crawl", run.at("crawl: started")), ("between", run.at(" files in ")),
+             ("collect", run.at("collect: started")), ("between", run.at(" requests in ")),
+             *((name, run.at(text)) for name, text in MARKS)]
+    marks = [(name, at) for name, at in marks if at] + [("", (wall, 0, cpu))]
+    out = [(name, until - when, spent_until - spent, hwm)
+           for (name, (when, _, spent)), (_, (until, hwm, spent_until)) in zip(marks, marks[1:])]
+    after = run.at(MARKS[0][1])
+    if after:
+        out.append(("after collect", wall - after[0], cpu - after[2], 0))
+    return [row for row in out if row[0] != "between" or row[1] >= 0.05]
 
 
 def sizes(out: Path, stdout: str) -> list[tuple[str, float, int]]:
@@ -249,16 +253,18 @@ def main() -> None:
             spy = subprocess.Popen(["py-spy", "record", "--pid", str(run.process.pid), "--format", "raw", "--idle",
                                     "--rate", "50", "-o", str(args.py_spy)], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
-        code, wall, peak, stdout = run.wait()
+        code, wall, peak, cpu, stdout = run.wait()
         if spy:
             spy.wait()
         if code not in (0, 1):
-            print("\n".join(line for _, _, line in run.lines[-20:]), file=sys.stderr)
+            print("\n".join(line for *_, line in run.lines[-20:]), file=sys.stderr)
             raise SystemExit(f"insights run exited {code}")
-        stages = stage_times(run, wall)
-        print(f"run: wall {wall:.1f} s, peak RSS {peak:.0f} MB (exit {code})")
-        print("stages: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds, _ in stages))
-        print("peak RSS at the end of: " + ", ".join(f"{name} {hwm} MB" for name, _, hwm in stages if hwm))
+        stages = stage_times(run, wall, cpu)
+        print(f"run: wall {wall:.1f} s, CPU {cpu:.1f} s, peak RSS {peak:.0f} MB (exit {code}); load average "
+              f"{os.getloadavg()[1]:.1f} over the last 5 minutes")
+        print("stages, wall (CPU): " + ", ".join(f"{name} {seconds:.1f} s ({spent:.1f} s)"
+                                                 for name, seconds, spent, _ in stages))
+        print("peak RSS at the end of: " + ", ".join(f"{name} {hwm} MB" for name, _, _, hwm in stages if hwm))
         store = Store(url)
         record = store.run(store.latest_run_id())
         if not args.offline:
