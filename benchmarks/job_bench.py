@@ -216,6 +216,7 @@ def main() -> None:
     parser.add_argument("--reuse", type=Path, help="with --offline: the catalog and snapshot of this size are kept "
                         "in this folder and read from it when there")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # each figure as soon as it is known, also into a file
     if args.top:
         return top(args.top)
     services = args.services or max(1, args.entities // 5)
