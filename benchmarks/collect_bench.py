@@ -53,6 +53,17 @@ def per_entity(client: PagerDutyClient, service_ids: list[str], workers: int) ->
         list(pool.map(one, service_ids))
 
 
+def fewest_requests(state, account, wanted, by_id: int = 0) -> dict[str, int]:
+    """The fewest requests any client could have made for `state` (as collected for `wanted`) from `account`
+    (everything the simulator served), per part; `by_id`: the services the lists could not hold, read one by one."""
+    relevant = {s["id"] for s in state.services if wanted.wants(s)}
+    return {"lists": fewest_list_requests(state) + by_id,
+            "tags": fewest_tag_requests(account.tags, wanted_tag_objects(state, relevant)),
+            "incident response": fewest_response_requests(state),
+            "change events": fewest_change_event_requests(account.change_events, state),
+            **fewest_optional_requests(state, relevant)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--services", type=int, default=2000)
@@ -92,12 +103,7 @@ def main() -> None:
         finally:
             process.terminate()
     account = generate(args.services, args.entities).state  # what the simulator served, for the tag bound
-    relevant = {s["id"] for s in state.services if wanted.wants(s)}
-    tag_bound = fewest_tag_requests(account.tags, wanted_tag_objects(state, relevant))
-    bounds = {"lists": fewest_list_requests(state) + client.counts["GET /services/{id}"], "tags": tag_bound,
-              "incident response": fewest_response_requests(state),
-              "change events": fewest_change_event_requests(account.change_events, state),
-              **fewest_optional_requests(state, relevant)}
+    bounds = fewest_requests(state, account, wanted, client.counts["GET /services/{id}"])
     bound = sum(bounds.values())
     requests = sum(client.counts.values())
     print(f"collect: {args.services} services, {len(catalog.entities)} entities, {args.latency_ms} ms latency, "

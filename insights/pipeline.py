@@ -27,7 +27,7 @@ from insights.pagerduty.response import ResponseOptions
 from insights.pagerduty.state import AccountsState, PagerDutyState, load_state, parse_time
 from insights.progress import SILENT, Progress
 from insights.report import FORMATS, write_reports
-from insights.report.view import RunView, load_view
+from insights.report.view import RunView, facts_as_stored, load_view
 from insights.store import Store
 from insights.store import tables as t
 from insights.store.lock import LockTiming, RunLock
@@ -154,17 +154,22 @@ def execute(options: RunOptions) -> RunOutcome:
         store.fail_interrupted_runs()
         run_id = store.begin_run(config_hash=options.config.hash, sources=[s.label for s in sources])
         clock = StageClock()
-        bundle = _run(options, store, lock, run_id, sources, clock)
-        return publish(options, store, run_id, bundle, clock)
+        return publish(options, store, run_id, _run(options, store, lock, run_id, sources, clock), clock)
 
 
 def publish(options: RunOptions, store: Store, run_id: int, bundle: RunBundle,
             clock: StageClock | None = None) -> RunOutcome:
     """After a run is stored, still under its lock: reports, gates, retention; the time the reports took
-    joins the run's stage timings."""
+    joins the run's stage timings. The reports take the run's facts from `bundle`, in the form the store
+    reads them back (reading them from the database took longer than writing every report); the rest of
+    `bundle` is let go first."""
     clock = clock or StageClock()
+    summary, facts = summarise(bundle), facts_as_stored(bundle.facts)
+    del bundle
     with clock("reports"):
-        view = load_view(store, run_id)
+        log.info("run %d: stored; reading it back for the reports", run_id)
+        view = dataclasses.replace(load_view(store, run_id), facts_loader=lambda: facts)
+        log.info("run %d: writing reports", run_id)
         try:
             reports = write_reports(store, view, options.out_dir, options.formats)
         except OutputError as error:
@@ -180,7 +185,8 @@ def publish(options: RunOptions, store: Store, run_id: int, bundle: RunBundle,
     except StoreError as error:
         raise StoreError(f"run {run_id} is stored and its reports are written, but retention failed: "
                          f"{error}") from error
-    return RunOutcome(run_id, reports, summarise(bundle), view, verdict)
+    log.info("run %d: done", run_id)
+    return RunOutcome(run_id, reports, summary, view, verdict)
 
 
 def previous_run(store: Store, run_id: int | None, gates: GateSettings) -> Previous:
@@ -221,11 +227,14 @@ def _run(options: RunOptions, store: Store, lock: RunLock, run_id: int, sources,
             state = pagerduty_state(options, wanted_services(catalog, options.config), catalog.entities)
         lock.ensure()
         now = parse_time(state.collected_at) if options.snapshot else datetime.now(timezone.utc)
+        log.info("run %d: evaluating facts, checks and scorecards", run_id)
         with clock("evaluate"):
             bundle = evaluate_run(options.config, catalog, state, now or datetime.now(timezone.utc))
+        del catalog, state  # what the bundle does not hold is not needed any more
         for finding in bundle.findings:
             if finding.code == "standard-unknown":
                 log.warning("%s", finding)
+        log.info("run %d: storing %d results", run_id, len(bundle.results))
         store.save_run(run_id, bundle, stages=clock.seconds)
         return bundle
     except InsightsError as error:

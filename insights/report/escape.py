@@ -137,7 +137,15 @@ def url_pieces(text: str, urls) -> list[tuple[str, bool]]:
 
 def md_linked(line: str, limit: int = 400, urls=()) -> str:
     """One line of text as inline Markdown (as `md_text`), with each of `urls` in it a link (`url_pieces`)."""
-    text = bounded(_SPACE.sub(" ", clean(line)).strip(), limit)
+    line = clean(line)
+    # Only the URLs the line holds can be links (cleaning, spacing and cutting never make one appear), so a
+    # line naming none is rendered once for every entity whose fix has it.
+    return _md_linked(line, limit, tuple(u for u in urls if isinstance(u, str) and u in line))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _md_linked(line: str, limit: int, urls: tuple) -> str:
+    text = bounded(_SPACE.sub(" ", line).strip(), limit)
     return "".join(md_link(md_text(piece, limit), piece) if is_url else _md_piece(piece)
                    for piece, is_url in url_pieces(text, urls))
 

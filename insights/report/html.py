@@ -90,29 +90,28 @@ class Site:
                 self.findings_of.setdefault(finding["entity_ref"], []).append(finding)
 
     # --- entity sections and their pages ----------------------------------------------------------------
-    def paginate(self) -> None:
-        """Every team's entity sections, cut into pages of at most PAGE_BYTES (a section alone may be more)."""
+    def paginate(self, team: str, members) -> None:
+        """The team's entity sections, cut into pages of at most PAGE_BYTES (a section alone may be more)."""
         view = self.view
-        for team, members in view.members.groupby("team"):
-            entities = _records(members)
-            # Entities with something to do come first, the most failures first.
-            entities.sort(key=lambda e: (-len(view.todo(e["ref"])), e["ref"]))
-            pages, size, blocking = [[]], 0, Counter()
-            for entity in entities:
-                ref = entity["ref"]
-                rows, levels = view.results_by_entity.get(ref, []), view.next_levels(ref)
-                blocking.update((s["scorecard"], s["next"], check) for s in levels for check in s["blocking"])
-                section = sections.section(entity, anchor(ref), rows, levels, steps.causes(rows),
-                                           view.links.get(ref, {}), self.findings_of.get(ref, []),
-                                           lambda check: SUB + check_page(check))
-                if size + len(section) > PAGE_BYTES and pages[-1]:
-                    pages.append([])
-                    size = 0
-                pages[-1].append(section)
-                size += len(section)
-                self.where[ref] = f"{team_page(team, len(pages))}#{anchor(ref)}"
-            self.blocks[team], self.blocking[team] = pages, blocking
-            self.pages[team] = [team_page(team, n) for n in range(1, len(pages) + 1)]
+        entities = _records(members)
+        # Entities with something to do come first, the most failures first.
+        entities.sort(key=lambda e: (-len(view.todo(e["ref"])), e["ref"]))
+        pages, size, blocking = [[]], 0, Counter()
+        for entity in entities:
+            ref = entity["ref"]
+            rows, levels = view.results_by_entity.get(ref, []), view.next_levels(ref)
+            blocking.update((s["scorecard"], s["next"], check) for s in levels for check in s["blocking"])
+            section = sections.section(entity, anchor(ref), rows, levels, steps.causes(rows),
+                                       view.links.get(ref, {}), self.findings_of.get(ref, []),
+                                       lambda check: SUB + check_page(check))
+            if size + len(section) > PAGE_BYTES and pages[-1]:
+                pages.append([])
+                size = 0
+            pages[-1].append(section)
+            size += len(section)
+            self.where[ref] = f"{team_page(team, len(pages))}#{anchor(ref)}"
+        self.blocks[team], self.blocking[team] = pages, blocking
+        self.pages[team] = [team_page(team, n) for n in range(1, len(pages) + 1)]
 
     # --- pages -------------------------------------------------------------------------------------------
     def common(self, root: str) -> dict:
@@ -179,20 +178,23 @@ class Site:
             finding_counts=_records(findings), trend=_records(view.trend), chart_js=CHART_JS,
             charts=_chart_data(view, cards))
 
-    def render(self) -> dict[str, str]:
-        """Every page, by its path under the report folder."""
-        self.paginate()
-        pages = {INDEX: self.index(), FINDINGS_PAGE: self.findings()}
-        for team in self.view.team_names:
-            pages.update(self.team(team))
+    def render(self):
+        """Every page, as (path under the report folder, text), one at a time: a team's pages as soon as its
+        entity sections are made (and those let go), then the pages that link to any entity's section."""
+        for team, members in self.view.members.groupby("team"):
+            self.paginate(team, members)
+            yield from self.team(team).items()
+            del self.blocks[team]
+        yield INDEX, self.index()
+        yield FINDINGS_PAGE, self.findings()
         todo = dict(tuple(self.todo.groupby("check_id")))
         for check in _records(self.view.checks):
-            pages[check_page(check["check_id"])] = self.check(check, todo.get(check["check_id"], self.todo.head(0)))
-        return pages
+            yield check_page(check["check_id"]), self.check(check, todo.get(check["check_id"], self.todo.head(0)))
 
 
 def render_site(view: RunView) -> dict[str, str]:
-    return Site(view).render()
+    """Every page, by its path under the report folder."""
+    return dict(Site(view).render())
 
 
 def render(view: RunView) -> str:
@@ -201,8 +203,8 @@ def render(view: RunView) -> str:
 
 
 def write(view: RunView, folder: Path) -> list[Path]:
-    """The index and the `html/` folder of pages, written into `folder`."""
-    for path, text in render_site(view).items():
+    """The index and the `html/` folder of pages, written into `folder` page by page."""
+    for path, text in Site(view).render():
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")

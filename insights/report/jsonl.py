@@ -28,7 +28,9 @@ def lines(view: RunView):
     """The file's lines, without line ends."""
     yield json.dumps({"record": "run", **header(view)}, default=str)
     facts = view.facts
-    fact_rows = facts.to_dict("index") if len(facts) else {}
+    fact_ids = list(facts.columns)
+    fact_values = [facts[fact].tolist() for fact in fact_ids]  # each entity's dict is made when its line is
+    position = {ref: i for i, ref in enumerate(facts.index)} if len(facts) else {}
     findings: dict[str, list[dict]] = {}
     for finding in _records(view.findings):
         if finding["entity_ref"]:
@@ -40,7 +42,7 @@ def lines(view: RunView):
         steps = {s["scorecard_id"]: s for s in view.next_levels(ref)}
         yield json.dumps({
             "record": "entity", **{k: entity.get(k) for k in ENTITY_KEYS},
-            "facts": fact_rows.get(ref, {}),
+            "facts": dict(zip(fact_ids, (values[position[ref]] for values in fact_values))) if ref in position else {},
             "checks": {r["check_id"]: r["outcome"] for r in results},
             "details": [_detail(r) for r in results if r["reason"] or (r["fix"] and r["outcome"] == "fail")],
             "scorecards": [{"scorecard_id": s["scorecard_id"], "level": s["level"], "score": s["score"],

@@ -4,15 +4,21 @@ README "Machine formats"; the entities are in `entities.jsonl`), and CSV."""
 from __future__ import annotations
 
 import csv
-import gzip
+import io
 import json
+import zlib
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from insights.frames import map_distinct
 from insights.report.escape import csv_cell
 from insights.report.view import RunView
 from insights.report.view import records as _records
 
 SCHEMA = "insights.report/2"
+CSV_CHUNK = 50_000  # rows formatted at a time
 
 
 def run_record(view: RunView) -> dict:
@@ -46,12 +52,27 @@ def render_json(view: RunView) -> str:
     return json.dumps(to_json(view), indent=1, default=str)
 
 
-def render_csv(view: RunView) -> str:
-    """One row per entity and check, for spreadsheets; every cell quoted, none read as a formula."""
+def csv_lines(view: RunView):
+    """report.csv in pieces: one row per entity and check, for spreadsheets; every cell quoted, none read as
+    a formula (`csv_cell`, applied once per distinct value of a column)."""
     teams = view.entities.set_index("ref")[["kind", "team"]]
     frame = view.results.join(teams, on="entity_ref")
     columns = ["entity_ref", "kind", "team", "check_id", "outcome", "reason", "fix"]
-    return frame[columns].astype(object).map(csv_cell).to_csv(index=False, quoting=csv.QUOTE_ALL)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    writer.writerow(columns)
+    cells = [map_distinct(frame[c], csv_cell) for c in columns]
+    cells = [np.where(pd.isna(values), "", values) for values in cells]  # what csv_cell makes of a missing value
+    for start in range(0, len(frame), CSV_CHUNK):
+        writer.writerows(zip(*(values[start:start + CSV_CHUNK] for values in cells)))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def render_csv(view: RunView) -> str:
+    return "".join(csv_lines(view))
 
 
 def write_json(view: RunView, folder: Path) -> list[Path]:
@@ -60,11 +81,16 @@ def write_json(view: RunView, folder: Path) -> list[Path]:
 
 
 def write_csv(view: RunView, folder: Path) -> list[Path]:
-    (folder / "report.csv").write_text(render_csv(view), encoding="utf-8")
+    with open(folder / "report.csv", "w", encoding="utf-8", newline="") as out:
+        out.writelines(csv_lines(view))
     return [folder / "report.csv"]
 
 
 def write_csv_gzip(view: RunView, folder: Path) -> list[Path]:
-    # mtime 0: the same run gives the same bytes.
-    (folder / "report.csv.gz").write_bytes(gzip.compress(render_csv(view).encode("utf-8"), compresslevel=6, mtime=0))
+    # As `gzip.compress(..., mtime=0)` writes it (zlib's own header, mtime 0): the same run gives the same bytes.
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+    with open(folder / "report.csv.gz", "wb") as out:
+        for piece in csv_lines(view):
+            out.write(compressor.compress(piece.encode("utf-8")))
+        out.write(compressor.flush())
     return [folder / "report.csv.gz"]

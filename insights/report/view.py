@@ -8,12 +8,15 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from insights.catalog.refs import display_name
+from insights.frames import map_distinct
 from insights.report.steps import next_level
 from insights.store import Store
 from insights.store import tables as t
+from insights.store.rows import as_json
 
 FAILING = ("fail", "unknown")
 
@@ -139,12 +142,38 @@ class RunView:
         return self.scores.assign(level=self.scores["level"].fillna("none")).groupby(
             ["scorecard_id", "level"]).size().unstack(fill_value=0)
 
+def facts_as_stored(facts: pd.DataFrame) -> pd.DataFrame:
+    """A run's fact table (one row per entity, one column per fact) as `Store.facts` reads it back: each
+    value through its stored JSON form (a NaN reads back as None, a tuple as a list), rows and columns in
+    sorted order. Each distinct value is converted once."""
+    if not len(facts) or not len(facts.columns):
+        return pd.DataFrame()
+    stored = pd.DataFrame({fact: map_distinct(facts[fact], _through_json) for fact in sorted(facts.columns)},
+                          index=facts.index, dtype=object).sort_index()
+    stored = stored.rename_axis(index="entity_ref", columns="fact_id")
+    return stored.where(stored.notna(), None)
+
+
+def _through_json(value):
+    text = as_json(value)
+    return None if text is None else json.loads(text)
+
+
 def records(frame: pd.DataFrame) -> list[dict]:
     """Rows as plain dicts, missing values as None (built column by column: pandas' own row-wise
     conversion cost seconds per million rows)."""
-    columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns]
+    columns = [_values(frame[c]) for c in frame.columns]
     names = list(frame.columns)
     return [dict(zip(names, row)) for row in zip(*columns)] if names else [{} for _ in range(len(frame))]
+
+
+def _values(column: pd.Series) -> list:
+    """A column as Python values, missing ones None; the rows of a text column share one object per distinct
+    text (a million results name a few thousand entities, checks and reasons)."""
+    if isinstance(column.dtype, pd.StringDtype):
+        codes, uniques = pd.factorize(column)
+        return np.append(np.asarray(uniques, dtype=object), None)[codes].tolist()
+    return column.astype(object).where(column.notna(), None).tolist()
 
 
 def _group(frame: pd.DataFrame, key: str) -> dict[str, list[dict]]:
