@@ -22,8 +22,9 @@ CSV_CHUNK = 50_000  # rows formatted at a time
 
 
 def run_record(view: RunView) -> dict:
-    """The run row as JSON values: times as ISO text, JSON columns parsed."""
-    run = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in view.run.items()}
+    """The run row as JSON values: times as ISO text, JSON columns parsed. Stage timings are left to the
+    metrics file and the database, so that a run's reports are the same whenever they are rendered."""
+    run = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in view.run.items() if k != "stages"}
     for key in ("sources", "pagerduty_requests", "fact_ids"):
         run[key] = json.loads(run[key]) if isinstance(run.get(key), str) else run.get(key)
     return run
