@@ -21,7 +21,7 @@ COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 def with_origins(catalog: Catalog) -> Catalog:
     """The demo as crawled from one GitHub repository per team folder, at one commit."""
-    entities = tuple(dataclasses.replace(e, origin_url=REMOTE.format(team=e.repository), revision=COMMIT)
+    entities = tuple(dataclasses.replace(e, origin_url=REMOTE.format(team=e.repository), revision=COMMIT, origin_dir="")
                      for e in catalog.entities)
     return Catalog(entities, catalog.findings)
 
