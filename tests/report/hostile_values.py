@@ -100,7 +100,7 @@ def swap(view: RunView, old: str, new: str) -> RunView:
     one_line = LINE_BREAKS.sub(" ", old)
     pairs = [(old, new), (old.lower(), new.lower()), *([(one_line, new)] if one_line != old else [])]
 
-    def text(value):
+    def text(value, pairs=pairs):
         if isinstance(value, str):
             for a, b in pairs:
                 value = value.replace(a, b)
@@ -116,7 +116,9 @@ def swap(view: RunView, old: str, new: str) -> RunView:
         for column in f.columns:
             if pd.api.types.is_object_dtype(f[column]) or pd.api.types.is_string_dtype(f[column]):
                 # Plain objects: a string dtype (Arrow's, when pyarrow is installed) refuses lone surrogates.
-                f[column] = pd.Series([text(v) for v in f[column]], index=f.index, dtype=object)
+                # A reason or a fix shows the value on one line, as the run renders them.
+                use = [(a, LINE_BREAKS.sub(" ", b)) for a, b in pairs] if column in ("reason", "fix") else pairs
+                f[column] = pd.Series([text(v, use) for v in f[column]], index=f.index, dtype=object)
         return f
 
     organisation = frame(view.organisation)
