@@ -206,9 +206,10 @@ class PagerDutySettings:
 
 @dataclass(frozen=True)
 class Gates:
-    fail_under: float | None = None
-    fail_on: tuple[str, ...] = ()
+    """The CI gates: the `gates` section, or the command-line options that override it (`gates.gate_settings`)."""
+    fail_under: float | None = None  # mean score, 0 to 100
+    fail_on: tuple[str, ...] = ()  # check ids
     allow_unknown: bool = False  # an unknown outcome of a `fail_on` check does not trip the gate
     fail_on_new_failures: bool = False
     fail_on_new_entity_failures: bool = False
-    max_shrink_percent: float | None = 20.0  # None: no gate on a shrinking catalog
+    max_shrink_percent: float | None = 20.0  # 0 to 100; None or 100: no gate on a shrinking catalog

@@ -17,19 +17,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from insights.configsections import Gates as GateSettings
 from insights.report.view import RunView
 
 NAMES_SHOWN = 5
-
-
-@dataclass(frozen=True)
-class GateSettings:
-    fail_under: float | None = None  # mean score, 0 to 100
-    fail_on: tuple[str, ...] = ()  # check ids
-    allow_unknown: bool = False  # with fail_on: only `fail` trips
-    fail_on_new_failures: bool = False
-    fail_on_new_entity_failures: bool = False
-    max_shrink_percent: float | None = 20.0  # 0 to 100; None or 100: no shrink gate
 
 
 def gate_settings(configured, **given) -> GateSettings:

@@ -15,7 +15,7 @@ from pathlib import Path
 from insights.catalog.refs import display_name
 from insights.catalog.sources import CrawlSettings, Source, crawl
 from insights.config import Config
-from insights.configsections import refuse_in_memory
+from insights.configsections import BUDGET, refuse_in_memory
 from insights.errors import ConfigError, InsightsError, OutputError, StoreError, interruption
 from insights.evaluation import RunBundle, evaluate_run
 from insights.gates import GateSettings, GateVerdict, Previous, evaluate_gates
@@ -92,9 +92,12 @@ def crawl_settings(config: Config) -> CrawlSettings:
 def client_settings(config: Config, url: str | None = None) -> ClientSettings:
     """`url` (the --pagerduty-url option) or the configured URL, which is the region's API host when unset."""
     settings = config.pagerduty
-    return ClientSettings(base_url=url or settings.url, requests_per_minute=settings.requests_per_minute,
-                          concurrency=settings.concurrency, request_timeout_s=settings.request_timeout_s,
-                          max_wait_s=settings.max_wait_s, deadline_s=settings.deadline_s)
+    return _client({name: getattr(settings, name) for name in BUDGET}, base_url=url or settings.url)
+
+
+def _client(values, **more) -> ClientSettings:
+    """The client's budget and time limits (`configsections.BUDGET`) as configured in `values`."""
+    return ClientSettings(**{name: values[name] for name in BUDGET}, **more)
 
 
 def collect_options(config: Config, wanted: CollectOptions | None = None) -> CollectOptions:
@@ -112,9 +115,7 @@ def account_settings(config: Config) -> list[AccountSettings]:
     return [AccountSettings(
         id=a["id"], url=a["url"], region=a["region"], token_env=a["token_env"], client_id_env=a["client_id_env"],
         client_secret_env=a["client_secret_env"], subdomain=a["subdomain"], token_url=a["token_url"],
-        client=ClientSettings(requests_per_minute=a["requests_per_minute"], concurrency=a["concurrency"],
-                              request_timeout_s=a["request_timeout_s"], max_wait_s=a["max_wait_s"],
-                              deadline_s=a["deadline_s"])) for a in config.pagerduty.accounts]
+        client=_client(a)) for a in config.pagerduty.accounts]
 
 
 def pagerduty_state(options: RunOptions, wanted: CollectOptions | None = None,
@@ -138,11 +139,17 @@ def _collect(options: RunOptions, wanted: CollectOptions | None, advance) -> Pag
     return collect(client, collect_options(options.config, wanted))
 
 
-def execute(options: RunOptions) -> RunOutcome:
-    """One run, under the store's run lock from start to end (see `insights.store.lock`)."""
-    sources = options.sources or options.config.sources
+def catalog_sources(options) -> tuple[Source, ...]:
+    """The sources given (`--catalog`), else the configured ones; none at all is a configuration error."""
+    sources = tuple(options.sources or options.config.sources)
     if not sources:
         raise ConfigError(f"{options.config.path}: no catalog sources; add `catalog.sources` or pass --catalog")
+    return sources
+
+
+def execute(options: RunOptions) -> RunOutcome:
+    """One run, under the store's run lock from start to end (see `insights.store.lock`)."""
+    sources = catalog_sources(options)
     if not options.snapshot and not options.credential and not options.config.pagerduty.accounts:
         raise ConfigError(f"no PagerDuty credential: set {TOKEN_ENV} to a read-only REST API key (or "
                           f"{CLIENT_ID_ENV} and {CLIENT_SECRET_ENV} for an OAuth app), or run offline with "

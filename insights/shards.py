@@ -36,8 +36,8 @@ from insights.evaluation import RunBundle, evaluate_run
 from insights.pagerduty.auth import CLIENT_ID_ENV, CLIENT_SECRET_ENV, TOKEN_ENV
 from insights.pagerduty.collect import CollectOptions
 from insights.pagerduty.state import PagerDutyState, load_snapshot, parse_time
-from insights.pipeline import (RunOptions, RunOutcome, crawl_settings, database_url, pagerduty_state, publish,
-                               wanted_services)
+from insights.pipeline import (RunOptions, RunOutcome, catalog_sources, crawl_settings, database_url,
+                               pagerduty_state, publish, wanted_services)
 from insights.store import Store
 from insights.store.maintenance import check_retention
 from insights.store.staging import ShardedRun, Staging, conceal_service, conceal_state
@@ -108,13 +108,6 @@ def require_postgres(store: Store) -> None:
     raise ConfigError(f"sharded runs (--shard, finalize) need PostgreSQL, and {store.safe_url} is {engine}: {why}")
 
 
-def _sources(options: RunOptions) -> tuple[Source, ...]:
-    sources = options.sources or options.config.sources
-    if not sources:
-        raise ConfigError(f"{options.config.path}: no catalog sources; add `catalog.sources` or pass --catalog")
-    return sources
-
-
 def _schema_ready(store: Store) -> None:
     """Shards and finalize start together: one sets an empty database up while the others wait for it.
     A database of another schema version is refused at once."""
@@ -136,7 +129,7 @@ def _schema_ready(store: Store) -> None:
 
 def run_shard(options: RunOptions, shard: ShardSpec, key: str) -> ShardOutcome:
     """Crawl this shard's share of the catalog and land it under the run key."""
-    sources = _sources(options)
+    sources = catalog_sources(options)
     check_key(key)
     store = Store(database_url(options.db_url, options.config), options.lock_timing)
     require_postgres(store)
@@ -223,7 +216,7 @@ def _store_run(options: RunOptions, store: Store, staging: Staging, lock, record
         staging.close(lock, record, "succeeded", run_id)
         return bundle
     except BaseException as error:
-        message = str(error) if isinstance(error, InsightsError) else f"interrupted by {type(error).__name__}"
+        message = str(error) if isinstance(error, InsightsError) else interruption(error)
         store.fail_run(run_id, message)
         try:
             staging.close(lock, record, "failed", run_id, message)

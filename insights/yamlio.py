@@ -128,10 +128,14 @@ class Problem:
 class Document:
     index: int
     line: int
-    data: object | None = None
+    built: object | None = None  # what was built, also where problems make it unusable (duplicate keys: the later value)
     problems: tuple[Problem, ...] = ()
     notes: tuple[Problem, ...] = ()  # read anyway, but worth a warning
-    built: object | None = None  # what was built even where problems keep `data` empty (duplicate keys: the later value)
+
+    @property
+    def data(self) -> object | None:
+        """The document's content; None when it has problems."""
+        return None if self.problems else self.built
 
     @property
     def error(self) -> str | None:
@@ -327,9 +331,8 @@ def _read_chunk(offset: int, text: str, max_depth: int, max_expanded: int) -> li
                 started_line = builder.mark(event.start_mark)[0]
             elif isinstance(event, yaml.DocumentEndEvent):
                 problems = tuple(builder.problems)
-                documents.append(Document(0, builder.root_line or started_line,
-                                          None if problems else builder.root, problems, tuple(builder.notes),
-                                          builder.root))
+                documents.append(Document(0, builder.root_line or started_line, builder.root, problems,
+                                          tuple(builder.notes)))
     except _Stop as stop:
         documents.append(Document(0, builder.root_line or started_line, None, (stop.problem,)))
     except yaml.YAMLError as error:

@@ -7,18 +7,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from insights.catalog.sources import Source
+from insights.catalog.sources import Source, expand
 from insights.catalog.validate import SERVICE_ID
 from insights.config import Config
 from insights.errors import ConfigError, InsightsError
 from insights.fix.matching import AMBIGUOUS, Suggestions, suggest_by_account
 from insights.fix.plan import Change, Plan, make_plan, write_files, write_patches
-from insights.fix.roots import LOCAL, Root, crawl_roots, expand
+from insights.fix.roots import LOCAL, Root, crawl_roots
 from insights.fix.signals import HIGH, LEVELS, level
 from insights.fix.waive import WaiverRequest, waiver_changes
 from insights.pagerduty.collect import CollectOptions
 from insights.pagerduty.accounts import one_account_name
-from insights.pipeline import RunOptions, crawl_settings, pagerduty_state
+from insights.pipeline import RunOptions, catalog_sources, crawl_settings, pagerduty_state
 from insights.progress import SILENT, Progress
 
 
@@ -62,8 +62,6 @@ def min_confidence(text: str) -> float:
 
 
 def _check(options: FixOptions, sources: list[Source]) -> None:
-    if not sources:
-        raise ConfigError(f"{options.config.path}: no catalog sources; add `catalog.sources` or pass --catalog")
     if options.write and options.patch_dir:
         raise ConfigError("--write edits the files and --patch DIR writes patches: choose one")
     remote = [s.label for s in expand(sources) if s.kind not in LOCAL]
@@ -88,7 +86,7 @@ def _nothing_to_write(suggestions: Suggestions, threshold: float) -> ConfigError
 
 def run_fix(options: FixOptions) -> FixOutcome:
     config = options.config
-    sources = list(options.sources or config.sources)
+    sources = list(catalog_sources(options))
     _check(options, sources)
     settings = crawl_settings(config)
     with tempfile.TemporaryDirectory(prefix="insights-fix-") as scratch:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from insights.catalog.model import Entity
-from insights.catalog.sources import CrawlSettings, Source, crawl, read_repository_list
+from insights.catalog.sources import CrawlSettings, Source, crawl, expand
 
 LOCAL = ("folder", "file")
 
@@ -30,10 +30,6 @@ class Root:
     @property
     def local(self) -> bool:
         return self.source.kind in LOCAL
-
-
-def expand(sources: list[Source]) -> list[Source]:
-    return [s for source in sources for s in (read_repository_list(source) if source.kind == "list" else [source])]
 
 
 def crawl_roots(sources: list[Source], settings: CrawlSettings, scratch: Path,

@@ -11,7 +11,8 @@ from sqlalchemy import and_, bindparam, delete, select, update
 from insights.errors import ConfigError
 from insights.store import tables as t
 from insights.store.delta import DELTA_TABLES, unread_before
-from insights.store.lock import database_now, describe, owner_gone
+from insights.store.lock import database_now
+from insights.store.owners import describe, owner_gone
 
 
 def fail_abandoned_runs(connection, me: str, stale_after: float) -> int:

@@ -32,7 +32,8 @@ from insights.store import maintenance
 from insights.store import tables as t
 from insights.store.coding import Codes
 from insights.store.delta import DELTA_TABLES, as_of, as_of_runs, changed, store_changes
-from insights.store.lock import LockTiming, RunLock, database_now, new_owner, sqlite_file
+from insights.store.lock import LockTiming, RunLock, database_now, reason_of, sqlite_file
+from insights.store.owners import new_owner
 from insights.store.rows import as_json, clean_text, run_rows
 
 FULL = re.compile(r"disk is full|no space left|could not extend file|table .* is full", re.IGNORECASE)
@@ -77,9 +78,9 @@ class Store:
         return mask_password(self.url)
 
     def _fail(self, action: str, error: Exception) -> StoreError:
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        reason = reason_of(error)
         hint = "; free space where the database keeps its files and run again" if FULL.search(reason) else ""
-        return StoreError(f"database {mask_password(self.url)}: cannot {action}: {mask_password(reason)}{hint}")
+        return StoreError(f"database {self.safe_url}: cannot {action}: {mask_password(reason)}{hint}")
 
     @contextmanager
     def writing(self):
@@ -143,16 +144,16 @@ class Store:
             if not existing:
                 self.upgrade()
                 return
-            raise StoreError(f"database {mask_password(self.url)} has tables but no insights schema version; "
+            raise StoreError(f"database {self.safe_url} has tables but no insights schema version; "
                              "point --db at an empty database or one made by insights")
         self._refuse(current, head)
 
     def _refuse(self, current: str, head: str):
         known = {s.revision for s in ScriptDirectory.from_config(self._alembic(None)).walk_revisions()}
         if current not in known:
-            raise StoreError(f"database {mask_password(self.url)} was written by a newer version of insights "
+            raise StoreError(f"database {self.safe_url} was written by a newer version of insights "
                              f"(schema {current}); upgrade insights to read or write it")
-        raise StoreError(f"database {mask_password(self.url)} has an older schema ({current}, this version needs "
+        raise StoreError(f"database {self.safe_url} has an older schema ({current}, this version needs "
                          f"{head}); run `insights db upgrade --db URL` first")
 
     def require_runs(self) -> None:
@@ -297,7 +298,7 @@ class Store:
     def run(self, run_id: int) -> dict:
         frame = self._read(select(*t.RUN_COLUMNS).where(t.runs.c.id == run_id))
         if not len(frame):
-            raise NotInStore(f"database {mask_password(self.url)} has no run {run_id}; {self._succeeded_runs()}")
+            raise NotInStore(f"database {self.safe_url} has no run {run_id}; {self._succeeded_runs()}")
         return frame.iloc[0].to_dict()
 
     def _succeeded_runs(self, shown: int = 5) -> str:

@@ -33,7 +33,7 @@ from insights.catalog.validate import INTEGRATION_KEY, INTEGRATION_KEY_FORMAT
 from insights.errors import ConfigError, SourceError, StoreError
 from insights.pagerduty.state import PagerDutyState
 from insights.store import tables as t
-from insights.store.lock import describe
+from insights.store.owners import describe
 from insights.store.rows import as_json, bulk_insert
 
 PAIRS = "__pairs__"  # marks a mapping whose keys are not all text (YAML allows numbers as keys)

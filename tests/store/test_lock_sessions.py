@@ -18,7 +18,8 @@ from insights.evaluation import evaluate_run
 from insights.resources import default_config
 from insights.store import Store
 from insights.store import tables as t
-from insights.store.lock import LockTiming, database_now, new_owner, owner_gone
+from insights.store.lock import LockTiming, database_now
+from insights.store.owners import new_owner, owner_gone
 
 LOST = "this run lost its lock on database "
 

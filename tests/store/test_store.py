@@ -178,3 +178,10 @@ def test_read_only_database_file(tmp_path, bundle):
     with pytest.raises(StoreError, match="cannot apply retention: attempt to write a readonly database"):
         store.apply_retention(keep_runs=1)
     assert len(store.runs()) == 2
+
+
+def test_a_database_error_without_a_message_is_named_by_its_type(tmp_path):
+    from insights.store import Store
+
+    error = Store(f"sqlite:///{tmp_path}/x.db")._fail("store the run", RuntimeError(""))
+    assert str(error).endswith("cannot store the run: RuntimeError")
