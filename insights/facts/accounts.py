@@ -40,16 +40,18 @@ def by_account(entities, state: AccountsState, now, compute, facts: dict[str, Fa
         groups.setdefault(account_of(entity.annotations, state.default), []).append(entity)
     values, causes = [], []
     for account, members in groups.items():
-        table = compute(members, state.accounts.get(account, PagerDutyState()), now)
-        part, why = table.values.copy(), table.causes.copy()
+        table = compute(members, state.accounts.get(account, PagerDutyState()), now)  # fresh frames
+        part, why = table.values, table.causes
         if account not in state.accounts:
             text = unknown_account(account, list(state.accounts), several)
             for fact in facts.values():
                 if fact.source not in ENTITY_SOURCES and fact.id in part:
                     part[fact.id] = None
                     why[fact.cause] = text
-        part["pagerduty.account"] = account
+        part["pagerduty.account"] = pd.Series(account, index=part.index, dtype=object)
         values.append(part)
         causes.append(why)
+    if len(values) == 1:  # one account: its table is already in the entities' order
+        return values[0], causes[0]
     order = pd.Index([e.ref for e in unique], dtype=object)
     return (pd.concat(values).reindex(order).astype(object), pd.concat(causes).reindex(order).astype(object))

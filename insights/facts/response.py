@@ -107,7 +107,7 @@ def compute(facts: pd.DataFrame, causes: dict, context) -> tuple[pd.DataFrame, d
     days = _days(collected)
     found = facts["pagerduty.service_found"].eq(True)
     unread = why.unavailable("incident_response", index.unavailable)
-    keys = facts["pagerduty.service_id"].where(found & bool(services) & (not unread), None)
+    keys = facts["pagerduty.service_id"].where(found & bool(collected) & (not unread), None)
     described = per_key(keys, lambda i: describe(services[i], days, collected.get("source", "")) if i in services
                         else None, NAMES + [CAUSES])
     missing = keys.notna() & described["pagerduty.response_source"].isna()

@@ -89,3 +89,9 @@ def test_without_the_collection_every_response_fact_is_unknown_not_zero(demo_cat
     response = table.values.loc[PAYMENTS, [c for c in table.values if c.startswith("pagerduty.response_")]]
     assert response.isna().all()
     assert results.loc[("response-sleep-interruptions", PAYMENTS), "reason"] == cause
+
+
+def test_a_collection_that_holds_no_service_says_so_for_each(demo_catalog, demo_now, evaluated, demo_state):
+    table, results = evaluated(demo_catalog.entities, with_response(demo_state), demo_now)
+    assert table.values.loc[PAYMENTS, "pagerduty.response_incidents"] is None
+    assert results.loc[("response-sleep-interruptions", PAYMENTS), "reason"] == why.NO_RESPONSE_FOR_SERVICE
