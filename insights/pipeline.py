@@ -186,7 +186,7 @@ def publish(options: RunOptions, store: Store, run_id: int, bundle: RunBundle,
     stages = {**(json.loads(stored) if isinstance(stored, str) else {}), **clock.seconds}
     store.record_stages(run_id, stages)
     view = dataclasses.replace(view, run={**view.run, "stages": json.dumps(stages)})
-    verdict = evaluate_gates(view, previous_run(store, view.previous_run_id, options.gates), options.gates)
+    verdict = evaluate_gates(view, previous_run(store, view, options.gates), options.gates)
     try:
         store.apply_retention(options.config.keep_runs, options.config.keep_days)
     except StoreError as error:
@@ -196,13 +196,15 @@ def publish(options: RunOptions, store: Store, run_id: int, bundle: RunBundle,
     return RunOutcome(run_id, reports, summary, view, verdict)
 
 
-def previous_run(store: Store, run_id: int | None, gates: GateSettings) -> Previous:
-    """What the gates compare with; check results only when a gate on new failures needs them."""
+def previous_run(store: Store, view: RunView, gates: GateSettings) -> Previous:
+    """What the gates compare with: the previous run's entities as the view read them; its check results
+    (read again, not kept in the view through the reports) only when a gate on new failures needs them."""
+    run_id = view.previous_run_id
     if run_id is None:
         return Previous()
     results = (store.table(t.check_results, run_id)[["entity_ref", "check_id", "outcome"]]
                if gates.fail_on_new_failures or gates.fail_on_new_entity_failures else Previous().results)
-    return Previous(run_id, store.table(t.entities, run_id)[["ref", "source"]], results)
+    return Previous(run_id, view.previous_sources, results)
 
 
 class StageClock:

@@ -37,6 +37,7 @@ class RunView:
     team_trend: pd.DataFrame | None = None  # run_id, team, mean_score, pass_rate (the team's entities of now)
     check_trend: pd.DataFrame | None = None  # run_id, check_id, fail, unknown, pass_rate
     facts_loader: Callable[[], pd.DataFrame] | None = None  # the run's facts, read when first needed
+    previous_sources: pd.DataFrame | None = None  # ref, source of the previous run's entities (the shrink gate)
 
     @functools.cached_property
     def facts(self) -> pd.DataFrame:
@@ -268,4 +269,5 @@ def load_view(store: Store, run_id: int | None = None, trend_runs: int = 14) -> 
         changes=_changes(previous, results, of(all_results, previous), entities, of(all_entities, previous)),
         trend=_trend(history, trend_scores, all_results[in_trend]),
         team_trend=_team_trend(trend_scores, all_results[in_trend], teams),
-        check_trend=_check_trend(all_results[in_trend]), facts_loader=lambda: store.facts(run_id))
+        check_trend=_check_trend(all_results[in_trend]), facts_loader=lambda: store.facts(run_id),
+        previous_sources=of(all_entities, previous)[["ref", "source"]] if previous else None)
