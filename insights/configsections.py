@@ -107,6 +107,9 @@ BUDGET = {
     "request_timeout_s": seconds(30.0),
     "max_wait_s": seconds(120.0),
     "deadline_s": seconds(1800.0),
+    "max_retries": Field(integer(0, 20), 5),
+    "breaker_failures": Field(integer(1, 10_000), 10),
+    "max_body_bytes": Field(integer(1_000_000, 2_000_000_000), 64_000_000),
 }
 PAGERDUTY = {
     **ENDPOINT,
@@ -193,6 +196,9 @@ class PagerDutySettings:
     request_timeout_s: float = 30.0
     max_wait_s: float = 120.0  # longest wait for the rate limit or a retry
     deadline_s: float = 1800.0  # the whole collection
+    max_retries: int = 5  # failed attempts (network, time limit, 5xx) retried per request; 429s do not count
+    breaker_failures: int = 10  # failures in a row, across all workers, that stop the collection
+    max_body_bytes: int = 64_000_000  # the largest answer read
     tags: bool = True
     schedule_coverage: bool = False  # one more request per level-1 schedule
     standards: bool = False  # one more request per 100 services

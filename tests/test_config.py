@@ -113,3 +113,31 @@ def test_pagerduty_depth_and_accounts_are_read_with_defaults(tmp_path):
     assert [(a["id"], a["region"], a["token_env"], a["requests_per_minute"]) for a in settings.accounts] == \
         [("eu", "eu", "PD_EU", 300), ("us", "us", "PD_US", 900)]
     assert settings.default_account == "us"
+
+
+def test_the_readme_settings_table_and_the_configuration_name_the_same_settings():
+    import re
+
+    from insights import configsections as sections
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    documented = set(re.findall(r"^\| `((?:catalog|pagerduty|store|gates|waivers)\.[a-z_.]+)` \|", readme, re.M))
+    tables = {"catalog": sections.CATALOG, "pagerduty": sections.PAGERDUTY, "store": sections.STORE,
+              "gates": sections.GATES, "waivers": sections.WAIVERS, "pagerduty.analytics": sections.ANALYTICS,
+              "pagerduty.change_events": sections.CHANGE_EVENTS}
+    known = {f"{section}.{key}" for section, table in tables.items() for key in table}
+    known |= {"catalog.sources", "pagerduty.accounts"}  # lists read by their own code
+    assert documented == known
+
+
+def test_retries_breaker_and_body_limit_reach_the_client_of_each_account(tmp_path):
+    from insights.pipeline import account_settings, client_settings
+
+    path = tmp_path / "scorecards.yaml"
+    path.write_text("pagerduty:\n  max_retries: 2\n  breaker_failures: 3\n  max_body_bytes: 2000000\n"
+                    "  accounts: [{id: eu, token_env: PD_EU, max_retries: 0}]\n")
+    config = load_config(path)
+    client = client_settings(config)
+    assert (client.max_retries, client.breaker_failures, client.max_body_bytes) == (2, 3, 2_000_000)
+    account = account_settings(config)[0].client
+    assert (account.max_retries, account.breaker_failures, account.max_body_bytes) == (0, 10, 64_000_000)

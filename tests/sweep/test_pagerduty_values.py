@@ -49,6 +49,9 @@ def test_odd_values_in_a_snapshot_give_a_finished_run(tmp_path):
     result = invoke(["run", "--catalog", str(demo_data() / "catalog"), "--pagerduty-snapshot", str(path),
                      "--db", f"sqlite:///{tmp_path / 'i.db'}", "--out", str(tmp_path / "out")])
     assert result.code in (0, 1), result.stderr
+    pages = [p.read_text() for p in (tmp_path / "out").rglob("*.html")]
+    assert pages and not any('href="javascript:' in page for page in pages)  # shown as text at most, never a link
+    assert not any("<script>alert" in page for page in pages)
 
 
 def test_the_same_values_served_over_http_give_a_finished_run(tmp_path):
