@@ -155,13 +155,17 @@ def execute(options: RunOptions) -> RunOutcome:
                           f"{CLIENT_ID_ENV} and {CLIENT_SECRET_ENV} for an OAuth app), or run offline with "
                           "--pagerduty-snapshot FILE")
     check_retention(options.config.keep_runs, options.config.keep_days)
+    # A snapshot that cannot be read is refused before anything is crawled or recorded.
+    snapshot = load_state(options.snapshot) if options.snapshot else None
     store = Store(database_url(options.db_url, options.config), options.lock_timing)
     with store.writing() as lock:
         store.ensure_schema()
         store.fail_interrupted_runs()
         run_id = store.begin_run(config_hash=options.config.hash, sources=[s.label for s in sources])
         clock = StageClock()
-        return publish(options, store, run_id, _run(options, store, lock, run_id, sources, clock), clock)
+        bundle = _run(options, store, lock, run_id, sources, clock, snapshot)
+        del snapshot
+        return publish(options, store, run_id, bundle, clock)
 
 
 def publish(options: RunOptions, store: Store, run_id: int, bundle: RunBundle,
@@ -222,9 +226,10 @@ class StageClock:
             self.seconds[name] = round(self.seconds.get(name, 0) + time.monotonic() - started, 3)
 
 
-def _run(options: RunOptions, store: Store, lock: RunLock, run_id: int, sources, clock: StageClock) -> RunBundle:
-    """Crawl, collect, evaluate and store one run; a failure is recorded on the run before it is raised.
-    Between stages the run stops if it has lost its lock."""
+def _run(options: RunOptions, store: Store, lock: RunLock, run_id: int, sources, clock: StageClock,
+         snapshot: PagerDutyState | AccountsState | None = None) -> RunBundle:
+    """Crawl, collect (unless the `snapshot` read already is PagerDuty's state), evaluate and store one run; a
+    failure is recorded on the run before it is raised. Between stages the run stops if it has lost its lock."""
     try:
         log.info("run %d: crawling %d catalog source(s)", run_id, len(sources))
         with clock("crawl"), options.progress.stage("crawl", "files") as advance:
@@ -233,13 +238,13 @@ def _run(options: RunOptions, store: Store, lock: RunLock, run_id: int, sources,
         log.info("run %d: %d entities, %d findings; collecting PagerDuty", run_id, len(catalog.entities),
                  len(catalog.findings))
         with clock("collect"):
-            state = pagerduty_state(options, wanted_services(catalog, options.config), catalog.entities)
+            state = snapshot or pagerduty_state(options, wanted_services(catalog, options.config), catalog.entities)
         lock.ensure()
         now = parse_time(state.collected_at) if options.snapshot else datetime.now(timezone.utc)
         log.info("run %d: evaluating facts, checks and scorecards", run_id)
         with clock("evaluate"):
             bundle = evaluate_run(options.config, catalog, state, now or datetime.now(timezone.utc))
-        del catalog, state  # what the bundle does not hold is not needed any more
+        del catalog, state, snapshot  # what the bundle does not hold is not needed any more
         for finding in bundle.findings:
             if finding.code == "standard-unknown":
                 log.warning("%s", finding)

@@ -152,3 +152,10 @@ def test_reports_replace_the_previous_set_whole(insights, stored, tmp_path):
     assert sorted(p.name for p in (out / "teams").iterdir()) == teams
     assert sorted(p.name for p in out.iterdir()) == listing  # nothing temporary stays
     assert sqlite3.connect(tmp_path / "insights.db").execute("SELECT count(*) FROM runs").fetchone() == (1,)
+
+
+def test_a_broken_snapshot_is_refused_before_anything_is_crawled_or_recorded(insights, tmp_path):
+    (tmp_path / "snap.json").write_text('{"format": "insights.pagerduty-snapshot/1", "services": 7}')
+    result = insights("run", "--catalog", CATALOG, "--pagerduty-snapshot", "snap.json")
+    assert result.exit_code == 2 and "snap.json" in result.stderr
+    assert not (tmp_path / "insights.db").exists()
