@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from insights.pagerduty.client import OffsetCapExceeded, PagerDutyClient, segment
-from insights.pagerduty.response import SPLIT_MINIMUM, iso
+from insights.pagerduty.response import SPLIT_MINIMUM
+from insights.pagerduty.state import iso
 from insights.pagerduty.state import parse_time
 
 BULK, PER_SERVICE = "GET /change_events", "GET /services/{id}/change_events"

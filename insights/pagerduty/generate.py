@@ -17,7 +17,7 @@ from pathlib import Path
 
 from insights.catalog.model import Entity
 from insights.catalog.parse import parse_file
-from insights.pagerduty.state import PagerDutyState
+from insights.pagerduty.state import PagerDutyState, iso
 
 API, WEB = "https://api.pagerduty.com", "https://generated.pagerduty.com"
 
@@ -58,7 +58,6 @@ def generate(services: int, entities: int | None = None, seed: int = 0,
              now: datetime | None = None) -> Generated:
     rng = random.Random(seed)
     now = now or datetime.now(timezone.utc).replace(microsecond=0)
-    stamp = lambda moment: moment.isoformat().replace("+00:00", "Z")  # noqa: E731
     teams_count = max(1, services // 20)
     teams = [{"id": _id("T", t), "type": "team", "name": f"team-{t}", "summary": f"team-{t}",
               "self": f"{API}/teams/{_id('T', t)}", "html_url": f"{WEB}/teams/{_id('T', t)}"} for t in range(teams_count)]
@@ -78,7 +77,7 @@ def generate(services: int, entities: int | None = None, seed: int = 0,
                 oncall = {"escalation_policy": _ref("escalation_policy", _id("E", p), f"policy {p}", "escalation_policies"),
                           "escalation_level": level, "user": rng.choice(users)}
                 if target["type"].startswith("schedule"):
-                    oncall.update(schedule=target, start=stamp(now - timedelta(days=1)), end=stamp(now + timedelta(days=6)))
+                    oncall.update(schedule=target, start=iso(now - timedelta(days=1)), end=iso(now + timedelta(days=6)))
                 else:
                     oncall.update(start=None, end=None)
                 oncalls.append(oncall)
@@ -106,10 +105,10 @@ def generate(services: int, entities: int | None = None, seed: int = 0,
             created = now - timedelta(hours=rng.randint(1, 24 * 40))
             incident = {"id": f"Q{len(incidents):06d}", "type": "incident", "title": "generated",
                         "status": rng.choice(["triggered", "acknowledged", "resolved"]),
-                        "urgency": rng.choice(["high", "low"]), "created_at": stamp(created),
+                        "urgency": rng.choice(["high", "low"]), "created_at": iso(created),
                         "service": _ref("service", service_id, name, "service-directory")}
             if incident["status"] == "resolved":  # within the hour, by the integration
-                incident["resolved_at"] = stamp(created + timedelta(minutes=40))
+                incident["resolved_at"] = iso(created + timedelta(minutes=40))
             incidents.append(incident)
         tags[f"escalation_policies/{policy['id']}"] = sorted(set(
             tags.get(f"escalation_policies/{policy['id']}", []) + [f"service:service-{s}", f"team:{team['name']}",
@@ -122,7 +121,7 @@ def generate(services: int, entities: int | None = None, seed: int = 0,
     standards = {s["id"]: _standards(history, s) for s in service_list}
     state = PagerDutyState(services=service_list, escalation_policies=policies, oncalls=oncalls, incidents=incidents,
                            teams=teams, tags=tags, standards=standards, change_events=changes, api_url=API,
-                           collected_at=stamp(now))
+                           collected_at=iso(now))
     return Generated(state, _catalog(rng, services, entities or services * 5))
 
 
@@ -130,7 +129,6 @@ def _history(rng: random.Random, services: list[dict], users: list[dict], now: d
     """Resolved incidents over the last 40 days: acknowledged after minutes (high urgency) or tens of minutes
     (low), now and then past the 30-minute escalation delay or never (resolved by the integration), resolved
     within hours, now and then days."""
-    stamp = lambda moment: moment.isoformat().replace("+00:00", "Z")  # noqa: E731
     incidents = []
     for service in services:
         # One reference object per service, shared by its incidents: an account of 10,000 services keeps
@@ -146,9 +144,9 @@ def _history(rng: random.Random, services: list[dict], users: list[dict], now: d
             number = len(incidents)
             incidents.append({
                 "id": f"QH{number:06d}", "type": "incident", "incident_number": 100_000 + number,
-                "title": "generated", "status": "resolved", "urgency": urgency, "created_at": stamp(created),
-                "resolved_at": stamp(created + resolve), "last_status_change_at": stamp(created + resolve),
-                "acknowledgements": [] if ack is None else [{"at": stamp(created + ack), "acknowledger": rng.choice(users)}],
+                "title": "generated", "status": "resolved", "urgency": urgency, "created_at": iso(created),
+                "resolved_at": iso(created + resolve), "last_status_change_at": iso(created + resolve),
+                "acknowledgements": [] if ack is None else [{"at": iso(created + ack), "acknowledger": rng.choice(users)}],
                 **refs})
     return incidents
 
@@ -181,7 +179,7 @@ def _deploys(rng: random.Random, services: list[dict], now: datetime) -> list[di
             at = now - timedelta(seconds=rng.randint(60, 40 * 86400))
             events.append({"id": f"01CE{len(events):022d}", "type": "change_event",
                            "summary": f"Deploy {service['name']} build {rng.randint(1, 9999)}",
-                           "timestamp": at.isoformat().replace("+00:00", "Z"), "source": "generated-ci", **shared})
+                           "timestamp": iso(at), "source": "generated-ci", **shared})
     return events
 
 

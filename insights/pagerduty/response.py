@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from insights.errors import PagerDutyError
 from insights.pagerduty.client import ID_BATCH, WHOLE_LIST_SHARE, OffsetCapExceeded, PagerDutyClient
-from insights.pagerduty.state import parse_time
+from insights.pagerduty.state import iso, parse_time
 
 METRICS, RAW = "POST /analytics/metrics/incidents/services", "POST /analytics/raw/incidents"
 RAW_PAGE = 1000  # the raw endpoint's largest `limit`
@@ -46,10 +46,6 @@ class ResponseOptions:
     def window(self, now: datetime) -> tuple[datetime, datetime]:
         until = now.astimezone(timezone.utc).replace(microsecond=0)
         return until - timedelta(days=self.window_days), until
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def collect_response(client: PagerDutyClient, pool, service_ids: list[str], account_services: int,

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from insights.errors import PagerDutyError
 from insights.pagerduty.client import segment
-from insights.pagerduty.response import iso
+from insights.pagerduty.state import iso
 from insights.pagerduty.state import parse_time
 
 MAX_GAPS = 50

@@ -16,7 +16,7 @@ from insights.pagerduty.client import OFFSET_CAP
 from insights.pagerduty.simulator_analytics import Analytics
 from insights.pagerduty.simulator_schedules import on_call
 from insights.pagerduty.spec import ApiError, invalid, moment
-from insights.pagerduty.state import PagerDutyState, parse_time, within
+from insights.pagerduty.state import PagerDutyState, iso, parse_time, within
 
 REFERENCE_TYPES = {"escalation_policies": "escalation_policy_reference", "teams": "team_reference",
                    "integrations": "integration_reference", "services": "service_reference",
@@ -33,10 +33,6 @@ def reference(obj: dict, kind: str) -> dict:
 
 def tag_id(label: str) -> str:
     return "PT" + hashlib.sha1(label.encode()).hexdigest()[:5].upper()
-
-
-def _stamp(moment_: datetime) -> str:
-    return moment_.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def _incident(incident: dict) -> dict:
@@ -286,7 +282,7 @@ class Api:
             coverage, spans = on_call(self.state, id, *self._range(query))
             user = self._user_on(id)
             final.update(rendered_coverage_percentage=coverage, rendered_schedule_entries=[
-                {"start": _stamp(a), "end": _stamp(b), **({"user": user} if user else {})} for a, b in spans])
+                {"start": iso(a), "end": iso(b), **({"user": user} if user else {})} for a, b in spans])
         return {"schedule": {**schedule, "summary": schedule["name"], "schedule_layers": [],
                              "final_schedule": final}}
 
@@ -298,8 +294,8 @@ class Api:
             member = {"type": "user_member", "user_id": (self._user_on(id) or {}).get("id", "PUNKNWN")}
             schedule["final_schedule"] = {"type": "final_schedule", "rendered_coverage_percentage": coverage,
                                           "computed_shift_assignments": [
-                                              {"type": "computed_shift_assignment", "start_time": _stamp(a),
-                                               "end_time": _stamp(b), "member": member,
+                                              {"type": "computed_shift_assignment", "start_time": iso(a),
+                                               "end_time": iso(b), "member": member,
                                                "source": {"type": "schedule_rotation"}} for a, b in spans]}
         return {"schedule": schedule}
 

@@ -52,8 +52,13 @@ class PagerDutyState:
         return {s["id"]: s for s in self.services}
 
 
+def iso(moment: datetime) -> str:
+    """A time as PagerDuty writes them: UTC, ending in Z."""
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
 def now_iso() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return iso(datetime.now(timezone.utc).replace(microsecond=0))
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -168,7 +173,7 @@ def shift_times(state: PagerDutyState, to: datetime) -> PagerDutyState:
         if not text:
             return text
         try:
-            return (parse_time(text) + delta).isoformat().replace("+00:00", "Z")
+            return iso(parse_time(text) + delta)
         except OverflowError:  # a time at the end of the calendar stays where it is
             return text
 
