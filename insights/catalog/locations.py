@@ -23,13 +23,18 @@ GLOB_CHARACTERS = "*?["
 MAX_RECURSIVE_SEGMENTS = 2
 
 
+def resolved(path: Path) -> Path | None:
+    """`path` with its links resolved; None for a link loop or a name the system refuses."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        return None
+
+
 def inside(path: Path, root: Path) -> bool:
     """Whether `path`, links resolved, is `root` or below it."""
-    try:
-        path.resolve().relative_to(root)
-        return True
-    except (ValueError, RuntimeError, OSError):
-        return False
+    real = resolved(path)
+    return real is not None and real.is_relative_to(root)
 
 
 def _collapsed(glob: str) -> str:
@@ -96,8 +101,8 @@ class LocationFollower:
     def resolve(self, target: str, path: Path) -> str | None:
         """The path `target` names from the file `path`, or None when it leaves the root."""
         base = self.root if target.startswith("/") else path.parent
-        resolved = os.path.normpath(os.path.join(base, target.lstrip("/")))
-        return resolved if inside(Path(resolved), self.root) else None
+        joined = os.path.normpath(os.path.join(base, target.lstrip("/")))
+        return joined if inside(Path(joined), self.root) else None
 
     def follow_target(self, location: Entity, path: Path, target: str, optional: bool) -> None:
         pattern = self.resolve(target, path)
@@ -123,9 +128,10 @@ class LocationFollower:
                          "(relative to this file's folder, or to the repository root with a leading /) or set "
                          "`presence: optional`", path, location.line, location.ref)
         for match in matches:
-            if not inside(match, self.root):
+            real = resolved(match)
+            if real is None or not real.is_relative_to(self.root):
                 self.escape(location, path, target, "through a link to outside the repository")
-            elif match.resolve() == path:
+            elif real == path:
                 self.finding("location-cycle", f"Location target {cut(target)} points at its own file",
                              path, location.line, location.ref, WARNING)
             else:

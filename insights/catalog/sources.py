@@ -18,7 +18,7 @@ from pathlib import Path
 from insights import storable
 from insights.catalog import git
 from insights.catalog.fetch import fetch_text
-from insights.catalog.locations import LocationFollower, inside
+from insights.catalog.locations import LocationFollower, resolved
 from insights.catalog.model import ERROR, Catalog, Entity, Finding
 from insights.catalog.parse import parse_file
 from insights.catalog.placeholders import file_reader
@@ -246,8 +246,8 @@ class _RootCrawl(LocationFollower):
 
     def read(self, path: Path) -> None:
         """Read one file found under the root; a link that leads out of the root is a finding, never read."""
-        real = path.resolve()
-        if not inside(real, self.root):
+        real = resolved(path)
+        if real is None or not real.is_relative_to(self.root):
             if path not in self.seen:  # each link is named, even when two lead to the same file
                 self.seen.add(path)
                 self.finding("file-outside-root", "the file is a link to outside the source root; it was not "
