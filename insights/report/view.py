@@ -247,9 +247,9 @@ def load_view(store: Store, run_id: int | None = None, trend_runs: int = 14) -> 
     previous = store.latest_run_id(before=run_id)
     run_ids = list(dict.fromkeys([run_id] + ([previous] if previous else []) + trend_ids))
     # Each delta table is read once for every run the view shows.
-    all_results = store.table_for_runs(t.check_results, run_ids).fillna({"reason": "", "fix": ""})
-    all_scores = store.table_for_runs(t.scorecard_results, run_ids)
-    all_entities = store.table_for_runs(t.entities, run_ids)
+    all_results, all_scores, all_entities = store.tables_for_runs(
+        [t.check_results, t.scorecard_results, t.entities], run_ids)
+    all_results = all_results.fillna({"reason": "", "fix": ""})
 
     def of(frame, run):
         return frame[frame["run_id"] == run].drop(columns=["run_id"]).reset_index(drop=True)

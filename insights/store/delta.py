@@ -112,9 +112,9 @@ def as_of(connection, name: str, run_id: int, codes: Codes | None = None) -> pd.
     return _picture(connection, name, run_id, history(connection, name, run_id, codes))
 
 
-def as_of_runs(connection, name: str, run_ids: list[int]) -> pd.DataFrame:
+def as_of_runs(connection, name: str, run_ids: list[int], codes: Codes | None = None) -> pd.DataFrame:
     """Several runs' pictures from one read of the table, with a run_id column."""
-    rows = history(connection, name, max(run_ids))
+    rows = history(connection, name, max(run_ids), codes)
     return pd.concat([_picture(connection, name, run_id, rows[rows["run_id"] <= run_id]).assign(run_id=run_id)
                       for run_id in run_ids], ignore_index=True)
 

@@ -19,7 +19,7 @@ def _recent(store, runs: int, *tables) -> tuple:
     """The last runs (run_id, started_at), and each table's rows for all of them, read once per table."""
     recent = store.runs(status="succeeded", limit=runs)[["id", "started_at"]].rename(columns={"id": "run_id"})
     ids = [int(i) for i in recent["run_id"]]
-    return (recent, *(store.table_for_runs(table, ids) for table in tables))
+    return (recent, *store.tables_for_runs(list(tables), ids))
 
 
 def _value(value):

@@ -321,12 +321,19 @@ class Store:
 
     def table_for_runs(self, table, run_ids: list[int]) -> pd.DataFrame:
         """One table's rows for several runs (each run's full picture), with a run_id column."""
+        return self.tables_for_runs([table], run_ids)[0]
+
+    def tables_for_runs(self, tables: list, run_ids: list[int]) -> list[pd.DataFrame]:
+        """Each table's rows for several runs, as `table_for_runs`; the names and texts dictionaries are read
+        once for all of them."""
         if not run_ids:
-            return pd.DataFrame(columns=[c.name for c in table.columns])
-        if table.name in DELTA_TABLES:
-            try:
-                with self.engine.connect() as connection:
-                    return as_of_runs(connection, table.name, run_ids)
-            except SQLAlchemyError as error:
-                raise self._fail("read", error) from error
-        return self._read(select(table).where(table.c.run_id.in_(run_ids)))
+            return [pd.DataFrame(columns=[c.name for c in table.columns]) for table in tables]
+        if not any(table.name in DELTA_TABLES for table in tables):
+            return [self._read(select(table).where(table.c.run_id.in_(run_ids))) for table in tables]
+        try:
+            with self.engine.connect() as connection:
+                codes = Codes(connection)
+                return [as_of_runs(connection, table.name, run_ids, codes) if table.name in DELTA_TABLES
+                        else self._read(select(table).where(table.c.run_id.in_(run_ids))) for table in tables]
+        except SQLAlchemyError as error:
+            raise self._fail("read", error) from error
