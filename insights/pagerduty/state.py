@@ -153,8 +153,16 @@ def _accounts(data: dict, path: Path) -> AccountsState:
     if not isinstance(accounts, dict) or not accounts or not isinstance(default, str) or default not in accounts:
         raise ConfigError(f"{path}: not a usable PagerDuty snapshot: format 2 needs `accounts` (one or more, by "
                           "id) and `default`, one of their ids")
+    from insights.configread import Invalid
+    from insights.configsections import ACCOUNT_ID
+
     states = {}
     for account, content in accounts.items():
+        try:
+            ACCOUNT_ID.read(account)
+        except Invalid:
+            raise ConfigError(f"{path}: not a usable PagerDuty snapshot: account {account[:64]!r} is not "
+                              f"{ACCOUNT_ID.what}") from None
         found = problem(content, SNAPSHOT, f"accounts.{account}")
         if found:
             raise ConfigError(f"{path}: not a usable PagerDuty snapshot: {found}")

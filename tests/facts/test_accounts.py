@@ -128,6 +128,8 @@ def test_a_snapshot_holds_several_accounts_and_the_old_format_still_reads(tmp_pa
     ({"format": "insights.pagerduty-snapshot/2", "default": "us", "accounts": {}}, "format 2 needs `accounts`"),
     ({"format": "insights.pagerduty-snapshot/2", "default": "us", "accounts": {"us": {"services": "x"}}},
      "accounts.us.services is the string 'x', expected a list"),
+    ({"format": "insights.pagerduty-snapshot/2", "default": "../x", "accounts": {"../x": {}}},
+     "account '../x' is not an account id such as eu or acme-prod"),
 ])
 def test_a_broken_several_accounts_snapshot_is_a_clear_error(tmp_path, content, message):
     (tmp_path / "bad.json").write_text(json.dumps(content))
