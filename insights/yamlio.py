@@ -297,7 +297,9 @@ def _yaml_problem(error: yaml.YAMLError, offset: int, text: str) -> Problem:
     problem, context = getattr(error, "problem", None), getattr(error, "context", None)
     message = (f"{context} {problem}" if context else str(problem)) if problem else str(error).splitlines()[0]
     if mark is not None:
-        return Problem("yaml-invalid", message, mark.line + 1 + offset, mark.column + 1)
+        # The YAML library's own limit on nesting: too deep, as our limit says it, not malformed.
+        code = "yaml-too-deep" if "maximum nesting depth" in message else "yaml-invalid"
+        return Problem(code, message, mark.line + 1 + offset, mark.column + 1)
     position = getattr(error, "position", None)  # a reader error: a character no YAML may hold
     if isinstance(position, int):
         before = text[:position]

@@ -87,3 +87,9 @@ def test_stored_entities_may_carry_relations_and_status_descriptors_may_not():
     [_], findings = parse_file("apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata: {name: s}\n"
                                "spec: {owner: t}\nstatus: {}\n", source="f", repository="r", path="p")
     assert [(f.code, f.line) for f in findings] == [("unknown-root-key", 5)]
+
+
+def test_nesting_past_the_yaml_librarys_own_limit_is_too_deep_not_malformed(tmp_path):
+    write(tmp_path, "flow", "[" * 5000 + "\n")
+    catalog = crawl([Source("folder", str(tmp_path))], CrawlSettings(cache_dir=tmp_path / ".cache"))
+    assert [(f.code, f.line) for f in catalog.findings] == [("yaml-too-deep", 1)]
