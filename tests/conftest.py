@@ -25,7 +25,17 @@ def require(condition: bool, reason: str) -> None:
     if not condition:
         if IN_CI:
             pytest.fail(f"CI=true and {reason}")
-        pytest.skip(reason)
+        pytest.skip(reason, allow_module_level=True)
+
+
+def imported(name: str, reason: str = ""):
+    """A test dependency (`.[test]`), imported: skipped without it on a developer's machine, a failure in CI."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        require(False, reason or f"{name} is not installed (pip install -e '.[test]')")
 
 
 @pytest.fixture(scope="session")
@@ -85,7 +95,7 @@ MARIADB_ADMIN = os.environ.get("INSIGHTS_TEST_MARIADB", "mysql+pymysql://root@12
 def server_database(admin_url: str, server: str, driver: str, create: str, drop: str, options: str = ""):
     """A fresh database on a local server, its URL yielded, dropped afterwards. `create` and `drop` are
     statements with `{name}` in them."""
-    sqlalchemy = pytest.importorskip("sqlalchemy")
+    import sqlalchemy
     try:
         __import__(driver)
     except ImportError:

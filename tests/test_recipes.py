@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.conftest import imported
 
 RECIPES = Path(__file__).resolve().parent.parent / "examples" / "ci"
 GITHUB = RECIPES / "github-actions.yml"
@@ -149,7 +150,7 @@ def test_gitlab_job_saves_its_cache_when_the_gate_trips():
 @pytest.mark.parametrize("manifest", [KUBERNETES, SHARDED_KUBERNETES], ids=lambda path: path.name)
 @pytest.mark.parametrize("version", ["1.31.0", "1.37.0"])
 def test_kubernetes_manifest_matches_the_api_schemas(version, manifest):
-    kubernetes_validate = pytest.importorskip("kubernetes_validate")
+    kubernetes_validate = imported("kubernetes_validate")
     documents = list(yaml.safe_load_all(manifest.read_text()))
     assert [d["kind"] for d in documents] == ["PersistentVolumeClaim", "CronJob"]
     for document in documents:
@@ -158,7 +159,7 @@ def test_kubernetes_manifest_matches_the_api_schemas(version, manifest):
 
 def test_kubernetes_manifest_rejected_when_broken():
     """The schema check can fail: a mistyped field is refused."""
-    kubernetes_validate = pytest.importorskip("kubernetes_validate")
+    kubernetes_validate = imported("kubernetes_validate")
     cronjob = list(yaml.safe_load_all(KUBERNETES.read_text()))[1]
     cronjob["spec"]["jobTemplate"]["spec"]["backofLimit"] = 1
     with pytest.raises(kubernetes_validate.ValidationError):

@@ -7,9 +7,10 @@ import pytest
 
 from insights.catalog.parse import to_entity
 from insights.yamlio import load_documents
+from tests.conftest import imported
 
-jsonschema = pytest.importorskip("jsonschema")
-referencing = pytest.importorskip("referencing")
+jsonschema = imported("jsonschema")
+referencing = imported("referencing")
 
 # Verdicts on the document's shape, which the schemas also judge.
 SCHEMA_CODES = {"unknown-root-key", "apiversion-missing", "apiversion-invalid", "kind-missing", "kind-invalid",

@@ -7,13 +7,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from tests.conftest import imported
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
-    pytest.importorskip("hatchling", reason="hatchling builds the wheel (pip install -e '.[test]')")
+    imported("hatchling", "hatchling builds the wheel (pip install -e '.[test]')")
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(out)], cwd=ROOT,
                    check=True, capture_output=True, timeout=300)

@@ -22,6 +22,7 @@ import requests
 from insights.pagerduty.generate import generate
 from insights.pagerduty.simulator import Simulator, SimulatorSettings
 from insights.pagerduty.state import shift_times
+from tests.conftest import imported
 
 TOKEN = "test-token"
 HEADERS = {"Accept": "application/vnd.pagerduty+json;version=2", "Authorization": f"Token token={TOKEN}"}
@@ -64,7 +65,7 @@ def pd_spec(shared) -> dict:
 
 @pytest.fixture(scope="session")
 def openapi(pd_spec):
-    openapi_core = pytest.importorskip("openapi_core")
+    openapi_core = imported("openapi_core")
     # The spec does not pass strict OpenAPI validation (see ../shared/pagerduty/NOTES.md).
     return openapi_core.OpenAPI.from_dict(pd_spec, config=openapi_core.Config(spec_validator_cls=None))
 

@@ -25,9 +25,11 @@ from insights.pagerduty import spec
 from insights.pagerduty.simulator import Simulator, SimulatorSettings
 from insights.pagerduty.state import shift_times
 
+from tests.conftest import imported
+
 from .conftest import TOKEN
 
-schemathesis = pytest.importorskip("schemathesis")
+schemathesis = imported("schemathesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from schemathesis import checks  # noqa: E402
 from schemathesis.generation import GenerationMode  # noqa: E402
