@@ -62,3 +62,18 @@ def test_a_signal_in_the_middle_of_a_run_records_the_run_failed_and_lets_the_loc
     assert not (tmp_path / "reports").exists()
     again = insights("run", "--catalog", CATALOG, "--pagerduty-snapshot", "snap.json", cwd=tmp_path, env=environment)
     assert again.returncode == 0, again.stderr  # the lock went with the interrupted run
+
+
+def test_a_second_sigterm_while_unwinding_ends_the_process_at_once():
+    unwinding = ("import os, signal, time\n"
+                 "from insights.cli_errors import stop_on_sigterm\n"
+                 "from insights.errors import Terminated\n"
+                 "stop_on_sigterm()\n"
+                 "try:\n"
+                 "    os.kill(os.getpid(), signal.SIGTERM); time.sleep(5)\n"
+                 "except Terminated:\n"
+                 "    print('unwinding', flush=True)\n"
+                 "    os.kill(os.getpid(), signal.SIGTERM); time.sleep(5)\n"
+                 "print('not reached')\n")
+    result = subprocess.run([sys.executable, "-c", unwinding], capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout) == (-signal.SIGTERM, "unwinding\n")
