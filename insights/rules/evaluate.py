@@ -228,9 +228,10 @@ def _check_columns(check: Check, columns: Columns, waivers: dict | None, causes:
         waiver = waivers.get((refs[position], check.id))
         if waiver:
             outcome[position], reasons[position] = CODE[WAIVED], f"waived until {waiver.until}: {waiver.reason}"
-            open_[position] = False
+    # a fix is for what fails: an unknown result's reason says what is missing, and its remediation would
+    # only be filled with "unknown"
     fixes = np.full(len(refs), "", dtype=object)
-    to_fix = np.flatnonzero(open_)
+    to_fix = np.flatnonzero(outcome == CODE[FAIL])
     if check.remediation and len(to_fix):
         fixes[to_fix] = fill(check.remediation, columns, to_fix)
     reasons[outcome == CODE[NOT_APPLICABLE]] = "does not match applies_to"

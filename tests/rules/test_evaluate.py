@@ -87,6 +87,15 @@ def test_applies_to_filters_and_reasons_name_the_fact(table):
     assert result.loc["a", "fix"] == "levels now 1"
 
 
+def test_only_failing_results_carry_a_fix(table):
+    """An unknown result's reason says what is missing; its remediation would be filled with "unknown"."""
+    check = Check("c", "c", leaf("pagerduty.escalation_levels", "greaterThanInclusive", 2),
+                  remediation="levels now {pagerduty.escalation_levels}")
+    result = evaluate_check(check, table).set_index("entity_ref")
+    assert dict(result["outcome"]) == {"a": "fail", "b": "pass", "c": "unknown"}
+    assert dict(result["fix"]) == {"a": "levels now 1", "b": "", "c": ""}
+
+
 def test_applies_to_alternatives_match_any_and_annotations_match_by_key(table):
     facts = table.assign(**{"catalog.annotation_keys": [[], ["pagerduty.com/service-id"], ["backstage.io/view-url"]],
                             "catalog.namespace": ["default", "default", "ops"]})
