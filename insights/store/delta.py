@@ -15,7 +15,7 @@ from sqlalchemy import select
 from insights.frames import combined_codes
 from insights.store import tables as t
 from insights.store.coding import Codes, stored
-from insights.store.rows import bulk_insert
+from insights.store.rows import CHUNK, bulk_insert
 
 DELTA_TABLES = {
     "fact_values": (t.fact_values, ["entity_ref", "fact_id"], ["value"]),
@@ -49,18 +49,28 @@ def _missing_as_marker(values: np.ndarray) -> np.ndarray:
     return np.where(pd.isna(values), "\x00", values)
 
 
-def changed(new: pd.DataFrame, previous: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:
-    """The rows of `new` whose values differ from `previous` (or whose key is new there).
-    `previous` holds one row per key."""
-    if previous is None or not len(previous):
-        return new
-    new_codes, previous_codes = key_codes(keys, new, previous)
+def changed(new: pd.DataFrame, previous: pd.DataFrame | None, keys: list[str], values: list[str],
+            newest: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The rows of `new` whose values differ from `previous` (or whose key is new there). `previous` holds
+    one row per key; `newest`, each key's newest stored row whatever run it is part of (default: `previous`).
+
+    A row whose values are all missing (an unknown fact) is left out while its key has no stored row with a
+    value: a key without a row reads as unknown, so most first runs store no row for an unknown fact."""
+    previous = previous if previous is not None else new.iloc[:0]
+    newest = previous if newest is None else newest
+    new_codes, previous_codes, newest_codes = key_codes(keys, new, previous, newest)
     position = pd.Index(previous_codes).get_indexer(new_codes)  # -1: a key the previous run did not have
     differs = position < 0
+    missing = np.ones(len(new), dtype=bool)
     for value in values:
-        before = previous[value].to_numpy(dtype=object)[np.where(differs, 0, position)]
         now = new[value].to_numpy(dtype=object)
-        differs |= _missing_as_marker(now) != _missing_as_marker(before)
+        missing &= pd.isna(now)
+        if len(previous):
+            before = previous[value].to_numpy(dtype=object)[np.where(differs, 0, position)]
+            differs |= _missing_as_marker(now) != _missing_as_marker(before)
+    if missing.any():
+        with_value = newest_codes[newest[values].notna().any(axis=1).to_numpy()]
+        differs &= ~missing | np.isin(new_codes, with_value)
     return new[differs]
 
 
@@ -70,7 +80,10 @@ def _read(connection, table, run_id: int, columns: list[str]) -> pd.DataFrame:
     cursor = connection.connection.driver_connection.cursor()
     try:
         cursor.execute(f"SELECT {', '.join(columns)} FROM {table.name} WHERE run_id <= {int(run_id)}")
-        return pd.DataFrame(cursor.fetchall(), columns=columns)
+        parts = []
+        while rows := cursor.fetchmany(CHUNK):  # Python tuples for a chunk at a time, not for every row
+            parts.append(pd.DataFrame(rows, columns=columns))
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     finally:
         cursor.close()
 
@@ -107,9 +120,15 @@ def in_run(connection, name: str, run_id: int, rows: pd.DataFrame) -> np.ndarray
     return mask
 
 
-def as_of(connection, name: str, run_id: int, codes: Codes | None = None) -> pd.DataFrame:
-    """The run's full picture: each key's newest row at or before the run."""
-    return _picture(connection, name, run_id, history(connection, name, run_id, codes))
+def before_run(connection, name: str, previous: int | None, codes: Codes) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What a run's rows are compared with (`changed`): the previous run's picture, and each key's newest row
+    at or before it whatever run it is part of. Empty frames when there is no previous run."""
+    _, keys, values = DELTA_TABLES[name]
+    if previous is None:
+        empty = pd.DataFrame(columns=keys + values)
+        return empty, empty
+    rows = history(connection, name, previous, codes)
+    return _picture(connection, name, previous, rows), latest(rows, keys).reset_index(drop=True)
 
 
 def as_of_runs(connection, name: str, run_ids: list[int], codes: Codes | None = None) -> pd.DataFrame:

@@ -28,10 +28,11 @@ from sqlalchemy.pool import NullPool
 
 from insights import __version__
 from insights.errors import NotInStore, StoreError
+from insights.frames import map_distinct
 from insights.store import maintenance
 from insights.store import tables as t
 from insights.store.coding import Codes
-from insights.store.delta import DELTA_TABLES, as_of, as_of_runs, changed, store_changes
+from insights.store.delta import DELTA_TABLES, as_of_runs, before_run, changed, store_changes
 from insights.store.lock import LockTiming, RunLock, database_now, reason_of, sqlite_file
 from insights.store.owners import new_owner
 from insights.store.rows import as_json, clean_text, run_rows
@@ -223,8 +224,8 @@ class Store:
                     for table, rows in run_rows(run_id, bundle):
                         if table.name in DELTA_TABLES:
                             _, keys, values = DELTA_TABLES[table.name]
-                            before = as_of(connection, table.name, previous, codes) if previous else None
-                            rows = changed(rows, before, keys, values).assign(run_id=run_id)
+                            before, newest = before_run(connection, table.name, previous, codes)
+                            rows = changed(rows, before, keys, values, newest).assign(run_id=run_id)
                             store_changes(connection, table.name, rows, codes)
                         elif rows:
                             connection.execute(insert(table), rows)
@@ -311,13 +312,19 @@ class Store:
         return self.table_for_runs(table, [run_id]).drop(columns=["run_id"])
 
     def facts(self, run_id: int) -> pd.DataFrame:
-        long = self.table(t.fact_values, run_id)
-        if not len(long):
+        """The run's fact table: one row per entity, one column per fact the run computed, sorted; a value
+        with no row (see `delta.changed`) or a SQL NULL is unknown and reads back as None."""
+        fact_ids = self.run(run_id).get("fact_ids")
+        long, entities = self.tables_for_runs([t.fact_values, t.entities], [run_id])
+        fact_ids = sorted(json.loads(fact_ids) if fact_ids else set(long["fact_id"]))
+        if not len(entities) or not fact_ids:
             return pd.DataFrame()
-        long["value"] = pd.Series([json.loads(v) if isinstance(v, str) else None for v in long["value"]],
-                                  index=long.index, dtype=object)
-        wide = long.pivot(index="entity_ref", columns="fact_id", values="value").astype(object)
-        return wide.where(wide.notna(), None)  # SQL NULL, the unknown value, reads back as None
+        values = map_distinct(long["value"], lambda v: json.loads(v) if isinstance(v, str) else None)
+        wide = pd.DataFrame({"entity_ref": long["entity_ref"], "fact_id": long["fact_id"], "value": values}).pivot(
+            index="entity_ref", columns="fact_id", values="value") if len(long) else pd.DataFrame()
+        wide = wide.reindex(index=sorted(set(entities["ref"])), columns=fact_ids).astype(object)
+        wide = wide.rename_axis(index="entity_ref", columns="fact_id")
+        return wide.where(wide.notna(), None)
 
     def table_for_runs(self, table, run_ids: list[int]) -> pd.DataFrame:
         """One table's rows for several runs (each run's full picture), with a run_id column."""

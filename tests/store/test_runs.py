@@ -119,3 +119,27 @@ def test_history_of_an_entity_and_a_team(two_runs):
     payments = team_history(store, "payments")
     assert set(payments["run_id"]) == {first, second}
     assert (payments["entities"] == 4).all()
+
+
+def test_unknown_values_store_no_row_until_the_fact_had_one(db_url, demo_catalog, demo_state, demo_now):
+    """A key without a row reads as unknown; a value that becomes unknown is stored as such, also when its
+    entity was away in between (its older value must not come back)."""
+    from insights.report.view import facts_as_stored
+
+    store, ref, fact = Store(db_url), "component:default/checkout", "pagerduty.escalation_levels"
+    bundle = bundle_for(demo_catalog, demo_state, demo_now)
+    first = save(store, bundle)
+    assert count(store, t.fact_values, first) == int(bundle.facts.notna().to_numpy().sum()) < bundle.facts.size
+    assert store.facts(first).equals(facts_as_stored(bundle.facts))
+    assert store.facts(first).loc[ref, fact] == 1
+    away = Catalog(tuple(e for e in demo_catalog.entities if e.ref != ref), ())
+    second = save(store, bundle_for(away, demo_state, demo_now))
+    assert ref not in store.facts(second).index
+    unknown = dataclasses.replace(bundle, facts=bundle.facts.assign(**{fact: bundle.facts[fact].where(
+        bundle.facts.index != ref, None)}))
+    third = save(store, unknown)
+    fourth = save(store, unknown)
+    assert store.facts(third).loc[ref, fact] is None and store.facts(fourth).loc[ref, fact] is None
+    assert store.facts(fourth).equals(facts_as_stored(unknown.facts))
+    assert count(store, t.fact_values, fourth) == 0
+    assert store.facts(first).loc[ref, fact] == 1

@@ -56,7 +56,8 @@ def _run_has_fact(dialect: str) -> str:
             f"({listed})))")
 
 
-def _views(dialect: str) -> dict[str, str]:
+def _views(dialect: str, known_facts_only: bool = False) -> dict[str, str]:
+    """The views' queries; `known_facts_only` (revision 0009): no row for a fact whose value is unknown."""
     def text(column: str, alias: str) -> str:
         return f"LEFT JOIN texts {alias} ON {alias}.id = d.{column}"
 
@@ -72,7 +73,8 @@ def _views(dialect: str) -> dict[str, str]:
             SELECT {_entity_columns(dialect)}, k.name AS fact_id, vt.text AS value
             FROM fact_values d {_named("fact_key")}
             {text("value_key", "vt")}
-            WHERE {_newest("fact_values", "fact_key")} AND {_run_has_fact(dialect)}""",
+            WHERE {_newest("fact_values", "fact_key")} AND {_run_has_fact(dialect)}
+            {"AND d.value_key IS NOT NULL" if known_facts_only else ""}""",
         "latest_scorecard_results": f"""
             SELECT {_entity_columns(dialect)}, s.scorecard_id, s.name AS scorecard_name, d.level, d.score,
                    d.passed, d.failed, d.unknown
