@@ -54,22 +54,32 @@ def as_json(value) -> str | None:
     return json.dumps(value, default=str, sort_keys=True)
 
 
+CHUNK = 50_000  # rows turned into Python tuples at a time: a run's millions of rows never all at once
+
+
+def _chunks(frame: pd.DataFrame, columns: list[str]):
+    """The rows as tuples of Python values (missing: None), CHUNK at a time."""
+    for start in range(0, len(frame), CHUNK):
+        values = frame[columns].iloc[start:start + CHUNK].astype(object)
+        yield list(values.where(values.notna(), None).itertuples(index=False, name=None))
+
+
 def bulk_insert(connection, table, frame: pd.DataFrame) -> None:
     """Many rows at once: COPY on PostgreSQL, the driver's executemany elsewhere. Missing values are NULL."""
     if not len(frame):
         return
     columns = [c.name for c in table.columns if c.name in frame.columns]
-    values = frame[columns].astype(object)
-    rows = list(values.where(values.notna(), None).itertuples(index=False, name=None))
     if connection.dialect.name == "postgresql":
         statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
         with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
+            for rows in _chunks(frame, columns):
+                for row in rows:
+                    copy.write_row(row)
         return
     marker = {"qmark": "?", "numeric": ":1"}.get(connection.dialect.paramstyle, "%s")
     statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
-    connection.exec_driver_sql(statement, rows)
+    for rows in _chunks(frame, columns):
+        connection.exec_driver_sql(statement, rows)
 
 
 def run_rows(run_id: int, bundle):
