@@ -9,6 +9,7 @@ import sys
 
 import click
 
+from insights.catalog.model import cut
 from insights.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED, GateFailed, \
     InsightsError, Terminated
 
@@ -34,7 +35,7 @@ def report_error(error: BaseException) -> int:
         click.echo(f"error: {error}", err=True)
         return error.exit_code
     log.debug("internal error", exc_info=error)
-    click.echo(f"internal error: {type(error).__name__}: {error}\nThis is a bug in insights; please report it "
+    click.echo(f"internal error: {type(error).__name__}: {cut(str(error), 1000)}\nThis is a bug in insights; please report it "
                "with the command you ran (rerun with --log-level debug for the traceback).", err=True)
     return EXIT_INTERNAL
 

@@ -159,3 +159,30 @@ def test_a_broken_snapshot_is_refused_before_anything_is_crawled_or_recorded(ins
     result = insights("run", "--catalog", CATALOG, "--pagerduty-snapshot", "snap.json")
     assert result.exit_code == 2 and "snap.json" in result.stderr
     assert not (tmp_path / "insights.db").exists()
+
+
+def test_a_reader_that_went_away_ends_the_command_quietly_with_141():
+    """`insights facts | head -0`: the pipe is closed before the first write."""
+    import shutil
+    import subprocess
+    import sys
+
+    command = shutil.which("insights") or sys.executable
+    args = [command, "facts"] if command != sys.executable else [command, "-m", "insights", "facts"]
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(args, stdout=write, stderr=subprocess.PIPE, timeout=120)
+    finally:
+        os.close(write)
+    assert done.returncode == 141
+    assert done.stderr == b""
+
+
+def test_an_internal_error_is_exit_70_with_a_bounded_message(capsys):
+    from insights.cli_errors import report_error
+
+    assert report_error(RuntimeError("x" * 100_000)) == 70
+    err = capsys.readouterr().err
+    assert err.startswith("internal error: RuntimeError: xxx") and "This is a bug in insights" in err
+    assert len(err) < 1300
