@@ -353,26 +353,37 @@ def load_documents(text: str, *, max_depth: int = MAX_DEPTH, max_expanded: int =
     return documents
 
 
-def read_file(path, what: str, max_bytes: int = MAX_FILE_BYTES) -> str:
-    """The text of a configuration or check file. A device or pipe (`/dev/zero`), a file over `max_bytes` or
-    text that is not UTF-8 is refused with a ConfigError naming the file: nothing is read without end."""
-    from insights.errors import ConfigError
+class Unreadable(ValueError):
+    """Why a file's text was not read (its message is the reason, e.g. "not a regular file")."""
 
+
+def bounded_text(path, max_bytes: int) -> str:
+    """The UTF-8 text of a regular file of at most `max_bytes`, or Unreadable saying why not: a device or
+    pipe (`/dev/zero`) is refused before it is opened, so nothing is read without end. OSError passes."""
     path = Path(path)
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # before opening: opening a pipe waits for a writer
-            raise ConfigError(f"{path}: cannot read the {what}: not a regular file")
-        with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read the {what}: {error.strerror or error}") from error
+    if not stat.S_ISREG(os.stat(path).st_mode):  # before opening: opening a pipe waits for a writer
+        raise Unreadable("not a regular file")
+    with path.open("rb") as handle:
+        data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise ConfigError(f"{path}: cannot read the {what}: it is larger than {max_bytes:,} bytes")
+        raise Unreadable(f"it is larger than {max_bytes:,} bytes")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ConfigError(f"{path}: cannot read the {what}: it is not UTF-8 text ({error.reason} at byte "
-                          f"{error.start})") from error
+        raise Unreadable(f"it is not UTF-8 text ({error.reason} at byte {error.start})") from error
+
+
+def read_file(path, what: str, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The text of a configuration, check or snapshot file (`bounded_text`); a ConfigError naming the file
+    and `what` it is when it cannot be read."""
+    from insights.errors import ConfigError
+
+    try:
+        return bounded_text(path, max_bytes)
+    except Unreadable as error:
+        raise ConfigError(f"{path}: cannot read the {what}: {error}") from error
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the {what}: {error.strerror or error}") from error
 
 
 def load_one(text: str, *, path: str, duplicates: list[str] | None = None) -> object:

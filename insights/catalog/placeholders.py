@@ -20,7 +20,7 @@ from insights import storable
 from insights.catalog.model import ERROR, WARNING, Unresolved, cut, show
 from insights.catalog.plain import bounded
 from insights.errors import InsightsError
-from insights.yamlio import MAX_DEPTH, MAX_EXPANDED, load_documents
+from insights.yamlio import MAX_DEPTH, MAX_EXPANDED, Unreadable, bounded_text, load_documents
 
 RESOLVERS = ("$text", "$json", "$yaml")
 MAX_PLACEHOLDERS = 100  # per document: far more than any real descriptor uses
@@ -158,17 +158,12 @@ def file_reader(descriptor: Path, root: Path, *, max_bytes: int,
         try:
             if not resolved.is_file():
                 raise PlaceholderError("no such file in the source folder")
-            with resolved.open("rb") as handle:
-                data = handle.read(max_bytes + 1)
+            return bounded_text(resolved, max_bytes)
+        except Unreadable as error:
+            raise PlaceholderError(str(error)) from error
         except OSError as error:
             raise PlaceholderError(f"it cannot be read ({error.strerror or type(error).__name__})") \
                 from error
-        if len(data) > max_bytes:
-            raise PlaceholderError(f"it is larger than {max_bytes:,} bytes")
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise PlaceholderError("it is not UTF-8 text") from error
 
     return read
 

@@ -10,9 +10,11 @@ from pathlib import Path
 from insights import storable
 from insights.errors import ConfigError
 from insights.pagerduty.shapes import SNAPSHOT, problem
+from insights.yamlio import read_file
 
 SNAPSHOT_FORMAT = "insights.pagerduty-snapshot/1"  # one account
 ACCOUNTS_FORMAT = "insights.pagerduty-snapshot/2"  # several accounts, each in format 1's shape
+MAX_SNAPSHOT_BYTES = 4 * 1024 ** 3  # a snapshot of 100,000 entities' services is a few hundred MB
 
 
 @dataclass(frozen=True)
@@ -112,14 +114,9 @@ class AccountsState:
 def load_state(path: Path) -> PagerDutyState | AccountsState:
     """A snapshot of one account (format 1) or of several (format 2), checked against the shapes the facts
     rely on: a broken one is a ConfigError saying where."""
+    text = read_file(path, "PagerDuty snapshot", max_bytes=MAX_SNAPSHOT_BYTES)
     try:
-        if not Path(path).is_file():  # a device or a pipe (/dev/zero) would be read without end
-            raise FileNotFoundError(2, "not a regular file")
-        data = storable.loads(Path(path).read_text())
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read the PagerDuty snapshot: {error.strerror}") from error
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{path}: cannot read the PagerDuty snapshot: it is not UTF-8 text") from error
+        data = storable.loads(text)
     except (json.JSONDecodeError, RecursionError) as error:
         where = f"{error.lineno}:{error.colno}: " if isinstance(error, json.JSONDecodeError) else " "
         raise ConfigError(f"{path}:{where}the PagerDuty snapshot is not valid JSON: "
