@@ -120,21 +120,29 @@ def run(config_path, catalogs, db_url, out_dir, pagerduty_url, pagerduty_snapsho
               insights run --shard 2/4 --run-key 2026-03-14 --db postgresql+psycopg://insights@db/insights
     """
     from insights.catalog.sources import source_from_argument
-    from insights.pipeline import RunOptions, credential_for, database_url, execute
+    from insights.pipeline import execute
 
     if shard or run_key:
         from insights.cli_shards import run_as_shard
 
         return run_as_shard(shard, run_key, config_path, catalogs, db_url)
+    options = run_options(config_path, db_url, out_dir, pagerduty_url, pagerduty_snapshot, keep_runs, keep_days,
+                          gates, sources=tuple(source_from_argument(c) for c in catalogs))
+    finish_run(execute(options), options.config if notify_teams else None, options.db_url, metrics_file)
+
+
+def run_options(config_path, db_url, out_dir, pagerduty_url, pagerduty_snapshot, keep_runs, keep_days, gates,
+                sources: tuple = ()):
+    """What `run` and `finalize` were asked for, as RunOptions: the configuration with the command line's
+    retention, the database, PagerDuty read from a snapshot or collected with the configured credential."""
+    from insights.pipeline import RunOptions, credential_for, database_url
+
     config = _config(config_path)
     config = dataclasses.replace(config, keep_runs=keep_runs or config.keep_runs, keep_days=keep_days or config.keep_days)
-    outcome = execute(RunOptions(
-        config=config, sources=tuple(source_from_argument(c) for c in catalogs), db_url=database_url(db_url, config),
-        out_dir=Path(out_dir), pagerduty_url=pagerduty_url,
-        snapshot=Path(pagerduty_snapshot) if pagerduty_snapshot else None,
-        credential=None if pagerduty_snapshot else credential_for(config), progress=_progress(),
-        gates=_gate_settings(config, **gates)))
-    finish_run(outcome, config if notify_teams else None, database_url(db_url, config), metrics_file)
+    return RunOptions(config=config, sources=sources, db_url=database_url(db_url, config), out_dir=Path(out_dir),
+                      pagerduty_url=pagerduty_url, snapshot=Path(pagerduty_snapshot) if pagerduty_snapshot else None,
+                      credential=None if pagerduty_snapshot else credential_for(config), progress=_progress(),
+                      gates=_gate_settings(config, **gates))
 
 
 def finish_run(outcome, notify_config=None, db_url: str | None = None, metrics_file: str | None = None) -> None:

@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-from pathlib import Path
-
 import click
 from click.core import ParameterSource
 
@@ -66,16 +63,9 @@ def finalize(run_key, wait_s, config_path, db_url, out_dir, pagerduty_url, pager
     Example:  insights finalize --run-key 2026-03-14 --pagerduty-snapshot pagerduty.json --wait 3600 \\
                                 --out reports/ --fail-on-new-failures
     """
-    from insights.cli import _gate_settings, finish_run
-    from insights.cli_common import load_config_for as _config, progress_for_context as _progress
-    from insights.pipeline import RunOptions, credential_for, database_url
+    from insights.cli import finish_run, run_options
     from insights.shards import finalize as finalize_run
 
-    config = _config(config_path)
-    config = dataclasses.replace(config, keep_runs=keep_runs or config.keep_runs, keep_days=keep_days or config.keep_days)
-    outcome = finalize_run(RunOptions(
-        config=config, db_url=database_url(db_url, config), out_dir=Path(out_dir), pagerduty_url=pagerduty_url,
-        snapshot=Path(pagerduty_snapshot) if pagerduty_snapshot else None,
-        credential=None if pagerduty_snapshot else credential_for(config), progress=_progress(),
-        gates=_gate_settings(config, **gates)), run_key, wait_s)
-    finish_run(outcome, config if notify_teams else None, database_url(db_url, config), metrics_file)
+    options = run_options(config_path, db_url, out_dir, pagerduty_url, pagerduty_snapshot, keep_runs, keep_days, gates)
+    outcome = finalize_run(options, run_key, wait_s)
+    finish_run(outcome, options.config if notify_teams else None, options.db_url, metrics_file)
