@@ -135,7 +135,9 @@ class ConfigReader(Reader):
                 continue
             if account["id"] in seen:
                 self.problem(item, f"duplicate account id {account['id']!r}", "id")
-            if not account["token_env"] and not (account["client_id_env"] and account["client_secret_env"]):
+            wrong = any(item.get(key) is not None and not account[key]  # already a problem of its own
+                        for key in ("token_env", "client_id_env", "client_secret_env"))
+            if not wrong and not account["token_env"] and not (account["client_id_env"] and account["client_secret_env"]):
                 self.problem(item, f"account {account['id']}: name its credential: `token_env`, or `client_id_env` "
                              "and `client_secret_env` (the variables, never the secrets)")
             seen.add(account["id"])

@@ -238,6 +238,12 @@ CONFIG = [
     ('pagerduty:\n  accounts: [{id: eu, region: eu}]\n',
      ['2:14: account eu: name its credential: `token_env`, or `client_id_env` and `client_secret_env` (the '
       'variables, never the secrets)']),
+    ('pagerduty:\n  accounts: [{id: eu, client_id_env: A}]\n',
+     ['2:14: account eu: name its credential: `token_env`, or `client_id_env` and `client_secret_env` (the '
+      'variables, never the secrets)']),
+    ('pagerduty:\n  accounts: [{id: eu, token_env: 7}]\n',  # one mistake, one message
+     ['2:23: `pagerduty.accounts.token_env` must be the name of an environment variable, not 7 (for example '
+      'GITHUB_TOKEN)']),
     ('pagerduty:\n  accounts: [{id: eu, token_env: A}, {id: eu, token_env: B}]\n', ["2:39: duplicate account id 'eu'"]),
     ('pagerduty:\n  accounts: [{id: "bad id", token_env: A}]\n',
      ["2:15: `pagerduty.accounts.id` must be an account id such as eu or acme-prod, not 'bad id'"]),
