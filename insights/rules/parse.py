@@ -94,22 +94,23 @@ class CheckReader(Reader):
             return None
         self.known_keys(node, CHECK_FIELDS)
         check_id = self.value(node, "id", CHECK_ID)
-        if check_id is None:
-            return None
         before = len(self.problems)
-        if check_id in ids:
-            self.problem(node, f"duplicate check id {check_id!r}, first defined at {ids[check_id]}", "id")
-        ids.setdefault(check_id, self.at(node, "id"))
-        name = self.value(node, "name", text(what="a name"), owner=f"check {check_id}: ") or check_id
-        weight = self.value(node, "weight", WEIGHT, 1.0, owner=f"check {check_id}: ")
-        description = self.value(node, "description", PROSE, "", owner=f"check {check_id}: ")
-        remediation = self.value(node, "remediation", PROSE, "", owner=f"check {check_id}: ")
-        links = self.value(node, "links", LINKS, (), owner=f"check {check_id}: ")
+        if check_id is not None:
+            if check_id in ids:
+                self.problem(node, f"duplicate check id {check_id!r}, first defined at {ids[check_id]}", "id")
+            ids.setdefault(check_id, self.at(node, "id"))
+        # a missing or broken id is already a problem: the rest of the check is still looked at
+        owner = f"check {check_id}: " if check_id is not None else f"check number {number}: "
+        name = self.value(node, "name", text(what="a name"), owner=owner) or check_id
+        weight = self.value(node, "weight", WEIGHT, 1.0, owner=owner)
+        description = self.value(node, "description", PROSE, "", owner=owner)
+        remediation = self.value(node, "remediation", PROSE, "", owner=owner)
+        links = self.value(node, "links", LINKS, (), owner=owner)
         where = applies_to(self, node)
         rule = self.rule(node["rule"], node, "rule") if "rule" in node else None
         if "rule" not in node:
-            self.problem(node, f"check {check_id}: `rule` is required")
-        if rule is None or len(self.problems) > before:
+            self.problem(node, f"{owner}`rule` is required")
+        if check_id is None or rule is None or len(self.problems) > before:
             return None
         return Check(id=check_id, name=name, rule=rule, description=description, applies_to=where,
                      weight=float(weight), remediation=remediation, links=links, file=self.path,

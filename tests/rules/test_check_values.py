@@ -29,6 +29,9 @@ CHECKS = [
      ['1:20: check a: `weight` must be a finite number from 0 to 1000000, not -1']),
     ('- {id: a, name: A, weight: .nan, rule: {fact: catalog.has_owner, operator: equal, value: true}}\n',
      ['1:20: check a: `weight` must be a finite number from 0 to 1000000, not .nan']),
+    ('- {id: "Bad Id", name: 5, rule: {fact: nope, operator: equal, value: true}}\n',  # a bad id hides nothing
+     ["1:4: `id` must be an id of lower-case letters, digits and `-`, not 'Bad Id' (for example "
+      "escalation-two-levels)", "1:18: check number 1: `name` must be a name, not 5", "1:34: unknown fact 'nope'"]),
     ('- {id: a, name: A, description: [x], rule: {fact: catalog.has_owner, operator: equal, value: true}}\n',
      ['1:20: check a: `description` must be a text, not a list']),
     ('- {id: a, name: A, remediation: {x: 1}, rule: {fact: catalog.has_owner, operator: equal, value: true}}\n',
