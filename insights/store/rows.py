@@ -86,7 +86,7 @@ def run_rows(run_id: int, bundle):
     """(table, rows) for every table a run writes: lists of dicts, or DataFrames for the delta tables; texts
     cleaned (`clean_text`) before they are compared with the previous run's or stored."""
     for table, rows in _run_rows(run_id, bundle):
-        yield table, clean_rows(rows)
+        yield table, rows if table is t.fact_values else clean_rows(rows)  # made of cleaned distinct texts
 
 
 def _run_rows(run_id: int, bundle):
@@ -94,11 +94,13 @@ def _run_rows(run_id: int, bundle):
     yield t.entities, [{"run_id": run_id, **{c: getattr(e, c) for c in entity_columns}}
                        for e in {e.ref: e for e in bundle.entities}.values()]
     facts = bundle.facts
+    # millions of rows: each distinct name and text is cleaned once, and the columns stay arrays of
+    # references to them (dtype object: pandas would otherwise copy every text into a string column)
+    refs, fact_ids = (np.array([clean_text(v) for v in values], dtype=object) for values in (facts.index, facts.columns))
     yield t.fact_values, pd.DataFrame({
-        "entity_ref": np.tile(facts.index.to_numpy(dtype=object), len(facts.columns)),
-        "fact_id": np.repeat(np.array(facts.columns, dtype=object), len(facts)),
-        "value": np.concatenate([map_distinct(facts[fact], as_json) for fact in facts.columns])
-        if len(facts.columns) else np.array([], dtype=object)})
+        "entity_ref": np.tile(refs, len(fact_ids)), "fact_id": np.repeat(fact_ids, len(refs)),
+        "value": np.concatenate([map_distinct(facts[fact], lambda v: clean_text(as_json(v))) for fact in facts.columns])
+        if len(fact_ids) else np.array([], dtype=object)}, dtype=object)
     yield t.checks, [{"run_id": run_id, "check_id": c.id, "name": c.name, "description": c.description,
                       "weight": c.weight, "defined_at": c.where} for c in bundle.checks]
     yield t.check_results, bundle.results[["entity_ref", "check_id", "outcome", "reason", "fix"]]
