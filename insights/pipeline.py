@@ -11,6 +11,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
+
+import pandas as pd
 
 from insights.catalog.refs import display_name
 from insights.catalog.sources import CrawlSettings, Source, crawl
@@ -163,20 +166,30 @@ def execute(options: RunOptions) -> RunOutcome:
         store.fail_interrupted_runs()
         run_id = store.begin_run(config_hash=options.config.hash, sources=[s.label for s in sources])
         clock = StageClock()
-        bundle = _run(options, store, lock, run_id, sources, clock, snapshot)
+        kept = kept_for_reports(_run(options, store, lock, run_id, sources, clock, snapshot))
         del snapshot
-        return publish(options, store, run_id, bundle, clock)
+        return publish(options, store, run_id, kept, clock)
 
 
-def publish(options: RunOptions, store: Store, run_id: int, bundle: RunBundle,
-            clock: StageClock | None = None) -> RunOutcome:
+class Kept(NamedTuple):
+    """What the reports keep of a stored run's RunBundle: its summary, and its facts in the form the store
+    reads them back (reading them from the database took longer than writing every report). The rest (the
+    catalog, a million check results) is let go: the reports read the run back from the store."""
+    summary: dict
+    facts: pd.DataFrame
+
+
+def kept_for_reports(bundle: RunBundle) -> Kept:
+    """Callers pass the bundle straight in, holding no other reference, so that it is freed on return."""
+    return Kept(summarise(bundle), facts_as_stored(bundle.facts))
+
+
+def publish(options: RunOptions, store: Store, run_id: int, kept: Kept, clock: StageClock | None = None) -> RunOutcome:
     """After a run is stored, still under its lock: reports, gates, retention; the time the reports took
-    joins the run's stage timings. The reports take the run's facts from `bundle`, in the form the store
-    reads them back (reading them from the database took longer than writing every report); the rest of
-    `bundle` is let go first."""
+    joins the run's stage timings."""
     clock = clock or StageClock()
-    summary, facts = summarise(bundle), facts_as_stored(bundle.facts)
-    del bundle
+    summary, facts = kept
+    del kept
     with clock("reports"):
         log.info("run %d: stored; reading it back for the reports", run_id)
         view = dataclasses.replace(load_view(store, run_id), facts_loader=lambda: facts)

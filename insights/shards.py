@@ -37,7 +37,7 @@ from insights.pagerduty.auth import CLIENT_ID_ENV, CLIENT_SECRET_ENV, TOKEN_ENV
 from insights.pagerduty.collect import CollectOptions
 from insights.pagerduty.state import PagerDutyState, load_snapshot, parse_time
 from insights.pipeline import (RunOptions, RunOutcome, catalog_sources, crawl_settings, database_url,
-                               pagerduty_state, publish, wanted_services)
+                               kept_for_reports, pagerduty_state, publish, wanted_services)
 from insights.store import Store
 from insights.store.maintenance import check_retention
 from insights.store.staging import ShardedRun, Staging, conceal_service, conceal_state
@@ -177,8 +177,8 @@ def finalize(options: RunOptions, key: str, wait_s: float = 0.0) -> RunOutcome:
         record = staging.claim(lock, key, options.config.hash, sources)
         run_id = store.begin_run(config_hash=options.config.hash, sources=record.sources)
         staging.link(lock, record, run_id)
-        bundle = _store_run(options, store, staging, lock, record, run_id)
-        return publish(options, store, run_id, bundle)
+        kept = kept_for_reports(_store_run(options, store, staging, lock, record, run_id))
+        return publish(options, store, run_id, kept)
 
 
 def _wait_for_shards(staging: Staging, key: str, wait_s: float) -> None:

@@ -92,13 +92,13 @@ class RunView:
         return Counter(unknown["reason"].fillna("unknown").value_counts().to_dict())
 
     @functools.cached_property
-    def results_by_entity(self) -> dict[str, list[dict]]:
+    def results_by_entity(self) -> Grouped:
         """Every entity's check results as plain records, grouped once for all renderers."""
-        return _group(self.results, "entity_ref")
+        return Grouped(self.results, "entity_ref")
 
     @functools.cached_property
-    def scores_by_entity(self) -> dict[str, list[dict]]:
-        return _group(self.scores, "entity_ref")
+    def scores_by_entity(self) -> Grouped:
+        return Grouped(self.scores, "entity_ref")
 
     def todo(self, ref: str) -> list[dict]:
         """The entity's failing and unknown checks."""
@@ -177,11 +177,29 @@ def _values(column: pd.Series) -> list:
     return column.astype(object).where(column.notna(), None).tolist()
 
 
-def _group(frame: pd.DataFrame, key: str) -> dict[str, list[dict]]:
-    grouped: dict[str, list[dict]] = {}
-    for row in records(frame):
-        grouped.setdefault(row[key], []).append(row)
-    return grouped
+class Grouped:
+    """A frame's rows by the value of one column, in their order, as plain dicts (see `records`) made when a
+    group is asked for: a million results held as a dict each would cost hundreds of MB for the whole run."""
+
+    def __init__(self, frame: pd.DataFrame, key: str):
+        codes, uniques = pd.factorize(frame[key]) if len(frame) else (np.array([], dtype=np.int64), [])
+        order = np.argsort(codes, kind="stable")
+        ordered = frame.iloc[order]
+        self.names, self.columns = list(frame.columns), [_values(ordered[c]) for c in frame.columns]
+        starts = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+        self.spans = {value: (int(starts[i]), int(starts[i + 1])) for i, value in enumerate(uniques)}
+
+    def get(self, key, default=None) -> list[dict] | None:
+        if key not in self.spans:
+            return default
+        start, stop = self.spans[key]
+        return [dict(zip(self.names, row)) for row in zip(*(column[start:stop] for column in self.columns))]
+
+    def __contains__(self, key) -> bool:
+        return key in self.spans
+
+    def __len__(self) -> int:
+        return len(self.spans)
 
 
 def _changes(previous: int | None, results, before, entities, old_entities) -> dict:
