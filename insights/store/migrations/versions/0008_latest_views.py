@@ -57,7 +57,7 @@ def _run_has_fact(dialect: str) -> str:
 
 
 def _views(dialect: str, known_facts_only: bool = False) -> dict[str, str]:
-    """The views' queries; `known_facts_only` (revision 0009): no row for a fact whose value is unknown."""
+    """The views' queries; `known_facts_only` (revision 0010): no row for a fact whose value is unknown."""
     def text(column: str, alias: str) -> str:
         return f"LEFT JOIN texts {alias} ON {alias}.id = d.{column}"
 

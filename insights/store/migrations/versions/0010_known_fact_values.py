@@ -4,8 +4,8 @@ A run stores no row for a fact whose value is unknown until the fact has had a v
 `latest_fact_values` shows known values only, whether the unknown one has a row (a value that became
 unknown) or none.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 
 import importlib.util
@@ -13,8 +13,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
