@@ -30,8 +30,10 @@ class PagerDutyState:
     # Schedule id -> the uncovered [start, end] spans (UTC) of those 7 days, for schedules that have any.
     schedule_gaps: dict[str, list[list[str]]] = field(default_factory=dict)
     standards: dict[str, dict] = field(default_factory=dict)
-    # Incident response over a window (`response.py`): {"source": "analytics" or "incidents", "since", "until",
-    # "services": {service id: metrics}, "fallback": why the Analytics API did not serve}; empty: not collected.
+    # Incident response over a window (`response.py`): {"source": "analytics", "log_entries" or "incidents",
+    # "since", "until", "services": {service id: metrics}, "fallback": why the Analytics API did not serve,
+    # "log_entries": overview entries the window held, or "log_entries_unavailable": why they could not be read};
+    # empty: not collected.
     incident_response: dict = field(default_factory=dict)
     # Change events (`changes.py`): collected, the newest of each wanted service in the window, and
     # {"since", "until", "counts": {service id: events in the window}}; simulated, the account's events.
