@@ -5,7 +5,8 @@ Each incident has a `trigger_log_entry` when created, an `escalate_log_entry` (c
 escalation, an `acknowledgement_log_entry` at its first acknowledgement, a `resolve_log_entry` once resolved,
 and a `notify_log_entry` for each page (the trigger's and each escalation's). The acknowledgement's type is
 the one the `AcknowledgeLogEntry` schema allows; the spec's `LogEntry.type` says `acknowledge_log_entry`
-instead. `is_overview=true` leaves out the notifications. Entries come newest first; `since` is inclusive,
+instead. `is_overview=true` leaves out the notifications. No `channel` is shown: the spec's `Channel` is a
+`oneOf` of variants that each accept any `type`, so no channel object fits exactly one of them. Entries come newest first; `since` is inclusive,
 `until` exclusive, and either may be left out; times are rendered in `time_zone` (UTC by default). The query
 is checked against the spec before it gets here (`spec.py`): unknown parameters, malformed times, zones and
 `include[]` values are refused with 400.
@@ -24,8 +25,6 @@ OVERVIEW = frozenset({"trigger_log_entry", "acknowledgement_log_entry", "escalat
 SUMMARIES = {"trigger_log_entry": "Triggered through the API", "acknowledgement_log_entry": "Acknowledged",
              "escalate_log_entry": "Escalated by timeout", "resolve_log_entry": "Resolved",
              "notify_log_entry": "Notified"}
-CHANNELS = {"trigger_log_entry": "api", "acknowledgement_log_entry": "website", "escalate_log_entry": "timeout",
-            "resolve_log_entry": "api", "notify_log_entry": "auto"}
 
 
 def _entry_id(incident_id: str, kind: str, n: int) -> str:
@@ -78,7 +77,6 @@ def shaper(query: dict, incident, service, team):
         record = row["_incident"]
         service_ref = {"id": row["service_id"], "type": "service_reference", "summary": row["service_name"]}
         shaped = {"id": entry_id, "type": kind, "summary": SUMMARIES[kind], "created_at": at.astimezone(zone).isoformat(),
-                  "channel": {"type": CHANNELS[kind]},
                   "service": service(row["service_id"]) if "services" in include else service_ref,
                   "incident": incident(record) if "incidents" in include else
                   {"id": record["id"], "type": "incident_reference",
