@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from insights import storable
 from insights.errors import ConfigError
@@ -52,6 +53,21 @@ class PagerDutyState:
 
     def service_by_id(self) -> dict[str, dict]:
         return {s["id"]: s for s in self.services}
+
+
+def public_url(url: str) -> str:
+    """An API URL as runs and reports show it: no user, password, query or fragment (where a credential
+    could hide)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment=""))
+
+
+def account_record(account: str, state: PagerDutyState) -> dict:
+    """What a run records of one account's collection: where, when, how many requests, and which source
+    served the incident response (None: not collected)."""
+    return {"account": account, "api_url": public_url(state.api_url), "collected_at": state.collected_at,
+            "requests": sum(state.requests.values()),
+            "response_source": state.incident_response.get("source") if state.incident_response else None}
 
 
 def iso(moment: datetime) -> str:
@@ -101,9 +117,8 @@ class AccountsState:
                 for endpoint, n in state.requests.items()}
 
     def runs(self) -> list[dict]:
-        """Each account's URL, collection time and requests: what the run records per account."""
-        return [{"account": account, "api_url": state.api_url, "collected_at": state.collected_at,
-                 "requests": dict(state.requests)} for account, state in self.accounts.items()]
+        """Each account's URL, collection time, request count and response source: what the run records."""
+        return [account_record(account, state) for account, state in self.accounts.items()]
 
     def to_json(self) -> dict:
         return {"format": ACCOUNTS_FORMAT, "default": self.default,
