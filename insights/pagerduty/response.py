@@ -169,9 +169,12 @@ def _from_incidents(client, pool, service_ids: list[str], account_services: int,
             if incident["service"]["id"] in wanted:
                 per_service[incident["service"]["id"]].append(incident)
     timelines, entries, refused = None, 0, None
+    # The Analytics API counts an incident's acknowledgement and escalations up to the moment it is asked,
+    # whatever the window's end: the log is read up to the moment it is read (to the next whole second).
+    read_until = max(until, datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=1))
     try:
         ids = {i["id"] for incidents in per_service.values() for i in incidents}
-        timelines, entries = collect_timelines(client, pool, ids, since, until, time_zone)
+        timelines, entries = collect_timelines(client, pool, ids, since, read_until, time_zone)
     except PagerDutyError as error:
         if error.status != 403:
             raise

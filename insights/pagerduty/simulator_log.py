@@ -1,15 +1,15 @@
 """The simulator's incident log entries (`GET /log_entries`), from the same timelines as its Analytics API
 (`simulator_analytics.py`), so that both tell the same story of each incident.
 
-Each incident has a `trigger_log_entry` when created, an `escalate_log_entry` (channel `timeout`) at each
-escalation, an `acknowledgement_log_entry` at its first acknowledgement, a `resolve_log_entry` once resolved,
-and a `notify_log_entry` for each page (the trigger's and each escalation's). The acknowledgement's type is
+Each incident has a `trigger_log_entry` when created, an `escalate_log_entry` (by timeout) at each escalation,
+an `acknowledgement_log_entry` at its first acknowledgement, a `resolve_log_entry` once resolved, and a
+`notify_log_entry` for each page (the trigger's and each escalation's). The acknowledgement's type is
 the one the `AcknowledgeLogEntry` schema allows; the spec's `LogEntry.type` says `acknowledge_log_entry`
 instead. `is_overview=true` leaves out the notifications. No `channel` is shown: the spec's `Channel` is a
-`oneOf` of variants that each accept any `type`, so no channel object fits exactly one of them. Entries come newest first; `since` is inclusive,
-`until` exclusive, and either may be left out; times are rendered in `time_zone` (UTC by default). The query
-is checked against the spec before it gets here (`spec.py`): unknown parameters, malformed times, zones and
-`include[]` values are refused with 400.
+`oneOf` of variants that each accept any `type`, so no channel object fits exactly one of them. Entries come
+newest first; `since` is inclusive, `until` exclusive, and either may be left out; times are rendered in
+`time_zone` (UTC by default). The query is checked against the spec before it gets here (`spec.py`): unknown
+parameters, malformed times, zones and `include[]` values are refused with 400.
 """
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ def shaper(query: dict, incident, service, team):
         at, entry_id, kind, row, teams = entry
         record = row["_incident"]
         service_ref = {"id": row["service_id"], "type": "service_reference", "summary": row["service_name"]}
-        shaped = {"id": entry_id, "type": kind, "summary": SUMMARIES[kind], "created_at": at.astimezone(zone).isoformat(),
+        shaped = {"id": entry_id, "type": kind, "summary": SUMMARIES[kind],
+                  "created_at": at.astimezone(zone).isoformat(),
                   "service": service(row["service_id"]) if "services" in include else service_ref,
                   "incident": incident(record) if "incidents" in include else
                   {"id": record["id"], "type": "incident_reference",

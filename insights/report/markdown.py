@@ -168,7 +168,8 @@ def render(view: RunView) -> str:
         f"# Tech Insights report: run {run['id']}\n\n"
         f"{run['started_at']:%Y-%m-%d %H:%M} UTC · {s['entities']} entities ({s['checked']} checked) · "
         f"{s['passed']} checks passed, {s['failed']} failed, {s['unknown']} unknown, {s['waived']} waived · "
-        f"{s['findings']} catalog findings\n\n{_accounts(run)}{md_text(unknown_summary(view.unknown_reasons()), TEAM_LINE)}\n",
+        f"{s['findings']} catalog findings\n\n{_accounts(run)}"
+        f"{md_text(unknown_summary(view.unknown_reasons()), TEAM_LINE)}\n",
         "## What changed\n\n" + _changes(view),
     ]
     levels = view.levels()
