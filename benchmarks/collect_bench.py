@@ -3,9 +3,11 @@ simulated latency and PagerDuty's real budget of 960 requests a minute): request
 client could make, 429s met, wall time. `--plugin` also times the per-entity way of the PagerDuty Backstage
 plugin (the service by id with includes, its on-calls, its open incidents); pair it with a large
 `--rate-limit`, or it waits for the budget too. The optional collections are off unless named
-(`--incident-response`, ...); the bound counts the fewest requests for the collections enabled.
+(`--incident-response`, ...; `--without-analytics` reads it from the incident list and its log entries); the
+bound counts the fewest requests for the collections enabled.
 
     python benchmarks/collect_bench.py --services 2000 --entities 10000 --latency-ms 20 --incident-response
+    python benchmarks/collect_bench.py --services 2000 --entities 10000 --latency-ms 20 --without-analytics
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from insights.pagerduty.collect import wanted_from
 from insights.pagerduty.cost import (fewest_change_event_requests, fewest_list_requests, fewest_optional_requests,
                                      fewest_response_requests, fewest_tag_requests, wanted_tag_objects)
 from insights.pagerduty.generate import generate
+from insights.pagerduty.response import ResponseOptions
 
 TOKEN = "bench-token"
 
@@ -73,6 +76,8 @@ def main() -> None:
     parser.add_argument("--rate-limit", type=int, default=960, help="the simulator's budget per minute")
     parser.add_argument("--plugin", action="store_true", help="also time the per-entity way")
     parser.add_argument("--incident-response", action="store_true", help="collect incident response (Analytics API)")
+    parser.add_argument("--without-analytics", action="store_true",
+                        help="collect incident response from the incident list and its log entries")
     parser.add_argument("--change-events", action="store_true", help="collect change events")
     parser.add_argument("--schedule-coverage", action="store_true", help="collect level-1 schedule coverage")
     parser.add_argument("--standards", action="store_true", help="collect Service Standards")
@@ -83,7 +88,9 @@ def main() -> None:
                                        Path(tmp) / "catalog")
         try:
             catalog = crawl([Source("folder", str(Path(tmp) / "catalog"))])
-            wanted = dataclasses.replace(wanted_from(catalog.entities), incident_response=args.incident_response or args.all,
+            wanted = dataclasses.replace(wanted_from(catalog.entities),
+                                         incident_response=args.incident_response or args.without_analytics or args.all,
+                                         response=ResponseOptions(analytics_api=not args.without_analytics),
                                          change_events=args.change_events or args.all,
                                          schedule_coverage=args.schedule_coverage or args.all,
                                          standards=args.standards or args.all)

@@ -37,6 +37,10 @@ def _print_summary(outcome) -> None:
     click.echo(f"Checks: {s['passed']} passed, {s['failed']} failed, {s['unknown']} unknown, {s['waived']} waived")
     if s["worst_teams"]:
         click.echo("Most failures: " + ", ".join(f"{team} ({n})" for team, n in s["worst_teams"]))
+    from insights.report.view import account_lines
+
+    for line in account_lines(outcome.view.run):
+        click.echo(f"PagerDuty {line}")
     for fmt, path in outcome.reports.items():
         click.echo(f"Report ({fmt}): {path}")
 

@@ -13,7 +13,7 @@ from insights.facts.organisation import organisation_results
 from insights.facts.registry import compute_fact_table
 from insights.facts.standards import standard_checks, unknown_standards
 from insights.pagerduty.accounts import account_findings, one_account_name
-from insights.pagerduty.state import AccountsState, PagerDutyState
+from insights.pagerduty.state import AccountsState, PagerDutyState, account_record
 from insights.rules.evaluate import evaluate
 from insights.rules.waivers import collect_waivers
 from insights.scorecards import score
@@ -34,6 +34,7 @@ class RunBundle:
     pagerduty_url: str = ""
     pagerduty_collected_at: str = ""
     pagerduty_requests: dict = field(default_factory=dict)
+    pagerduty_accounts: list[dict] = field(default_factory=list)  # per account: `state.account_record`
 
 
 def _shown_url(url: str, limit: int = 255) -> str:
@@ -68,4 +69,6 @@ def evaluate_run(config: Config, catalog: Catalog, state: PagerDutyState | Accou
                      findings=list(catalog.findings) + waiver_findings + account_findings(catalog.entities, config)
                      + standard_findings(required, config),
                      organisation=organisation_results(facts, state, account), pagerduty_url=_shown_url(state.api_url),
-                     pagerduty_collected_at=state.collected_at, pagerduty_requests=state.requests)
+                     pagerduty_collected_at=state.collected_at, pagerduty_requests=state.requests,
+                     pagerduty_accounts=state.runs() if isinstance(state, AccountsState)
+                     else [account_record(account, state)])

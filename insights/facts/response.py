@@ -2,8 +2,8 @@
 
 Collected when `pagerduty.analytics.enabled` is on (`insights.pagerduty.response`): PagerDuty's Analytics API
 where the account has it, else the incident list, which knows counts, times to resolve and the high-urgency
-incidents triggered in sleep hours, but not times to acknowledge or escalations (those stay unknown, with that
-cause).
+incidents triggered in sleep hours, with its log entries, which know times to acknowledge and escalations.
+Where the log entries cannot be read either, those stay unknown, with that cause.
 """
 
 from __future__ import annotations
@@ -24,32 +24,33 @@ FACTS = [
     Fact("pagerduty.response_high_urgency_incidents", "integer", "High-urgency incidents triggered in the window.",
          SOURCE),
     Fact("pagerduty.response_ack_mean_minutes", "number",
-         "Mean time to the first acknowledgement, in minutes, of the incidents acknowledged (Analytics API).", SOURCE,
-         cause="response_ack"),
+         "Mean time to the first acknowledgement, in minutes, of the incidents acknowledged (Analytics API, else "
+         "the log entries).", SOURCE, cause="response_ack"),
     Fact("pagerduty.response_ack_p90_minutes", "number",
-         "90th percentile of the time to the first acknowledgement, in minutes (Analytics API).", SOURCE,
-         cause="response_ack"),
+         "90th percentile of the time to the first acknowledgement, in minutes (Analytics API, else the log "
+         "entries).", SOURCE, cause="response_ack"),
     Fact("pagerduty.response_high_urgency_ack_p90_minutes", "number",
          "90th percentile of the time to the first acknowledgement of high-urgency incidents, in minutes "
-         "(Analytics API).", SOURCE, cause="response_high_ack"),
+         "(Analytics API, else the log entries).", SOURCE, cause="response_high_ack"),
     Fact("pagerduty.response_resolve_mean_hours", "number", "Mean time to resolve, in hours, of the incidents "
          "resolved.", SOURCE, cause="response_resolve"),
     Fact("pagerduty.response_resolve_p90_hours", "number", "90th percentile of the time to resolve, in hours.",
          SOURCE, cause="response_resolve"),
     Fact("pagerduty.response_sleep_interruptions", "integer",
-         "Interruptions between 22:00 and 08:00 in `pagerduty.analytics.time_zone`: the Analytics API's (each page "
-         "of a high-urgency incident, escalations too), else the high-urgency incidents triggered in those hours "
-         "(the incident list: escalation pages are not in it).", SOURCE, cause="response_sleep"),
+         "Interruptions between 22:00 and 08:00 in `pagerduty.analytics.time_zone`: each page of a high-urgency "
+         "incident, its trigger's and each escalation's (Analytics API, else the incident list and its log "
+         "entries; without the log entries, the triggers' alone).", SOURCE, cause="response_sleep"),
     Fact("pagerduty.response_sleep_interruptions_per_week", "number",
          "Sleep-hour interruptions per week of the window.", SOURCE, cause="response_sleep"),
     Fact("pagerduty.response_escalations", "integer",
-         "Times an incident escalated to the next level of the policy (Analytics API).", SOURCE,
+         "Times an incident escalated to the next level of the policy (Analytics API, else the log entries).", SOURCE,
          cause="response_analytics"),
     Fact("pagerduty.response_window_days", "integer", "Length of the window the response facts cover, in days.",
          SOURCE),
     Fact("pagerduty.response_source", "string",
-         "What served the response facts: `analytics` (PagerDuty's Analytics API) or `incidents` (the incident "
-         "list, where the account has no Analytics API).", SOURCE),
+         "What served the response facts: `analytics` (PagerDuty's Analytics API), `log_entries` (the incident "
+         "list and its log entries, where the account has no Analytics API) or `incidents` (the incident list "
+         "alone, where the log entries could not be read either).", SOURCE),
 ]
 NAMES = [fact.id for fact in FACTS]
 SECONDS = 60.0
@@ -68,7 +69,8 @@ def describe(metrics: dict, days: float, source: str) -> dict:
     high_acks = metrics.get("p90_seconds_to_first_ack_high_urgency")
     resolves = metrics.get("p90_seconds_to_resolve")
     # The incident list's summary leaves what it cannot tell None; an older snapshot's may hold 0 for those.
-    analytics = source == "analytics"
+    # Its log entries tell times to acknowledge and escalations as the Analytics API does.
+    analytics = source in ("analytics", "log_entries")
     escalations = metrics.get("total_escalation_count") if analytics else None
     sleep = sleep if analytics or metrics.get("sleep_hours_from_incidents") else None
     causes = {"response_ack": None if acks is not None else why.ANALYTICS_ONLY if not analytics else

@@ -24,7 +24,7 @@ REGIONS = ("us", "eu")
 ENDPOINT_SCOPES = {
     "GET /services": "services.read", "GET /services/{id}": "services.read",
     "GET /escalation_policies": "escalation_policies.read", "GET /teams": "teams.read",
-    "GET /oncalls": "oncalls.read", "GET /incidents": "incidents.read",
+    "GET /oncalls": "oncalls.read", "GET /incidents": "incidents.read", "GET /log_entries": "incidents.read",
     "GET /tags": "tags.read", "GET /tags/{id}/escalation_policies": "tags.read", "GET /tags/{id}/teams": "tags.read",
     "GET /escalation_policies/{id}/tags": "tags.read", "GET /teams/{id}/tags": "tags.read",
     "GET /schedules/{id}": "schedules.read", "GET /standards/scores/{resource_type}": "standards.read",

@@ -49,14 +49,16 @@ def wanted_tag_objects(collected: PagerDutyState, service_ids: set[str]) -> dict
 def fewest_response_requests(collected: PagerDutyState) -> int:
     """Incident response over the window, from the source that served it. The Analytics API: one aggregate
     request (the spec sets no maximum on `service_ids`) and the raw incidents in pages of 1,000; the incident
-    list: its pages of 100."""
+    list: its pages of 100, and where its log entries were read, the window's overview entries in pages of 100
+    (the listing has no service filter; they are counted whatever incidents they belong to)."""
     response = collected.incident_response
     if not response:
         return 0
     incidents = sum(m.get("total_incident_count") or 0 for m in response.get("services", {}).values())
     if response.get("source") == "analytics":
         return 1 + pages(incidents, 1000)
-    return pages(incidents)
+    entries = response.get("log_entries") or 0
+    return pages(incidents) + (pages(entries) if entries else 0)
 
 
 def fewest_change_event_requests(account_events: list[dict], collected: PagerDutyState) -> int:

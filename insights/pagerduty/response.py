@@ -9,12 +9,15 @@ percentiles come. The spec sets no maximum on `service_ids`; batches are kept to
 a large account is wanted no service filter is sent at all.
 
 Where the Analytics API answers 402 or 403, or is turned off, the same window is read from `GET /incidents`
-(`since`/`until`, statuses all). Incident objects carry `created_at`, `resolved_at` and `urgency`, so counts,
-times to resolve and sleep-hour interruptions are known: a high-urgency incident triggered between 22:00 and
-08:00 in `time_zone` wakes its responder, as the Analytics API counts it (its escalation pages are not in the
-list, so the count is the triggers'). Times to acknowledge and escalations are not (the spec: `acknowledgements`
-"will be empty if the status is resolved") and stay unknown. The state says which source served, and why the
-Analytics API did not.
+(`since`/`until`, statuses all). Incident objects carry `created_at`, `resolved_at` and `urgency`, so counts and
+times to resolve are known. They do not carry times to acknowledge (the spec: `acknowledgements` "will be empty
+if the status is resolved") nor escalations: those come from the window's log entries (`log_entries.py`), the
+acknowledgement and escalation entries of the window's incidents. A high-urgency incident wakes its responder
+when triggered, and again at each escalation, between 22:00 and 08:00 in `time_zone`, as the Analytics API
+counts it. Where the log entries cannot be read (403), times to acknowledge and escalations stay unknown and
+the sleep-hour count is the triggers'. The state says which source served (`analytics`, `log_entries`: the
+incident list with its log entries, or `incidents`: the list alone), why the Analytics API did not, and how many
+log entries the window held (`log_entries`, for the request bound in `cost.py`).
 """
 
 from __future__ import annotations
@@ -27,13 +30,13 @@ from zoneinfo import ZoneInfo
 
 from insights.errors import PagerDutyError
 from insights.pagerduty.client import ID_BATCH, WHOLE_LIST_SHARE, OffsetCapExceeded, PagerDutyClient
+from insights.pagerduty.log_entries import SPLIT_MINIMUM, Timeline, collect_timelines
 from insights.pagerduty.state import iso, parse_time
 
 METRICS, RAW = "POST /analytics/metrics/incidents/services", "POST /analytics/raw/incidents"
 RAW_PAGE = 1000  # the raw endpoint's largest `limit`
 ANALYTICS_ID_BATCH = 1000
 UNAVAILABLE = (402, 403)  # the plan lacks the Analytics API, or the key may not use it
-SPLIT_MINIMUM = timedelta(minutes=1)
 SLEEP_HOURS = (22, 8)  # the Analytics API's sleep hours: from 22:00 to 08:00 local time
 
 
@@ -65,8 +68,11 @@ def collect_response(client: PagerDutyClient, pool, service_ids: list[str], acco
                 raise
             fallback = (f"{error.endpoint} answered HTTP {error.status}: the Analytics API needs PagerDuty's "
                         "Advanced plan (and, for an OAuth app, analytics.write)")
-    services = _from_incidents(client, pool, service_ids, account_services, since, until, options.time_zone)
-    return {"source": "incidents", **window, "services": services, **({"fallback": fallback} if fallback else {})}
+    services, entries, refused = _from_incidents(client, pool, service_ids, account_services, since, until,
+                                                 options.time_zone)
+    logged = {"log_entries_unavailable": refused} if refused else {"log_entries": entries}
+    return {"source": "incidents" if refused else "log_entries", **window, "services": services,
+            **({"fallback": fallback} if fallback else {}), **logged}
 
 
 def _groups(service_ids: list[str], account_services: int) -> list[list[str] | None]:
@@ -151,15 +157,30 @@ def _from_analytics(row: dict, incidents: list[dict]) -> dict:
 
 
 def _from_incidents(client, pool, service_ids: list[str], account_services: int, since: datetime,
-                    until: datetime, time_zone: str = "Etc/UTC") -> dict[str, dict]:
+                    until: datetime, time_zone: str = "Etc/UTC") -> tuple[dict[str, dict], int, str | None]:
+    """(metrics per service, the log entries the window holds, why they could not be read or None)."""
     whole = len(service_ids) > WHOLE_LIST_SHARE * account_services  # fewer pages than batches of ids
     groups = [None] if whole else [service_ids[i:i + ID_BATCH] for i in range(0, len(service_ids), ID_BATCH)]
     futures = [pool.submit(_window_incidents, client, ids, since, until) for ids in groups]
     per_service: dict[str, list[dict]] = defaultdict(list)
+    wanted = set(service_ids)
     for future in futures:
         for incident in future.result():
-            per_service[incident["service"]["id"]].append(incident)
-    return {service_id: summarise_incidents(per_service.get(service_id, []), time_zone) for service_id in service_ids}
+            if incident["service"]["id"] in wanted:
+                per_service[incident["service"]["id"]].append(incident)
+    timelines, entries, refused = None, 0, None
+    # The Analytics API counts an incident's acknowledgement and escalations up to the moment it is asked,
+    # whatever the window's end: the log is read up to the moment it is read (to the next whole second).
+    read_until = max(until, datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=1))
+    try:
+        ids = {i["id"] for incidents in per_service.values() for i in incidents}
+        timelines, entries = collect_timelines(client, pool, ids, since, read_until, time_zone)
+    except PagerDutyError as error:
+        if error.status != 403:
+            raise
+        refused = f"{error.endpoint} answered HTTP 403: not visible to this key (an OAuth app needs incidents.read)"
+    return {service_id: summarise_incidents(per_service.get(service_id, []), time_zone, timelines)
+            for service_id in service_ids}, entries, refused
 
 
 def _window_incidents(client, ids: list[str] | None, since: datetime, until: datetime) -> list[dict]:
@@ -183,21 +204,37 @@ def asleep(moment: datetime, zone: ZoneInfo) -> bool:
     return hour >= SLEEP_HOURS[0] or hour < SLEEP_HOURS[1]
 
 
-def summarise_incidents(incidents: list[dict], time_zone: str = "Etc/UTC") -> dict:
+def summarise_incidents(incidents: list[dict], time_zone: str = "Etc/UTC",
+                        timelines: dict[str, Timeline] | None = None) -> dict:
     """What incident objects tell: counts, times to resolve, and the high-urgency incidents triggered in sleep
-    hours in `time_zone`. Acknowledgement times and escalations are not in them (None: unknown)."""
+    hours in `time_zone`; with the incidents' timelines from the log entries, also times to acknowledge,
+    escalations, and the escalation pages in sleep hours. Without them those are None: unknown."""
     zone = ZoneInfo(time_zone)
-    woken = sum(1 for i in incidents if i.get("urgency") == "high" and (created := parse_time(i.get("created_at")))
-                and asleep(created, zone))
+    high = [i for i in incidents if i.get("urgency") == "high"]
+    woken = sum(1 for i in high if (created := parse_time(i.get("created_at"))) and asleep(created, zone))
     resolves = []
     for incident in incidents:
         created, resolved = parse_time(incident.get("created_at")), parse_time(incident.get("resolved_at"))
         if created and resolved and incident.get("status") == "resolved":
             resolves.append(max(0.0, (resolved - created).total_seconds()))
-    return {"total_incident_count": len(incidents), "total_incidents_acknowledged": None,
-            "mean_seconds_to_first_ack": None, "mean_seconds_to_resolve": _mean(resolves),
-            "total_escalation_count": None, "total_sleep_hour_interruptions": woken,
-            "sleep_hours_from_incidents": True,
-            "high_urgency_incident_count": sum(i.get("urgency") == "high" for i in incidents),
-            "resolved_incident_count": len(resolves), "p90_seconds_to_first_ack": None,
-            "p90_seconds_to_first_ack_high_urgency": None, "p90_seconds_to_resolve": p90(resolves)}
+    metrics = {"total_incident_count": len(incidents), "total_incidents_acknowledged": None,
+               "mean_seconds_to_first_ack": None, "mean_seconds_to_resolve": _mean(resolves),
+               "total_escalation_count": None, "total_sleep_hour_interruptions": woken,
+               "sleep_hours_from_incidents": True, "high_urgency_incident_count": len(high),
+               "resolved_incident_count": len(resolves), "p90_seconds_to_first_ack": None,
+               "p90_seconds_to_first_ack_high_urgency": None, "p90_seconds_to_resolve": p90(resolves)}
+    if timelines is None:
+        return metrics
+    acks, high_acks, escalations = [], [], 0
+    for incident in incidents:
+        told, created = timelines.get(incident["id"], Timeline()), parse_time(incident.get("created_at"))
+        escalations += len(told.escalations)
+        if incident.get("urgency") == "high":
+            woken += sum(asleep(at, zone) for at in told.escalations)
+        if told.acknowledged and created:
+            acks.append(max(0.0, (told.acknowledged - created).total_seconds()))
+            if incident.get("urgency") == "high":
+                high_acks.append(acks[-1])
+    return {**metrics, "total_incidents_acknowledged": len(acks), "mean_seconds_to_first_ack": _mean(acks),
+            "p90_seconds_to_first_ack": p90(acks), "p90_seconds_to_first_ack_high_urgency": p90(high_acks),
+            "total_escalation_count": escalations, "total_sleep_hour_interruptions": woken}

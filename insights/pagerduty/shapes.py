@@ -75,6 +75,7 @@ RESPONSE = {**{k: v for k, v in METRICS_ROW.items() if k != "service_id"}, "high
             "resolved_incident_count?": COUNT, "p90_seconds_to_first_ack?": SECONDS,
             "p90_seconds_to_first_ack_high_urgency?": SECONDS, "p90_seconds_to_resolve?": SECONDS}
 TAG = {"id": ID, "label": STRING}
+LOG_ENTRY = {"id": ID, "type": STRING, "created_at?": TIME, "incident?": Maybe(REF), "service?": Maybe(REF)}
 CHANGE_EVENT = {"id": ID, "timestamp": MOMENT, "services?": [REF], "summary?": TEXT}
 PAGE = {"more?": BOOL, "total?": Maybe(INT)}
 STANDARD = {"id": ID, "name?": TEXT, "type?": TEXT, "pass?": Maybe(BOOL), "active?": Maybe(BOOL)}
@@ -97,6 +98,7 @@ SHAPES = {
     "GET /standards/scores/{resource_type}": {"resources": [{"resource_id": ID, "score?": Maybe(SCORE),
                                                              "standards?": Maybe([STANDARD])}]},
     "GET /change_events": {**PAGE, "change_events": [CHANGE_EVENT]},
+    "GET /log_entries": {**PAGE, "log_entries": [LOG_ENTRY]},
     "GET /services/{id}/change_events": {**PAGE, "change_events": [CHANGE_EVENT]},
     "POST /analytics/metrics/incidents/services": {"data": [METRICS_ROW]},
     "POST /analytics/raw/incidents": {"data": [RAW_INCIDENT], "more": BOOL, "last?": TEXT},
@@ -105,7 +107,8 @@ SNAPSHOT = {"services?": [SERVICE], "escalation_policies?": [POLICY], "oncalls?"
             "incidents?": [INCIDENT], "teams?": [TEAM], "tags?": Each([STRING]), "schedule_coverage?": Each(NUMBER),
             "schedule_gaps?": Each([[MOMENT]]),
             "standards?": Each(SCORE), "incident_response?": {"source?": STRING, "since?": TIME, "until?": TIME,
-                                                              "services?": Each(RESPONSE), "fallback?": TEXT},
+                                                              "services?": Each(RESPONSE), "fallback?": TEXT,
+                                                              "log_entries?": COUNT, "log_entries_unavailable?": TEXT},
             "change_events?": [CHANGE_EVENT], "change_events_window?": {"since?": TIME, "until?": TIME,
                                                                         "counts?": Each(INT)},
             "not_visible?": [STRING], "unavailable?": Each(STRING), "api_url?": TEXT,

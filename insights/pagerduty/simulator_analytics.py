@@ -6,7 +6,7 @@ that, at `last_status_change_at` when it is acknowledged now, and resolved at `r
 acknowledges it, it escalates every `escalation_delay_in_minutes` of its policy's current level, through the
 levels and loops. A high-urgency incident interrupts whoever is paged: once when triggered and once per
 escalation; an interruption between 22:00 and 08:00 (UTC: the simulated users' time zone) is a sleep-hour one.
-Low-urgency incidents interrupt nobody.
+Low-urgency incidents interrupt nobody. The same timelines give the log entries (`simulator_log.py`).
 
 Bodies are checked against the spec first (`spec.check_body`); what the schema cannot say is checked here:
 times, the time zone, the one-year range, cursors.
@@ -15,7 +15,7 @@ times, the time zone, the one-year range, cursors.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from insights.pagerduty.spec import ApiError, invalid, moment, time_zone
@@ -37,8 +37,10 @@ def _asleep(moment_: datetime) -> bool:
 
 
 class Analytics:
-    def __init__(self, incidents: list[dict], services: dict[str, dict], policies: dict[str, dict]):
+    def __init__(self, incidents: list[dict], services: dict[str, dict], policies: dict[str, dict],
+                 now: datetime | None = None):
         self.services, self.policies = services, policies
+        self.now = now or datetime.now(timezone.utc)  # escalations still to come have not happened yet
         self.rows = [self._derive(i) for i in incidents if parse_time(i.get("created_at"))]
 
     def _first_ack(self, incident: dict) -> datetime | None:
@@ -56,7 +58,7 @@ class Analytics:
         times, at = [], created
         for minutes in steps[:-1]:  # the last level has nowhere to escalate to
             at += timedelta(minutes=minutes)
-            if ended is not None and at >= ended:
+            if at >= (ended or self.now) or at > self.now:
                 break
             times.append(at)
         return times
@@ -83,7 +85,7 @@ class Analytics:
                            ("seconds_to_resolve", _seconds(created, resolved))):
             if value is not None:
                 row[key] = value
-        row["_resolved"] = resolved
+        row.update(_resolved=resolved, _acked=acked, _escalations=escalations, _incident=incident)
         return row
 
     def _matching(self, body: dict, visible: frozenset[str]) -> list[dict]:

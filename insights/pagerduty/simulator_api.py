@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 from insights.pagerduty.client import OFFSET_CAP
 from insights.pagerduty.simulator_analytics import Analytics
+from insights.pagerduty.simulator_log import LogEntries, shaper
 from insights.pagerduty.simulator_schedules import on_call
 from insights.pagerduty.spec import ApiError, invalid, moment
 from insights.pagerduty.state import PagerDutyState, iso, parse_time, within
@@ -88,8 +89,10 @@ class Api:
             "listResourceStandardsManyServices": self.standard_scores,
             "getAnalyticsMetricsIncidentsService": self.analytics_metrics, "getAnalyticsIncidents": self.analytics_raw,
             "listChangeEvents": self.list_changes, "listServiceChangeEvents": self.service_changes,
+            "listLogEntries": self.list_log_entries,
         }
         self._analytics: Analytics | None = None
+        self._log: LogEntries | None = None
 
     def handle(self, operation_id: str, query: dict[str, list[str]], teams: frozenset[str] | None,
                path_values: dict[str, str], body: dict | None = None) -> dict:
@@ -103,6 +106,19 @@ class Api:
             if self._analytics is None:
                 self._analytics = Analytics(self.state.incidents, self.services, self.policies)
             return self._analytics
+
+    @property
+    def log(self) -> LogEntries:
+        analytics = self.analytics
+        with self.lock:
+            if self._log is None:
+                self._log = LogEntries(analytics.rows, self.services)
+            return self._log
+
+    def list_log_entries(self, query, view):
+        entries = self.log.matching(query, view.service_ids)
+        return self.page("log_entries", entries, query, shaper(
+            query, _incident, lambda i: self._service(self.services[i], []), lambda t: self.teams.get(t["id"], t)))
 
     def analytics_metrics(self, body, view):
         return self.analytics.metrics_by_service(body, view.service_ids)

@@ -27,7 +27,7 @@ SERVED = [
     ("get", "/escalation_policies/{id}"), ("get", "/oncalls"), ("get", "/incidents"), ("get", "/teams"),
     ("get", "/tags"), ("get", "/tags/{id}/{entity_type}"), ("get", "/{entity_type}/{id}/tags"),
     ("get", "/schedules/{id}"), ("get", "/v3/schedules/{id}"), ("get", "/standards/scores/{resource_type}"),
-    ("get", "/change_events"), ("get", "/services/{id}/change_events"),
+    ("get", "/change_events"), ("get", "/services/{id}/change_events"), ("get", "/log_entries"),
     ("post", "/analytics/metrics/incidents/services"), ("post", "/analytics/raw/incidents"),
 ]
 SCHEMA_KEYS = ("type", "enum", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "maxItems",

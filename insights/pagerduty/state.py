@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from insights import storable
 from insights.errors import ConfigError
@@ -32,8 +33,10 @@ class PagerDutyState:
     # Schedule id -> the uncovered [start, end] spans (UTC) of those 7 days, for schedules that have any.
     schedule_gaps: dict[str, list[list[str]]] = field(default_factory=dict)
     standards: dict[str, dict] = field(default_factory=dict)
-    # Incident response over a window (`response.py`): {"source": "analytics" or "incidents", "since", "until",
-    # "services": {service id: metrics}, "fallback": why the Analytics API did not serve}; empty: not collected.
+    # Incident response over a window (`response.py`): {"source": "analytics", "log_entries" or "incidents",
+    # "since", "until", "services": {service id: metrics}, "fallback": why the Analytics API did not serve,
+    # "log_entries": overview entries the window held, or "log_entries_unavailable": why they could not be read};
+    # empty: not collected.
     incident_response: dict = field(default_factory=dict)
     # Change events (`changes.py`): collected, the newest of each wanted service in the window, and
     # {"since", "until", "counts": {service id: events in the window}}; simulated, the account's events.
@@ -52,6 +55,21 @@ class PagerDutyState:
 
     def service_by_id(self) -> dict[str, dict]:
         return {s["id"]: s for s in self.services}
+
+
+def public_url(url: str) -> str:
+    """An API URL as runs and reports show it: no user, password, query or fragment (where a credential
+    could hide)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment=""))
+
+
+def account_record(account: str, state: PagerDutyState) -> dict:
+    """What a run records of one account's collection: where, when, how many requests, and which source
+    served the incident response (None: not collected)."""
+    return {"account": account, "api_url": public_url(state.api_url), "collected_at": state.collected_at,
+            "requests": sum(state.requests.values()),
+            "response_source": state.incident_response.get("source") if state.incident_response else None}
 
 
 def iso(moment: datetime) -> str:
@@ -101,9 +119,8 @@ class AccountsState:
                 for endpoint, n in state.requests.items()}
 
     def runs(self) -> list[dict]:
-        """Each account's URL, collection time and requests: what the run records per account."""
-        return [{"account": account, "api_url": state.api_url, "collected_at": state.collected_at,
-                 "requests": dict(state.requests)} for account, state in self.accounts.items()]
+        """Each account's URL, collection time, request count and response source: what the run records."""
+        return [account_record(account, state) for account, state in self.accounts.items()]
 
     def to_json(self) -> dict:
         return {"format": ACCOUNTS_FORMAT, "default": self.default,

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from insights.report import sections, steps
 from insights.report.escape import clean, safe_url
 from insights.report.teams import file_name
-from insights.report.view import RunView
+from insights.report.view import RunView, account_lines
 from insights.report.view import records as _records
 
 INDEX = "report.html"
@@ -171,6 +171,7 @@ class Site:
             if len(view.findings) else pd.DataFrame(columns=["severity", "code", "count"])
         return _environment.get_template("index.html.j2").render(
             **self.common(""), summary=view.summary(), changes=view.changes, cards=cards,
+            accounts=account_lines(view.run),
             unknown=steps.unknown_summary(view.unknown_reasons()), limit=INDEX_ROWS,
             teams=_records(self.team_table.reset_index()), checks=_records(self.stats.reset_index()),
             orphans=_records(organisation[organisation["kind"] == "orphan-service"]),

@@ -25,7 +25,7 @@ def run_record(view: RunView) -> dict:
     """The run row as JSON values: times as ISO text, JSON columns parsed. Stage timings are left to the
     metrics file and the database, so that a run's reports are the same whenever they are rendered."""
     run = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in view.run.items() if k != "stages"}
-    for key in ("sources", "pagerduty_requests", "fact_ids"):
+    for key in ("sources", "pagerduty_requests", "pagerduty_accounts", "fact_ids"):
         run[key] = json.loads(run[key]) if isinstance(run.get(key), str) else run.get(key)
     return run
 

@@ -15,7 +15,7 @@ from insights.facts.causes import for_platform
 from insights.report.escape import md_code, md_link, md_text
 from insights.report.steps import unknown_summary
 from insights.report.teams import file_name
-from insights.report.view import RunView
+from insights.report.view import RunView, account_lines
 
 LIMIT = 60_000
 CELL = 200  # characters of one catalog or PagerDuty value in a table cell or list line
@@ -156,13 +156,20 @@ def _capped(text: str) -> str:
     return text[: max(cut, 0)] + note
 
 
+def _accounts(run: dict) -> str:
+    lines = account_lines(run)
+    listed = bounded_lines([f"- {md_text(line, 2 * CELL)}" for line in lines], SECTION, "- … {n} more accounts")
+    return "PagerDuty:\n\n" + "\n".join(listed) + "\n\n" if lines else ""
+
+
 def render(view: RunView) -> str:
     s, run = view.summary(), view.run
     parts = [
         f"# Tech Insights report: run {run['id']}\n\n"
         f"{run['started_at']:%Y-%m-%d %H:%M} UTC · {s['entities']} entities ({s['checked']} checked) · "
         f"{s['passed']} checks passed, {s['failed']} failed, {s['unknown']} unknown, {s['waived']} waived · "
-        f"{s['findings']} catalog findings\n\n{md_text(unknown_summary(view.unknown_reasons()), TEAM_LINE)}\n",
+        f"{s['findings']} catalog findings\n\n{_accounts(run)}"
+        f"{md_text(unknown_summary(view.unknown_reasons()), TEAM_LINE)}\n",
         "## What changed\n\n" + _changes(view),
     ]
     levels = view.levels()

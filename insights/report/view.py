@@ -19,6 +19,22 @@ from insights.store import tables as t
 from insights.store.rows import as_json
 
 FAILING = ("fail", "unknown")
+RESPONSE_SOURCES = {"analytics": "the Analytics API", "log_entries": "the incident list and its log entries",
+                    "incidents": "the incident list alone"}
+
+
+def account_lines(run: dict) -> list[str]:
+    """Each PagerDuty account the run read, as one line: its API URL, when it was collected, the requests
+    sent, and which source served its incident response (runs before migration 0009 recorded none)."""
+    stored = run.get("pagerduty_accounts")
+    records = json.loads(stored) if isinstance(stored, str) else stored if isinstance(stored, list) else []
+    lines = []
+    for record in records:
+        source = record.get("response_source")
+        lines.append(f"{record.get('account')}: {record.get('api_url') or 'no API URL'}, collected "
+                     f"{record.get('collected_at') or 'at an unknown time'}, {record.get('requests', 0):,} requests"
+                     + (f", incident response from {RESPONSE_SOURCES.get(source, source)}" if source else ""))
+    return lines
 
 
 @dataclass(frozen=True)

@@ -233,6 +233,7 @@ class Store:
                         status="succeeded", finished_at=datetime.now(timezone.utc), entity_count=len(bundle.entities),
                         pagerduty_url=bundle.pagerduty_url, pagerduty_collected_at=bundle.pagerduty_collected_at,
                         pagerduty_requests=as_json(bundle.pagerduty_requests),
+                        pagerduty_accounts=as_json(bundle.pagerduty_accounts),
                         fact_ids=as_json(list(bundle.facts.columns)),
                         stages=as_json({**(stages or {}), "store": round(time.monotonic() - started, 3)})))
                     if finished.rowcount != 1:

@@ -26,6 +26,8 @@ runs = Table(
     Column("owner", String(255)),  # JSON: host, pid, process start and token of the process running it
     Column("heartbeat_at", DateTime(timezone=True)),  # the owner's last sign of life, by the database's clock
     Column("stages", Text),  # JSON {stage: wall seconds}: crawl, collect, evaluate, store, reports
+    # JSON list, per PagerDuty account: account, api_url, collected_at, requests, response_source
+    Column("pagerduty_accounts", Text),
     Index("ix_runs_status_id", "status", "id"),
 )
 # What a run is, as reports show it; the owner columns are the run lock's bookkeeping.

@@ -70,6 +70,24 @@ def test_the_incident_list_leaves_what_it_cannot_tell_unknown(demo_catalog, demo
     assert table.causes.loc[SEARCH, "response"] == why.NO_RESPONSE_FOR_SERVICE
 
 
+def test_the_incident_list_with_its_log_entries_tells_acknowledgements_and_escalations(demo_catalog, demo_now,
+                                                                                      evaluated, demo_state):
+    state = with_response(demo_state, source="log_entries", PPAYAPI={
+        **metrics(12, 8, 45 * 60, 3600, sleep=13, escalations=5), "sleep_hours_from_incidents": True},
+        PSEARCH={**metrics(2, 1, resolve_p90=600, sleep=0, escalations=0), "total_incidents_acknowledged": 0,
+                 "sleep_hours_from_incidents": True})
+    table, results = evaluated(demo_catalog.entities, state, demo_now)
+    payments = table.values.loc[PAYMENTS]
+    assert payments["pagerduty.response_source"] == "log_entries"
+    assert payments["pagerduty.response_high_urgency_ack_p90_minutes"] == 45.0
+    assert payments["pagerduty.response_escalations"] == 5 and payments["pagerduty.response_sleep_interruptions"] == 13
+    assert results.loc[("response-high-urgency-ack", PAYMENTS), "outcome"] == "fail"
+    # Incidents, none acknowledged: the percentile is unknown for that reason, not for want of a source.
+    assert table.values.loc[SEARCH, "pagerduty.response_escalations"] == 0
+    assert table.values.loc[SEARCH, "pagerduty.response_high_urgency_ack_p90_minutes"] is None
+    assert table.causes.loc[SEARCH, "response_high_ack"] == why.NONE_ACKNOWLEDGED
+
+
 def test_an_older_incident_list_snapshot_without_sleep_hours_leaves_them_unknown(demo_catalog, demo_now, evaluated,
                                                                                demo_state):
     state = with_response(demo_state, source="incidents", PPAYAPI=metrics(12, 8, resolve_p90=3600, sleep=0))

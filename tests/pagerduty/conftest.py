@@ -32,11 +32,14 @@ def apply_errata(spec: dict) -> dict:
     """Where the spec contradicts its own descriptions or PagerDuty's documentation, follow those:
     - Oncall.start/end: "If `null`, the on-call is a permanent user on-call", yet not nullable.
     - Service.integrations: "If `integrations` is passed as an argument, these are full objects", yet the
-      items allow only references; the same holds for the other values of the `include[]` parameter.
+      items allow only references; the same holds for the other values of the `include[]` parameter (a log
+      entry's `service`, `incident` and `teams` too).
     - The Analytics operations document only 200, 400 and 429, yet PagerDuty answers 401 to a missing or wrong
       credential and 403 to one that may not use them on every operation (its errors page).
     - The change events' `since` and `until` carry `pattern: YYYY-MM-DDThh:mm:ssZ`, a picture of the format
       its description names ("a UTC ISO 8601 datetime string"), not a regular expression: no time matches it.
+    - `LogEntry.type` lists `acknowledge_log_entry`, yet `AcknowledgeLogEntry` (all of `LogEntry` and more)
+      allows only `acknowledgement_log_entry`, so no acknowledgement fits both: `LogEntry` takes the latter too.
     Nothing else is relaxed."""
     schemas = spec["components"]["schemas"]
     for key in ("start", "end"):
@@ -46,6 +49,11 @@ def apply_errata(spec: dict) -> dict:
         service[key]["items"] = {"anyOf": [service[key]["items"], {"$ref": f"#/components/schemas/{full}"}]}
     service["escalation_policy"] = {"anyOf": [service["escalation_policy"],
                                               {"$ref": "#/components/schemas/EscalationPolicy"}]}
+    log_entry = next(part for part in schemas["LogEntry"]["allOf"] if "properties" in part)["properties"]
+    log_entry["type"]["enum"] = [*log_entry["type"]["enum"], "acknowledgement_log_entry"]
+    for key, full in (("service", "Service"), ("incident", "Incident")):
+        log_entry[key] = {"anyOf": [log_entry[key], {"$ref": f"#/components/schemas/{full}"}]}
+    log_entry["teams"]["items"] = {"anyOf": [log_entry["teams"]["items"], {"$ref": "#/components/schemas/Team"}]}
     for name in ("change_since", "change_until"):
         spec["components"]["parameters"][name]["schema"].pop("pattern")
     for path in ("/analytics/metrics/incidents/services", "/analytics/raw/incidents"):

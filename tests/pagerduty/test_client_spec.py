@@ -155,7 +155,8 @@ def test_every_request_the_collector_sends_is_defined_by_the_spec(spec, openapi,
     assert set().union(*(counted for _, counted in runs)) == set(ENDPOINT_SCOPES)  # every endpoint was taken
     names = {name for r in sent for name, _ in parse_qsl(urlsplit(r.split("\n")[0].split(" ", 1)[1]).query)}
     assert names == {"limit", "offset", "total", "include[]", "team_ids[]", "escalation_policy_ids[]",
-                     "service_ids[]", "statuses[]", "date_range", "since", "until", "ids"}
+                     "service_ids[]", "statuses[]", "date_range", "since", "until", "ids",
+                     "is_overview", "time_zone"}
 
 
 def test_standards_ids_are_a_plain_repeated_array_parameter(demo_state, fault_proxy):

@@ -159,4 +159,4 @@ def test_request_count_stays_within_a_tenth_of_the_lower_bound(tmp_path, respons
                                                     response=ResponseOptions(analytics_api=bool(response))))
     pages = sum(client.counts.values())
     assert pages <= 1.1 * (fewest_list_requests(state) + fewest_response_requests(state)), (pages, dict(client.counts))
-    assert state.incident_response.get("source") == {None: None, True: "analytics", False: "incidents"}[response]
+    assert state.incident_response.get("source") == {None: None, True: "analytics", False: "log_entries"}[response]

@@ -98,7 +98,7 @@ def test_without_the_analytics_api_the_incident_list_serves(account, settings, o
         collected = collect(client, options)
         posts = [r for r in sim.requests if r.startswith("POST /analytics")]
     response = collected.incident_response
-    assert response["source"] == "incidents"
+    assert response["source"] == "log_entries" and "log_entries_unavailable" not in response
     if settings.access.refused:
         assert posts == ["POST /analytics/metrics/incidents/services"]
         assert response["fallback"].startswith("POST /analytics/metrics/incidents/services answered HTTP 403")
@@ -110,9 +110,10 @@ def test_without_the_analytics_api_the_incident_list_serves(account, settings, o
         assert metrics["total_incident_count"] == truth["count"]
         assert metrics["high_urgency_incident_count"] == truth["high"]
         assert metrics["p90_seconds_to_resolve"] == truth["p90_resolve"]
-        # What incident objects do not carry stays unknown.
-        assert metrics["p90_seconds_to_first_ack_high_urgency"] is None and metrics["total_escalation_count"] is None
-    assert "GET /incidents" in collected.requests
+        # What incident objects do not carry, the log entries tell.
+        assert metrics["p90_seconds_to_first_ack_high_urgency"] == pytest.approx(truth["p90_high_ack"], abs=1)
+        assert metrics["total_escalation_count"] is not None
+    assert "GET /incidents" in collected.requests and "GET /log_entries" in collected.requests
 
 
 def woken(state, service_id: str, since: datetime, until: datetime, zone: str) -> int:
@@ -126,7 +127,7 @@ def woken(state, service_id: str, since: datetime, until: datetime, zone: str) -
 
 
 def test_the_incident_list_counts_sleep_hour_interruptions_in_the_configured_time_zone(account):
-    refused = SimulatorSettings(token="test-token", access=Access(refused=ANALYTICS))
+    refused = SimulatorSettings(token="test-token", access=Access(refused=ANALYTICS | {"GET /log_entries"}))
     counts = {}
     for zone in ("Etc/UTC", "Asia/Tokyo"):
         options = dataclasses.replace(OPTIONS, response=ResponseOptions(time_zone=zone))
@@ -134,6 +135,7 @@ def test_the_incident_list_counts_sleep_hour_interruptions_in_the_configured_tim
             collected = collect(client_for(sim.url), options)
         response = collected.incident_response
         assert response["source"] == "incidents"
+        assert response["log_entries_unavailable"].startswith("GET /log_entries answered HTTP 403")
         since, until = window(collected)
         counts[zone] = {s: m["total_sleep_hour_interruptions"] for s, m in response["services"].items()}
         assert counts[zone] == {s: woken(account, s, since, until, zone) for s in response["services"]}

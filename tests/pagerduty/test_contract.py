@@ -55,6 +55,10 @@ def generated_calls(state) -> list[tuple[str, dict]]:
                             "offset": 0, "total": "true"}),
         ("/change_events", {"team_ids[]": [state.teams[0]["id"]], "limit": 5}),
         (f"/services/{long_service['id']}/change_events", {"since": "2020-01-01T00:00:00Z", "limit": 100}),
+        ("/log_entries", {"since": "2020-01-01T00:00:00Z", "until": "2030-01-01T00:00:00Z", "is_overview": "true",
+                          "time_zone": "Asia/Tokyo", "limit": 100, "offset": 0, "total": "true"}),
+        ("/log_entries", {"include[]": ["incidents", "services", "teams"], "team_ids[]": [state.teams[0]["id"]],
+                          "limit": 100}),
     ]
 
 
@@ -78,6 +82,9 @@ def test_generated_answers_follow_the_spec(check_answer, generated_served):
     oncall_schedules = {o["schedule"]["type"] for o in get(generated_served, *calls[4]).json()["oncalls"]
                         if o.get("schedule")}
     assert oncall_schedules == {"schedule_reference", "schedule_v3_reference"}
+    overview = {e["type"] for e in get(generated_served, *calls[-2]).json()["log_entries"]}
+    every = {e["type"] for e in get(generated_served, "/log_entries", {"limit": 100}).json()["log_entries"]}
+    assert {"acknowledgement_log_entry", "resolve_log_entry"} <= overview and "notify_log_entry" in every - overview
 
 
 @pytest.mark.parametrize("path, params, status", [

@@ -33,6 +33,12 @@ REFUSED = [
     ("/standards/scores/services", {"ids": ["PPAYAPI"]}, "`resource_type` in the path: 'services' is not one of"),
     ("/v3/schedules/PSCHPAY", {"include[]": ["schedule_layers"]}, "'schedule_layers' is not one of final_schedule"),
     ("/services", {"offset": "-1"}, "`offset` must not be negative"),
+    ("/log_entries", {"is_overview": "yes"}, "`is_overview`: 'yes' is not true or false"),
+    ("/log_entries", {"include[]": ["users"]}, "`include[]`: 'users' is not one of incidents, services, channels"),
+    ("/log_entries", {"since": "last week"}, "`since`: 'last week' is not a date and time (ISO 8601)"),
+    ("/log_entries", {"time_zone": "Mars/Olympus"}, "`time_zone`: 'Mars/Olympus' is not a time zone"),
+    ("/log_entries", {"service_ids[]": ["PPAYAPI"]}, "unknown parameter `service_ids[]`"),
+    ("/log_entries", {"offset": "9950", "limit": "100"}, "Offset must be less than 9901."),
     ("/oncalls", {"escalation_policy_ids[]": ["PEPPAY1", "PEPPAY1"]}, "`escalation_policy_ids[]` repeats a value"),
 ]
 

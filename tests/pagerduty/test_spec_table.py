@@ -11,7 +11,7 @@ COLLECTOR_CALLS = {
     "GET /services", "GET /services/{id}", "GET /escalation_policies", "GET /oncalls", "GET /incidents",
     "GET /teams", "GET /tags", "GET /tags/{id}/{entity_type}", "GET /{entity_type}/{id}/tags",
     "GET /schedules/{id}", "GET /v3/schedules/{id}", "GET /standards/scores/{resource_type}",
-    "POST /analytics/metrics/incidents/services", "POST /analytics/raw/incidents",
+    "POST /analytics/metrics/incidents/services", "POST /analytics/raw/incidents", "GET /log_entries",
 }
 
 
