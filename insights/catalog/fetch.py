@@ -60,9 +60,23 @@ def fetch(url: str, *, deadline: float, max_bytes: int, allowed_hosts: tuple[str
     exchange = _exchange(url, deadline=deadline, max_bytes=max_bytes, allowed_hosts=allowed_hosts,
                          headers_for=headers_for, params=params, content=content)
     try:
-        return asyncio.run(asyncio.wait_for(exchange, deadline))
+        response, stop = asyncio.run(_within(exchange, deadline))
     except TimeoutError:
         raise FetchError(url, f"no complete answer within {deadline:g} s") from None
+    if stop is not None:
+        raise stop
+    return response
+
+
+async def _within(exchange, deadline: float) -> tuple[Response | None, KeyboardInterrupt | None]:
+    """(the exchange's answer, None) within `deadline` seconds, in the one task `asyncio.run` makes. Ctrl-C or
+    SIGTERM (`errors.Terminated`) raised in it comes back as (None, the interruption), to be raised once the
+    loop is closed: left in the task, asyncio would log it as never retrieved after the run's last words."""
+    try:
+        async with asyncio.timeout(deadline):
+            return await exchange, None
+    except KeyboardInterrupt as stop:
+        return None, stop
 
 
 async def _exchange(url, *, deadline, max_bytes, allowed_hosts, headers_for, params, content) -> Response:
