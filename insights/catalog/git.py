@@ -21,12 +21,11 @@ import signal
 import subprocess
 import tempfile
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from insights.catalog import git_http
+from insights.catalog.git_transport import Connections
 from insights.catalog.settings import CrawlSettings
 from insights.catalog.urls import mask_url, split_credentials
 from insights.errors import SourceError
@@ -40,12 +39,15 @@ FILTER = re.compile(r"^(blob:none|blob:limit=\d+[kmg]?)?$")
 
 def checkout_all(sources: list, settings: CrawlSettings) -> list[Path | SourceError]:
     """Each git source's checkout folder, or the SourceError that says why it could not be had, in order."""
-
-    connections = git_http.Connections()
+    try:
+        folder = _cache_folder(settings, sweep=True)  # once, before the threads
+    except OSError:
+        folder = None  # each attempt reports it
+    connections = Connections()
 
     def attempt(source) -> Path | SourceError:
         try:
-            return checkout(source, settings, connections)
+            return checkout(source, settings, connections, folder)
         except SourceError as error:
             return error
         except OSError as error:
@@ -58,10 +60,6 @@ def checkout_all(sources: list, settings: CrawlSettings) -> list[Path | SourceEr
         unique.setdefault((split_credentials(source.location)[0], source.ref), source)
     try:
         if len(unique) > 1:
-            try:
-                _cache_folder(settings)  # once, before the threads
-            except OSError:
-                pass  # each attempt reports it
             with ThreadPoolExecutor(max_workers=max(1, settings.git_concurrency), thread_name_prefix="git") as pool:
                 done = dict(zip(unique, pool.map(attempt, unique.values())))
         else:
@@ -71,7 +69,8 @@ def checkout_all(sources: list, settings: CrawlSettings) -> list[Path | SourceEr
     return [done[(split_credentials(s.location)[0], s.ref)] for s in sources]
 
 
-def checkout(source, settings: CrawlSettings, connections: git_http.Connections | None = None) -> Path:
+def checkout(source, settings: CrawlSettings, connections: Connections | None = None,
+             folder: Path | None = None) -> Path:
     """The repository's files at `source.ref` (default: the remote HEAD) in the cache, fetched only when the
     remote has moved since the last run."""
     url, ref = source.location, source.ref
@@ -81,17 +80,17 @@ def checkout(source, settings: CrawlSettings, connections: git_http.Connections 
     if ref and ref.startswith("-"):
         raise SourceError(f"git ref {ref!r} is not a valid ref; refused")
     git = _Git(url, settings)
-    target = _cache_folder(settings) / hashlib.sha256(f"{git.url}#{ref}".encode()).hexdigest()[:16]
-    git_http.remove_leftovers(target)
-    if git.url.lower().startswith(("http://", "https://")) and not _proxied(git.url):
-        owned = connections is None
-        connections = connections or git_http.Connections()
+    target = (folder or _cache_folder(settings)) / hashlib.sha256(f"{git.url}#{ref}".encode()).hexdigest()[:16]
+    if git.url.lower().startswith(("http://", "https://")):
+        own = connections is None
+        connections = connections or Connections()
         try:
-            return _http_checkout(git, target, ref, connections)
+            if not connections.proxied(git.url):
+                return _http_checkout(git, target, ref, connections)
         except git_http.NotSmart as why:
             log.info("git source %s: not a protocol v2 smart-HTTP server (%s); asking git", git.label, why)
         finally:
-            if owned:
+            if own:
                 connections.close()
     if not (target / ".git" / "index").is_file():  # none yet, or one written without git
         _first_checkout(git, settings.cache_dir / TEMPLATE, target, ref)
@@ -101,7 +100,7 @@ def checkout(source, settings: CrawlSettings, connections: git_http.Connections 
     return target
 
 
-def _http_checkout(git: _Git, target: Path, ref: str | None, connections: git_http.Connections) -> Path:
+def _http_checkout(git: _Git, target: Path, ref: str | None, connections: Connections) -> Path:
     authorization = git.headers.get("Authorization")
     remote = git_http.Remote(git.url, git.label, authorization, git.settings, connections, git.deadline)
     current = head(target) if (target / ".git").is_dir() else None
@@ -112,12 +111,6 @@ def _http_checkout(git: _Git, target: Path, ref: str | None, connections: git_ht
     if commit != current:
         git_http.fetch_checkout(remote, commit, target, step)
     return target
-
-
-def _proxied(url: str) -> bool:
-    """Whether the environment sends this URL through a proxy (then git, which knows proxies, fetches it)."""
-    host = urlsplit(url).hostname or ""
-    return urlsplit(url).scheme.lower() in urllib.request.getproxies() and not urllib.request.proxy_bypass(host)
 
 
 def _first_checkout(git: _Git, template: Path, target: Path, ref: str | None) -> None:
@@ -141,11 +134,14 @@ def _first_checkout(git: _Git, template: Path, target: Path, ref: str | None) ->
         raise
 
 
-def _cache_folder(settings: CrawlSettings) -> Path:
+def _cache_folder(settings: CrawlSettings, sweep: bool = False) -> Path:
+    """The folder of checkouts; with `sweep`, without the half-written ones a killed run left there."""
     settings.cache_dir.mkdir(parents=True, exist_ok=True, mode=PRIVATE)
     folder = settings.cache_dir / "git"
     folder.mkdir(exist_ok=True, mode=PRIVATE)
     folder.chmod(PRIVATE)
+    if sweep:
+        git_http.remove_leftovers(folder, settings.repository_timeout)
     patterns = settings.cache_dir / TEMPLATE / "info" / "sparse-checkout"
     if not patterns.is_file():
         patterns.parent.mkdir(parents=True, exist_ok=True)
@@ -197,18 +193,21 @@ class _Git:
             raise SourceError(f"git filter {settings.git_filter!r} is not `blob:none`, `blob:limit=SIZE` or empty")
         self.filter = [f"--filter={settings.git_filter}"] if settings.git_filter else []
         self.deadline = time.monotonic() + settings.repository_timeout
-        self.env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
         self.url, self.headers = url, {}
         if url.lower().startswith(("http://", "https://")):
             self.url, user, password = split_credentials(url)
             if user or password:
                 basic = base64.b64encode(f"{user or ''}:{password or ''}".encode()).decode()
                 self.headers = {"Authorization": f"Basic {basic}"}
-                index = os.environ.get("GIT_CONFIG_COUNT", "0")  # after any the caller's environment holds
-                index = int(index) if index.isdigit() else 0
-                self.env.update({"GIT_CONFIG_COUNT": str(index + 1),
-                                 f"GIT_CONFIG_KEY_{index}": f"http.{self.url}.extraHeader",
-                                 f"GIT_CONFIG_VALUE_{index}": f"Authorization: Basic {basic}"})
+
+    def environment(self) -> dict:
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+        if self.headers:
+            index = os.environ.get("GIT_CONFIG_COUNT", "0")  # after any the caller's environment holds
+            index = int(index) if index.isdigit() else 0
+            env.update({"GIT_CONFIG_COUNT": str(index + 1), f"GIT_CONFIG_KEY_{index}": f"http.{self.url}.extraHeader",
+                        f"GIT_CONFIG_VALUE_{index}": f"Authorization: {self.headers['Authorization']}"})
+        return env
 
     def timeout(self) -> float:
         """What is left for the next command: at most `git_timeout`, never past the repository's deadline."""
@@ -222,7 +221,7 @@ class _Git:
         timeout = self.timeout()
         command = ["git", "-c", "protocol.ext.allow=never", "-c", "advice.detachedHead=false",
                    "-c", "maintenance.auto=false", "-c", "gc.auto=0", *args]  # no background upkeep per repository
-        process = subprocess.Popen(command, cwd=cwd, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        process = subprocess.Popen(command, cwd=cwd, env=self.environment(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True, start_new_session=True)
         try:
             out, err = process.communicate(timeout=timeout)

@@ -2,9 +2,8 @@
 repository moved; when it did, a depth-1 pack (trees only under `blob:none`) and then the YAML blobs by id
 are fetched, and only the YAML files are written, to a new folder that replaces the old one whole.
 
-Each worker thread keeps one connection per host alive across repositories. Every request is bounded by the
-repository's deadline (a watchdog closes the socket of a server that stops or drips) and every answer by
-`git_max_bytes`. A password or token in the URL is sent as an Authorization header to that URL only.
+Requests go through `git_transport.Connections` (kept alive, bounded in time and bytes). A password or token
+in the URL is sent as an Authorization header to that URL only.
 
 A server that does not answer as a protocol-v2 smart-HTTP server raises NotSmart, and the caller asks git.
 """
@@ -14,17 +13,14 @@ from __future__ import annotations
 import http.client
 import os
 import shutil
-import socket
 import tempfile
-import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from dulwich.protocol import pkt_line
 
-from insights.catalog.fetch import tls_context
 from insights.catalog.git_pack import PackError, commit_tree, unpack, yaml_files
+from insights.catalog.git_transport import Connections, TooLarge
 from insights.errors import SourceError
 
 RESULT_TYPE = "application/x-git-upload-pack-result"
@@ -35,99 +31,6 @@ PRIVATE = 0o700
 
 class NotSmart(Exception):
     """The server does not answer as a protocol-v2 smart-HTTP git server."""
-
-
-class Connections:
-    """One kept-alive connection per worker thread and host, closed together when the crawl is done."""
-
-    def __init__(self):
-        self._local, self._lock, self._open = threading.local(), threading.Lock(), []
-
-    def post(self, url: str, body: bytes, headers: dict, timeout: float, max_bytes: int) -> tuple[int, str, bytes]:
-        """(status, content type, body) of one POST, within `timeout` seconds and `max_bytes` bytes in all.
-        Raises TimeoutError, OSError or http.client.HTTPException (the connection is then dropped)."""
-        parts = urlsplit(url)
-        key = (parts.scheme, parts.hostname, parts.port)
-        pool = self._local.__dict__.setdefault("pool", {})
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        for attempt in (1, 2):
-            connection = pool.get(key)
-            reused = connection is not None
-            if connection is None:
-                connection = pool[key] = self._connect(parts, timeout)
-            fired = threading.Event()
-            watchdog = threading.Timer(timeout, _abort, (connection, fired))
-            watchdog.daemon = True
-            watchdog.start()
-            try:
-                connection.timeout = timeout
-                if connection.sock is not None:
-                    connection.sock.settimeout(timeout)
-                connection.request("POST", path, body=body, headers=headers)
-                response = connection.getresponse()
-                return response.status, response.getheader("Content-Type", ""), _body(response, max_bytes)
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                connection.close()
-                del pool[key]
-                if fired.is_set():
-                    raise TimeoutError from None
-                if not reused or attempt == 2:
-                    raise
-                # a kept-alive connection the server had closed meanwhile: once more on a new one
-            except BaseException as error:
-                connection.close()
-                del pool[key]
-                if fired.is_set() and isinstance(error, (OSError, http.client.HTTPException)):
-                    raise TimeoutError from None
-                raise
-            finally:
-                watchdog.cancel()
-        raise AssertionError("unreachable")
-
-    def _connect(self, parts, timeout: float) -> http.client.HTTPConnection:
-        if parts.scheme == "https":
-            connection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout,
-                                                     context=tls_context())
-        else:
-            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-        with self._lock:
-            self._open.append(connection)
-        return connection
-
-    def close(self) -> None:
-        with self._lock:
-            for connection in self._open:
-                connection.close()
-            self._open.clear()
-
-
-def _abort(connection: http.client.HTTPConnection, fired: threading.Event) -> None:
-    """At the deadline: end whatever the request waits for (connect, headers, body) by shutting its socket."""
-    fired.set()
-    sock = connection.sock
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-
-def _body(response: http.client.HTTPResponse, max_bytes: int) -> bytes:
-    declared = response.getheader("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise _TooLarge(max_bytes)
-    body = bytearray()
-    while chunk := response.read1(65536):
-        body += chunk
-        if len(body) > max_bytes:
-            raise _TooLarge(max_bytes)
-    response.close()  # read to its end: the connection serves the next request
-    return bytes(body)
-
-
-class _TooLarge(http.client.HTTPException):
-    def __init__(self, max_bytes: int):
-        super().__init__(f"the answer is over the limit of {max_bytes} bytes (`catalog.git_max_bytes`)")
 
 
 class Remote:
@@ -154,7 +57,7 @@ class Remote:
         except TimeoutError:
             raise self.error(step, f"no complete answer within {left:.0f} s") from None
         except (OSError, http.client.HTTPException) as error:
-            reason = str(error) if isinstance(error, _TooLarge) else f"the connection failed ({type(error).__name__})"
+            reason = str(error) if isinstance(error, TooLarge) else f"the connection failed ({type(error).__name__})"
             raise self.error(step, reason) from None
         if status in (401, 403) and "Authorization" in self.headers:
             raise self.error(step, f"HTTP {status}: the server refused the credentials in the URL")
@@ -260,10 +163,13 @@ def fetch_checkout(remote: Remote, commit: str, target: Path, step: str) -> None
     if missing:
         objects.update(fetch_objects(remote, missing, step, False, ""))
     new = Path(tempfile.mkdtemp(prefix=f"{target.name}.new-", dir=target.parent))
+    made = {os.fsencode(new)}
     try:
         for file in files:
             path = os.path.join(os.fsencode(new), file.path)
-            os.makedirs(os.path.dirname(path), mode=PRIVATE, exist_ok=True)
+            if os.path.dirname(path) not in made:
+                os.makedirs(os.path.dirname(path), mode=PRIVATE, exist_ok=True)
+                made.add(os.path.dirname(path))
             if file.blob in objects:
                 kind, data = objects[file.blob]
                 if kind != 3:
@@ -316,7 +222,11 @@ def replace_folder(new: Path, target: Path) -> None:
         new.replace(target)
 
 
-def remove_leftovers(target: Path) -> None:
-    """Folders a killed run left beside `target` (`.new-`, `.old-`)."""
-    for leftover in target.parent.glob(f"{target.name}.*-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+def remove_leftovers(folder: Path, age: float) -> None:
+    """The half-written (`.new-`) and half-removed (`.old-`) checkouts a killed run left in `folder`: those
+    older than `age` seconds, which no fetch still running can own."""
+    now = time.time()
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if (".new-" in entry.name or ".old-" in entry.name) and now - entry.stat().st_mtime > age:
+                shutil.rmtree(entry.path, ignore_errors=True)
