@@ -96,6 +96,8 @@ def _body(response: http.client.HTTPResponse, max_bytes: int) -> bytes:
         body += chunk
         if len(body) > max_bytes:
             raise TooLarge(max_bytes)
+    if response.length:  # the server (or the watchdog) closed the connection before the promised end
+        raise http.client.IncompleteRead(bytes(body), response.length)
     response.close()  # read to its end: the connection serves the next request
     return bytes(body)
 
