@@ -12,7 +12,7 @@ import hashlib
 import zlib
 from dataclasses import dataclass
 
-from dulwich.objects import Commit, Tag, Tree
+from dulwich.objects import Commit, Tag
 from dulwich.pack import apply_delta
 
 TYPE_NAMES = {1: b"commit", 2: b"tree", 3: b"blob", 4: b"tag"}
@@ -177,16 +177,32 @@ def yaml_files(objects: dict[str, tuple[int, bytes]], tree: str) -> list[YamlFil
         kind, data = objects.get(tree_id, (None, b""))
         if kind != 2:
             raise PackError(f"lacks the tree {tree_id}")
-        try:
-            entries = list(Tree.from_raw_string(2, data).iteritems())
-        except Exception:  # noqa: BLE001 (dulwich's ObjectFormatException, or its C parser's errors)
-            raise PackError(f"holds a tree that cannot be read ({tree_id})") from None
+        entries = _tree_entries(data, tree_id)
+        if len({entry[0] for entry in entries}) != len(entries):  # a link and a folder of one name: a way out
+            raise PackError(f"holds a tree that names one file twice ({tree_id})")
         for name, mode, sha in entries:
             if name in (b"", b".", b"..") or b"/" in name or b"\0" in name or name.lower() == b".git":
                 raise PackError(f"holds a tree with the file name {name!r}, which git itself refuses")
             kind_bits = mode & 0o170000
             if kind_bits == TREE:
-                stack.append((prefix + name + b"/", sha.decode()))
+                stack.append((prefix + name + b"/", sha))
             elif kind_bits != GITLINK and name.endswith(YAML_SUFFIXES):
-                found.append(YamlFile(prefix + name, sha.decode(), kind_bits == LINK))
+                found.append(YamlFile(prefix + name, sha, kind_bits == LINK))
     return sorted(found, key=lambda f: f.path)
+
+
+def _tree_entries(data: bytes, tree_id: str) -> list[tuple[bytes, int, str]]:
+    """(name, mode, hex id) of every entry, as written: duplicates stay visible, unlike in a parsed Tree."""
+    entries, position = [], 0
+    try:
+        while position < len(data):
+            space = data.index(b" ", position)
+            end = data.index(b"\0", space)
+            mode, name, sha = int(data[position:space], 8), data[space + 1:end], data[end + 1:end + 21]
+            if len(sha) != 20:
+                raise ValueError
+            entries.append((name, mode, sha.hex()))
+            position = end + 21
+    except ValueError:
+        raise PackError(f"holds a tree that cannot be read ({tree_id})") from None
+    return entries

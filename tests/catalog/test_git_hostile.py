@@ -159,6 +159,17 @@ def test_a_tree_naming_a_path_outside_is_refused(tmp_path):
         yaml_files(objects, commit_tree(objects, object_id(b"commit", commit)))
 
 
+def test_a_link_and_a_folder_of_one_name_are_refused(tmp_path):
+    """`d.yaml` as a link to /etc and as a folder holding `passwd.yaml` would write outside the checkout."""
+    inner = b"100644 passwd.yaml\0" + bytes.fromhex(object_id(b"blob", b"x"))
+    root = (b"120000 d.yaml\0" + bytes.fromhex(object_id(b"blob", b"/etc"))
+            + b"40000 d.yaml\0" + bytes.fromhex(object_id(b"tree", inner)))
+    commit = b"tree %s\nauthor a <a> 0 +0000\ncommitter a <a> 0 +0000\n\nm\n" % object_id(b"tree", root).encode()
+    objects = unpack(make_pack((1, commit, None), (2, root, None), (2, inner, None)), 1_000_000)
+    with pytest.raises(PackError, match="holds a tree that names one file twice"):
+        yaml_files(objects, commit_tree(objects, object_id(b"commit", commit)))
+
+
 @pytest.mark.parametrize("delta_base_offset", [True, False])
 def test_a_real_pack_with_deltas_unpacks_to_what_git_lists(tmp_path, make_repo, commit, delta_base_offset):
     text = "".join(f"line {i}: {'x' * (i % 50)}\n" for i in range(3000))
