@@ -79,11 +79,15 @@ class Hostile:
         self.url = f"http://robot:{SECRET}@127.0.0.1:{self.server.server_address[1]}/team/repo.git"
 
 
-def answer(handler, payload: bytes, length: int | None = None) -> None:
+def start(handler, **headers: str) -> None:
     handler.send_response(200)
-    handler.send_header("Content-Type", RESULT)
-    handler.send_header("Content-Length", str(len(payload) if length is None else length))
+    for name, value in {"Content-Type": RESULT, **headers}.items():
+        handler.send_header(name.replace("_", "-"), value)
     handler.end_headers()
+
+
+def answer(handler, payload: bytes, length: int | None = None) -> None:
+    start(handler, Content_Length=str(len(payload) if length is None else length))
     handler.wfile.write(payload)
 
 
@@ -96,10 +100,7 @@ def hang(handler):
 
 
 def drip(handler):
-    handler.send_response(200)
-    handler.send_header("Content-Type", RESULT)
-    handler.send_header("Content-Length", "100000")
-    handler.end_headers()
+    start(handler, Content_Length="100000")
     for _ in range(300):
         handler.wfile.write(b"0")
         handler.wfile.flush()
@@ -107,10 +108,7 @@ def drip(handler):
 
 
 def endless(handler):
-    handler.send_response(200)
-    handler.send_header("Content-Type", RESULT)
-    handler.send_header("Connection", "close")
-    handler.end_headers()
+    start(handler, Connection="close")
     while True:
         handler.wfile.write(b"0" * 65536)
 
