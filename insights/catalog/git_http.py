@@ -10,6 +10,9 @@ A server that does not answer as a protocol-v2 smart-HTTP server raises NotSmart
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import http.client
 import os
 import shutil
@@ -25,7 +28,7 @@ from insights.errors import SourceError
 
 RESULT_TYPE = "application/x-git-upload-pack-result"
 AGENT = "git/insights-dulwich"
-FILES = "insights-files"  # in the checkout's .git: `blob-id path` of every file written, to reuse unchanged ones
+FILES = "insights-files"  # in the checkout's .git: `blob-id path NUL` a file written, to reuse the unchanged ones
 PRIVATE = 0o700
 
 
@@ -43,6 +46,15 @@ class Remote:
         self.headers = {"Git-Protocol": "version=2", "Content-Type": "application/x-git-upload-pack-request",
                         "Accept": RESULT_TYPE, "Accept-Encoding": "identity", "User-Agent": AGENT,
                         **({"Authorization": authorization} if authorization else {})}
+        self.secrets = _secrets(authorization)
+
+    def said(self, raw: bytes) -> str:
+        """What the server said, fit for a message: printable, short, and without the credential even if the
+        server echoes it back."""
+        text = "".join(c for c in raw.decode("utf-8", "replace").strip() if c.isprintable())[:200]
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
 
     def ask(self, command: str, arguments: list[str], step: str) -> list[bytes | None]:
         """The pkt-lines of the answer to one command (None for a flush or delimiter packet)."""
@@ -68,6 +80,19 @@ class Remote:
     def error(self, step: str, reason: str) -> SourceError:
         return SourceError(f"git {step} of {self.label} failed: {reason}; check the URL, the ref and the "
                            "credentials")
+
+
+def _secrets(authorization: str | None) -> list[str]:
+    """The forms a credential could be echoed in: the header's value, its token, `user:password`, the password."""
+    if not authorization:
+        return []
+    token = authorization.partition(" ")[2]
+    try:
+        pair = base64.b64decode(token, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return [authorization, token]
+    return sorted({s for s in (authorization, token, pair, pair.partition(":")[2]) if len(s) >= 4}, key=len,
+                  reverse=True)
 
 
 def _packets(body: bytes) -> list[bytes | None]:
@@ -116,10 +141,10 @@ def fetch_objects(remote: Remote, wants: list[str], step: str, depth: bool, filt
     arguments = ["no-progress", "ofs-delta", *(["deepen 1"] if depth else []),
                  *([f"filter {filter_spec}"] if filter_spec else []), *(f"want {w}" for w in wants), "done"]
     try:
-        pack = _pack_of(remote.ask("fetch", arguments, step), remote, step)
+        pack = _pack_of(remote.ask("fetch", arguments, step))
     except _Refused as refused:
         if not filter_spec:
-            raise remote.error(step, f"the server said: {refused}") from None
+            raise remote.error(step, f"the server said: {remote.said(refused.args[0])}") from None
         return fetch_objects(remote, wants, step, depth, "")
     try:
         return unpack(pack, remote.settings.git_max_bytes)
@@ -131,7 +156,7 @@ class _Refused(Exception):
     pass
 
 
-def _pack_of(lines: list[bytes | None], remote: Remote, step: str) -> bytes:
+def _pack_of(lines: list[bytes | None]) -> bytes:
     """The pack in the `packfile` section of a fetch answer (side band 1); band 3 and ERR are refusals."""
     pack, inside = bytearray(), False
     for line in lines:
@@ -140,14 +165,14 @@ def _pack_of(lines: list[bytes | None], remote: Remote, step: str) -> bytes:
                 return bytes(pack)
             continue
         if line.startswith(b"ERR "):
-            raise _Refused(line[4:].decode("utf-8", "replace").strip())
+            raise _Refused(line[4:])
         if not inside:
             inside = line.rstrip(b"\n") == b"packfile"
         elif line[:1] == b"\x01":
             pack += line[1:]
         elif line[:1] == b"\x03":
-            raise _Refused(line[1:].decode("utf-8", "replace").strip())
-    raise _Refused("an answer without a pack")
+            raise _Refused(line[1:])
+    raise _Refused(b"an answer without a pack")
 
 
 def fetch_checkout(remote: Remote, commit: str, target: Path, step: str) -> None:
@@ -185,7 +210,7 @@ def fetch_checkout(remote: Remote, commit: str, target: Path, step: str) -> None
         for folder in (meta / "objects", meta / "refs"):
             folder.mkdir(parents=True, mode=PRIVATE)
         (meta / "config").write_text(f'[remote "origin"]\n\turl = {remote.endpoint.removesuffix("/git-upload-pack")}\n')
-        (meta / FILES).write_bytes(b"".join(f"{f.blob} ".encode() + f.path + b"\n" for f in files))
+        (meta / FILES).write_bytes(b"".join(f"{f.blob} ".encode() + f.path + b"\0" for f in files))
         (meta / "HEAD").write_text(commit + "\n")
         replace_folder(new, target)
     except BaseException:
@@ -194,19 +219,26 @@ def fetch_checkout(remote: Remote, commit: str, target: Path, step: str) -> None
 
 
 def _previous_files(target: Path) -> dict[str, bytes]:
-    """{blob id: content} of the files the last checkout wrote and still holds, to write them again unasked."""
+    """{blob id: content} of the files the last checkout wrote and still holds as written, to write them
+    again without asking the server."""
     try:
         listing = (target / ".git" / FILES).read_bytes()
     except OSError:
         return {}
     kept = {}
-    for line in listing.splitlines():
+    for line in filter(None, listing.split(b"\0")):
         blob, _, path = line.partition(b" ")
         full = os.path.join(os.fsencode(target), path)
         try:
-            kept[blob.decode()] = os.readlink(full) if os.path.islink(full) else Path(os.fsdecode(full)).read_bytes()
-        except (OSError, UnicodeDecodeError):
+            if os.path.islink(full):
+                data = os.readlink(full)
+            else:
+                with open(full, "rb") as file:
+                    data = file.read()
+        except OSError:
             continue
+        if hashlib.sha1(b"blob %d\0%s" % (len(data), data)).hexdigest() == blob.decode("ascii", "replace"):
+            kept[blob.decode()] = data
     return kept
 
 

@@ -124,6 +124,9 @@ CASES = {
                              re.escape("the server sent a pack that does not match its checksum")),
     "sends no commit": (lambda h: answer(h, packfile(make_pack((3, b"x", None)))),
                         re.escape(f"the server sent a pack that lacks the commit {object_id(b'commit', COMMIT)}")),
+    "echoes the credential": (lambda h: answer(h, pkt(f"ERR denied for robot:{SECRET} with {h.headers['Authorization']}"
+                                                      "\x1b[2J\n".encode())),
+                              re.escape("the server said: denied for *** with ***[2J;")),  # no escape character
     "refuses": (lambda h: answer(h, pkt(b"ERR upload-pack: not our ref\n")),
                 re.escape("the server said: upload-pack: not our ref")),
 }
