@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from insights.catalog.fetch import tls_context
 
 ARMED, DONE, FIRED = 0, 1, 2
+RESET = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+RETRY_PAUSE = 0.1
 
 
 class Connections:
@@ -38,33 +40,31 @@ class Connections:
         key = (parts.scheme, parts.hostname, parts.port)
         pool = self._local.__dict__.setdefault("pool", {})
         path = parts.path + (f"?{parts.query}" if parts.query else "")
+        end = time.monotonic() + timeout
         for attempt in (1, 2):
-            connection = pool.get(key)
-            reused = connection is not None
-            if connection is None:
-                connection = pool[key] = self._connect(parts, timeout)
-            alarm = self.watchdog.arm(timeout, connection)
+            left = end - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            connection = pool.get(key) or self._connect(parts, left)
+            pool[key] = connection
+            alarm = self.watchdog.arm(left, connection)
             try:
-                connection.timeout = timeout
+                connection.timeout = left
                 if connection.sock is not None:
-                    connection.sock.settimeout(timeout)
+                    connection.sock.settimeout(left)
                 connection.request("POST", path, body=body, headers=headers)
                 response = connection.getresponse()
                 return response.status, response.getheader("Content-Type", ""), _body(response, max_bytes)
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                connection.close()
-                del pool[key]
-                if alarm[3] == FIRED:
-                    raise TimeoutError from None
-                if not reused or attempt == 2:
-                    raise
-                # a kept-alive connection the server had closed meanwhile: once more on a new one
             except BaseException as error:
                 connection.close()
                 del pool[key]
                 if alarm[3] == FIRED and isinstance(error, (OSError, http.client.HTTPException)):
                     raise TimeoutError from None
-                raise
+                if attempt == 2 or not isinstance(error, RESET):
+                    raise
+                # a kept-alive connection the server closed meanwhile, or a new one it reset (a full accept
+                # queue): the request only reads, so it is sent once more on a new connection
+                time.sleep(min(RETRY_PAUSE, max(0.0, end - time.monotonic())))
             finally:
                 self.watchdog.disarm(alarm)
         raise AssertionError("unreachable")

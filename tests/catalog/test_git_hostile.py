@@ -5,6 +5,8 @@ SourceError naming the repository, without the credential, and the other sources
 
 import hashlib
 import re
+import socket
+import struct
 import subprocess
 import threading
 import time
@@ -52,8 +54,9 @@ COMMIT = b"tree %s\nauthor a <a> 0 +0000\ncommitter a <a> 0 +0000\n\nm\n" % obje
 class Hostile:
     """Answers ls-refs with COMMIT as HEAD, and every fetch as `self.fetch(handler)` does."""
 
-    def __init__(self, fetch):
-        self.fetch, self.authorizations = fetch, []
+    def __init__(self, fetch, commit: bytes = COMMIT, resets: int = 0):
+        """`resets`: how many requests are answered by resetting the connection before anything is sent."""
+        self.fetch, self.authorizations, self.resets = fetch, [], resets
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -62,9 +65,15 @@ class Hostile:
             def do_POST(self):  # noqa: N802
                 owner.authorizations.append(self.headers.get("Authorization"))
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if owner.resets:
+                    owner.resets -= 1
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.connection.close()  # a linger of 0: the client sees a reset
+                    self.close_connection = True
+                    return
                 try:
                     if b"command=ls-refs" in body:
-                        answer(self, pkt(f"{object_id(b'commit', COMMIT)} HEAD\n".encode()) + b"0000")
+                        answer(self, pkt(f"{object_id(b'commit', commit)} HEAD\n".encode()) + b"0000")
                     else:
                         owner.fetch(self)
                 except OSError:
@@ -149,6 +158,21 @@ def test_a_misbehaving_server_is_a_source_error_naming_it(tmp_path, case, tree):
     assert SECRET not in finding.message
     assert set(server.authorizations) == {"Basic cm9ib3Q6dG9rLTVlYzdlNw=="}  # robot:SECRET, as a header
     assert list((tmp_path / "cache" / "git").iterdir()) == []  # nothing half-written
+
+
+def test_a_connection_reset_before_the_answer_is_tried_once_more(tmp_path):
+    text = b"apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: g\nspec:\n  type: team\n  children: []\n"
+    tree = b"100644 catalog-info.yaml\0" + bytes.fromhex(object_id(b"blob", text))
+    commit = b"tree %s\nauthor a <a> 0 +0000\ncommitter a <a> 0 +0000\n\nm\n" % object_id(b"tree", tree).encode()
+    pack = make_pack((1, commit, None), (2, tree, None), (3, text, None))
+    server = Hostile(lambda h: answer(h, packfile(pack)), commit, resets=1)
+    catalog = crawl([Source("git", server.url)], CrawlSettings(cache_dir=tmp_path / "cache", git_filter=""))
+    assert [e.name for e in catalog.entities] == ["g"] and not catalog.findings
+    assert len(server.authorizations) == 3  # ls-refs reset, ls-refs again, the fetch
+    server.resets = 2
+    with pytest.raises(SourceError, match="failed: the connection failed"):  # once more, not again and again
+        crawl([Source("git", server.url)], CrawlSettings(cache_dir=tmp_path / "other"))
+    assert len(server.authorizations) == 5
 
 
 def test_a_tree_naming_a_path_outside_is_refused(tmp_path):
