@@ -22,8 +22,11 @@ BACKEND_CONFIG = {"uploadpack.allowFilter": "true", "uploadpack.allowAnySHA1InWa
 
 
 class GitHttpServer:
-    def __init__(self, root: Path, *, latency: float = 0.0, auth: tuple[str, str] | None = None):
-        self.root, self.latency = Path(root), latency
+    def __init__(self, root: Path, *, latency: float = 0.0, auth: tuple[str, str] | None = None,
+                 config: dict | None = None, v2: bool = True):
+        """`config` adds to or replaces BACKEND_CONFIG; `v2=False` serves protocol v0 only, as older hosts do."""
+        self.root, self.latency, self.v2 = Path(root), latency, v2
+        self.config = {**BACKEND_CONFIG, **(config or {})}
         self.expected = "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode() if auth else None
         self.requests: list[tuple[str, str, str | None]] = []  # (method, path, Authorization header)
         self.lock = threading.Lock()
@@ -69,10 +72,10 @@ class GitHttpServer:
                "GIT_HTTP_EXPORT_ALL": "1", "PATH_INFO": parts.path, "QUERY_STRING": parts.query,
                "REQUEST_METHOD": handler.command, "CONTENT_TYPE": handler.headers.get("Content-Type", ""),
                "CONTENT_LENGTH": str(len(body)), "REMOTE_ADDR": "127.0.0.1",
-               "GIT_PROTOCOL": handler.headers.get("Git-Protocol", ""),
+               "GIT_PROTOCOL": handler.headers.get("Git-Protocol", "") if self.v2 else "",
                "HTTP_CONTENT_ENCODING": handler.headers.get("Content-Encoding", ""),
-               "GIT_CONFIG_COUNT": str(len(BACKEND_CONFIG))}
-        for index, (key, value) in enumerate(BACKEND_CONFIG.items()):
+               "GIT_CONFIG_COUNT": str(len(self.config))}
+        for index, (key, value) in enumerate(self.config.items()):
             env[f"GIT_CONFIG_KEY_{index}"], env[f"GIT_CONFIG_VALUE_{index}"] = key, value
         result = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True, check=False)
         head, _, payload = result.stdout.partition(b"\r\n\r\n")

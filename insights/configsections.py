@@ -92,6 +92,7 @@ CATALOG = {
     "git_timeout_s": seconds(300.0),
     "git_filter": Field(text(re.compile(r"^(blob:none|blob:limit=\d+[kmg]?|)$"), "blob:none, blob:limit=N[kmg] "
                                                                                "or empty"), "blob:none"),
+    "git_max_bytes": Field(integer(1_000_000, 1 << 40), 256_000_000),
     "source_deadline_s": seconds(900.0),
 }
 # Where an account is and how it is asked: the `pagerduty` section's and each of `pagerduty.accounts`.
@@ -182,6 +183,7 @@ class CatalogSettings:
     git_concurrency: int = 16
     git_timeout_s: float = 300.0
     git_filter: str = "blob:none"
+    git_max_bytes: int = 256_000_000  # one answer of a git server over HTTP, and what its pack unpacks to
     source_deadline_s: float = 900.0  # one repository or Backstage API, every request of it together
 
 

@@ -89,6 +89,7 @@ def crawl_settings(config: Config) -> CrawlSettings:
                          url_tokens=dict(catalog.url_tokens), fetch_timeout=catalog.fetch_timeout_s,
                          git_timeout=int(catalog.git_timeout_s), repository_timeout=catalog.source_deadline_s,
                          git_concurrency=catalog.git_concurrency, git_filter=catalog.git_filter,
+                         git_max_bytes=catalog.git_max_bytes,
                          backstage_timeout=catalog.source_deadline_s, severity=dict(catalog.severity))
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from insights.config import load_config
 from insights.errors import ConfigError
+from insights.pipeline import crawl_settings
 from insights.resources import default_config
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "config"
@@ -48,6 +49,7 @@ def test_every_setting_is_read_with_its_type_and_defaults_fill_the_rest(tmp_path
         "  max_file_bytes: 5000\n  allowed_hosts: [GitHub.example.com, 10.0.0.1]\n"
         "  severity: {placeholder-annotation: error}\n  url_tokens: {github.example.com: GH_TOKEN}\n"
         "  fetch_timeout_s: 1e1\n  git_concurrency: 2\n  git_timeout_s: 60\n  source_deadline_s: 600.5\n"
+        "  git_max_bytes: 5000000\n"
         "pagerduty: {region: eu, requests_per_minute: 100, concurrency: 2, request_timeout_s: 5, max_wait_s: 9,\n"
         "            deadline_s: 99, tags: false, schedule_coverage: true, standards: true, subdomain: acme}\n"
         "store: {url: 'postgresql+psycopg://u@db/x', keep_runs: 30, keep_days: 90}\n"
@@ -63,6 +65,7 @@ def test_every_setting_is_read_with_its_type_and_defaults_fill_the_rest(tmp_path
     assert catalog.severity == {"placeholder-annotation": "error"} and catalog.url_tokens == {"github.example.com": "GH_TOKEN"}
     assert (catalog.fetch_timeout_s, catalog.git_concurrency, catalog.git_timeout_s, catalog.source_deadline_s) == \
         (10.0, 2, 60.0, 600.5)
+    assert catalog.git_max_bytes == crawl_settings(config).git_max_bytes == 5_000_000
     pd = config.pagerduty
     assert pd.url == "https://api.eu.pagerduty.com" and pd.region == "eu" and pd.subdomain == "acme"
     assert (pd.requests_per_minute, pd.concurrency, pd.request_timeout_s, pd.max_wait_s, pd.deadline_s) == (100, 2, 5, 9, 99)

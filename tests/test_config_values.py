@@ -75,6 +75,8 @@ CONFIG = [
      ['2:3: `catalog.git_concurrency` must be an integer from 1 to 256, not 257']),
     ('catalog:\n  git_filter: blob:sometimes\n',
      ["2:3: `catalog.git_filter` must be blob:none, blob:limit=N[kmg] or empty, not 'blob:sometimes'"]),
+    ('catalog:\n  git_max_bytes: 1000\n',
+     ['2:3: `catalog.git_max_bytes` must be an integer from 1000000 to 1099511627776, not 1000']),
     ('catalog:\n  git_concurrency: 0\n',
      ['2:3: `catalog.git_concurrency` must be an integer from 1 to 256, not 0']),
     ('catalog:\n  git_timeout_s: .inf\n',

@@ -28,7 +28,7 @@ UNREACHABLE = "unreachable"
 
 
 @functools.cache
-def _tls():
+def tls_context():
     """Building a TLS context loads every CA certificate (about 25 ms); one serves every fetch."""
     return httpx.create_ssl_context()
 
@@ -80,7 +80,7 @@ async def _within(exchange, deadline: float) -> tuple[Response | None, KeyboardI
 
 
 async def _exchange(url, *, deadline, max_bytes, allowed_hosts, headers_for, params, content) -> Response:
-    async with httpx.AsyncClient(follow_redirects=False, timeout=deadline, verify=_tls()) as client:
+    async with httpx.AsyncClient(follow_redirects=False, timeout=deadline, verify=tls_context()) as client:
         for hop in range(MAX_REDIRECTS + 1):
             host = _check(url, allowed_hosts, redirected=hop > 0)
             try:

@@ -27,6 +27,8 @@ class CrawlSettings:
     # What a clone leaves out: `blob:none` downloads only the YAML files checked out, at the cost of a second
     # request per repository; `blob:limit=1m` (or empty: everything) saves that request for more bytes.
     git_filter: str = "blob:none"
+    # The most bytes one answer of a git server may hold, and the most its pack may unpack to (HTTP sources).
+    git_max_bytes: int = 256_000_000
     backstage_request_timeout: float = 60.0  # total time for one page of a Backstage API
     backstage_timeout: float = 900.0  # every page of one Backstage source together
     backstage_max_page_bytes: int = 64_000_000
