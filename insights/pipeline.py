@@ -23,7 +23,7 @@ from insights.errors import ConfigError, InsightsError, OutputError, StoreError,
 from insights.evaluation import RunBundle, evaluate_run
 from insights.gates import GateSettings, GateVerdict, Previous, evaluate_gates
 from insights.pagerduty.auth import CLIENT_ID_ENV, CLIENT_SECRET_ENV, TOKEN_ENV, credential_from_environment
-from insights.pagerduty.accounts import AccountSettings, account_of, collect_accounts, one_account_name
+from insights.pagerduty.accounts import AccountSettings, account_of, collect_accounts, one_account_name, snapshot_gaps
 from insights.pagerduty.client import ClientSettings, PagerDutyClient
 from insights.pagerduty.collect import CollectOptions, collect, wanted_from
 from insights.pagerduty.response import ResponseOptions
@@ -161,6 +161,8 @@ def execute(options: RunOptions) -> RunOutcome:
     check_retention(options.config.keep_runs, options.config.keep_days)
     # A snapshot that cannot be read is refused before anything is crawled or recorded.
     snapshot = load_state(options.snapshot) if options.snapshot else None
+    for gap in snapshot_gaps(snapshot, options.config):
+        log.warning("%s", gap)
     store = Store(database_url(options.db_url, options.config), options.lock_timing)
     with store.writing() as lock:
         store.ensure_schema()

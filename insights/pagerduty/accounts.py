@@ -89,6 +89,17 @@ def account_findings(entities, config) -> list[Finding]:
     return severities.apply(findings, config.catalog.severity)
 
 
+def snapshot_gaps(state, config) -> list[str]:
+    """A warning for each of `pagerduty.accounts` that a snapshot of several accounts does not hold: the
+    entities judged there get unknown PagerDuty facts (the snapshot was taken with another configuration)."""
+    if not isinstance(state, AccountsState) or not config.pagerduty.accounts:
+        return []
+    held = ", ".join(sorted(state.accounts))
+    return [f"the PagerDuty snapshot holds no account {account['id']!r} of `pagerduty.accounts` (it holds {held}); "
+            "its entities' PagerDuty checks stay unknown. Take the snapshot again with this configuration "
+            "(`insights collect`)" for account in config.pagerduty.accounts if account["id"] not in state.accounts]
+
+
 def wanted_by_account(entities, default: str, options: CollectOptions) -> dict[str, CollectOptions]:
     """Per account, the services the catalog points at there, on top of `options` (which collections,
     windows)."""

@@ -255,3 +255,23 @@ def test_lint_warns_of_an_account_that_is_not_configured(insights, tmp_path):
     (tmp_path / "one.yaml").write_text("pagerduty:\n  tags: false\n")
     result = insights("catalog", "lint", "cat", "--config", "one.yaml", "--format", "json")
     assert not [f for f in json.loads(result.stdout)["findings"] if f["code"] == "account-unknown"]
+
+
+def test_a_snapshot_lacking_a_configured_account_is_said_and_its_entities_stay_unknown(insights, tmp_path,
+                                                                                      demo_state):
+    save_snapshot(AccountsState({"us": demo_state}, "us"), tmp_path / "snap.json")
+    (tmp_path / "cat").mkdir()
+    (tmp_path / "cat" / "catalog-info.yaml").write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: payments-eu\n  annotations:\n"
+        "    pagerduty.com/service-id: PPAYAPI\n    pagerduty.com/account: eu\n"
+        "spec: {type: service, lifecycle: production, owner: payments}\n")
+    (tmp_path / "scorecards.yaml").write_text(
+        "pagerduty:\n  default_account: us\n  accounts:\n    - {id: us, token_env: PD_US_TOKEN}\n"
+        "    - {id: eu, region: eu, token_env: PD_EU_TOKEN}\n")
+    result = insights("run", "--config", "scorecards.yaml", "--catalog", "cat", "--db", "sqlite:///r.db", "--out",
+                      "out", "--pagerduty-snapshot", "snap.json", env=ENVIRON)
+    assert result.exit_code == 0, result.output
+    assert "the PagerDuty snapshot holds no account 'eu' of `pagerduty.accounts` (it holds us)" in result.stderr
+    rows = [json.loads(line) for line in (tmp_path / "out" / "entities.jsonl").read_text().splitlines()]
+    entity = next(r for r in rows if r["record"] == "entity")
+    assert entity["facts"]["pagerduty.service_name"] is None
