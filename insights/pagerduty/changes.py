@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from insights.pagerduty.client import OffsetCapExceeded, PagerDutyClient, segment
-from insights.pagerduty.response import SPLIT_MINIMUM
-from insights.pagerduty.state import iso
-from insights.pagerduty.state import parse_time
+from insights.pagerduty.client import PagerDutyClient, segment
+from insights.pagerduty.state import iso, parse_time
 
 BULK, PER_SERVICE = "GET /change_events", "GET /services/{id}/change_events"
 
@@ -28,7 +26,8 @@ def collect_changes(client: PagerDutyClient, pool, service_ids: list[str], days:
     events: list[dict] = []
     if service_ids:
         bulk = not client.credential.lacks("change_events.read")
-        first = client.page("/change_events", "change_events", _window(since, until)) if bulk else None
+        first = client.page("/change_events", "change_events", {"since": iso(since), "until": iso(until)}) \
+            if bulk else None
         if first is not None and first.pages() <= len(service_ids):
             events = _listing(client, "/change_events", since, until, BULK, first)
         else:
@@ -47,16 +46,6 @@ def collect_changes(client: PagerDutyClient, pool, service_ids: list[str], days:
     return kept, {"since": iso(since), "until": iso(until), "counts": counts}
 
 
-def _window(since: datetime, until: datetime) -> dict:
-    return {"since": iso(since), "until": iso(until)}
-
-
 def _listing(client, path: str, since: datetime, until: datetime, endpoint: str, first=None) -> list[dict]:
-    """Every change event of a listing in [since, until); past the offset cap, split in time halves."""
-    try:
-        return client.paginate(path, "change_events", _window(since, until), endpoint=endpoint, first=first)
-    except OffsetCapExceeded:
-        if until - since < SPLIT_MINIMUM:
-            raise
-        middle = (since + (until - since) / 2).replace(microsecond=0)
-        return (_listing(client, path, since, middle, endpoint) + _listing(client, path, middle, until, endpoint))
+    """Every change event of a listing in [since, until)."""
+    return client.in_window(path, "change_events", {}, since, until, endpoint=endpoint, first=first)

@@ -13,6 +13,7 @@ import random
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from insights import storable
@@ -21,6 +22,7 @@ from insights.pagerduty.auth import ENDPOINT_SCOPES, OAuthCredential, TokenCrede
 from insights.pagerduty.budget import RateBudget
 from insights.pagerduty.limits import Guard
 from insights.pagerduty.shapes import SHAPES, problem
+from insights.pagerduty.state import iso
 from insights.pagerduty.transport import Answer, Transport, TransportFailure
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,7 @@ ACCEPT = "application/vnd.pagerduty+json;version=2"
 API_URLS = {"us": "https://api.pagerduty.com", "eu": "https://api.eu.pagerduty.com"}
 PAGE_LIMIT = 100
 OFFSET_CAP = 10_000
+SPLIT_MINIMUM = timedelta(minutes=1)  # a time window is not halved below this (see `in_window`)
 ID_BATCH = 100  # ids per filtered request; about 1.5 kB of query string
 WHOLE_LIST_SHARE = 0.5  # when more than this share of a list is wanted, fetching it whole takes fewer pages
 
@@ -183,6 +186,20 @@ class PagerDutyClient:
             page = self.page(path, key, params, offset, endpoint=endpoint)
             items += page.items
         return items
+
+    def in_window(self, path: str, key: str, params: dict, since: datetime, until: datetime, *,
+                  endpoint: str | None = None, first: Page | None = None) -> list[dict]:
+        """Every object of a listing with `since` and `until` (`paginate`); a window past the offset cap is
+        read in halves, down to SPLIT_MINIMUM. `first`: the whole window's first page, when already read."""
+        window = {**params, "since": iso(since), "until": iso(until)}
+        try:
+            return self.paginate(path, key, window, endpoint=endpoint, first=first)
+        except OffsetCapExceeded:
+            if until - since < SPLIT_MINIMUM:
+                raise
+            middle = (since + (until - since) / 2).replace(microsecond=0)
+            return (self.in_window(path, key, params, since, middle, endpoint=endpoint)
+                    + self.in_window(path, key, params, middle, until, endpoint=endpoint))
 
     def stop(self, error: PagerDutyError) -> None:
         """Stop every request in flight or waiting, with this error."""

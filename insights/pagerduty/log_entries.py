@@ -16,9 +16,9 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from insights.pagerduty.client import OFFSET_CAP, PAGE_LIMIT, OffsetCapExceeded, PagerDutyClient
+from insights.pagerduty.client import OFFSET_CAP, PAGE_LIMIT, SPLIT_MINIMUM, OffsetCapExceeded, PagerDutyClient
 from insights.pagerduty.state import iso, parse_time
 
 PATH, KEY, ENDPOINT = "/log_entries", "log_entries", "GET /log_entries"
@@ -27,7 +27,6 @@ PATH, KEY, ENDPOINT = "/log_entries", "log_entries", "GET /log_entries"
 ACKNOWLEDGE = frozenset({"acknowledgement_log_entry", "acknowledge_log_entry"})
 ESCALATE = "escalate_log_entry"
 PART = OFFSET_CAP * 4 // 5  # entries aimed at per part of a split window: room for an uneven spread
-SPLIT_MINIMUM = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)

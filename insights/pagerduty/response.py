@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from insights.errors import PagerDutyError
 from insights.pagerduty.client import ID_BATCH, WHOLE_LIST_SHARE, OffsetCapExceeded, PagerDutyClient
-from insights.pagerduty.log_entries import SPLIT_MINIMUM, Timeline, collect_timelines
+from insights.pagerduty.log_entries import Timeline, collect_timelines
 from insights.pagerduty.state import iso, parse_time
 
 METRICS, RAW = "POST /analytics/metrics/incidents/services", "POST /analytics/raw/incidents"
@@ -186,17 +186,14 @@ def _from_incidents(client, pool, service_ids: list[str], account_services: int,
 def _window_incidents(client, ids: list[str] | None, since: datetime, until: datetime) -> list[dict]:
     """The incidents created in [since, until) on these services (None: every service); past the offset cap,
     split by services and then by time until each part fits."""
+    params = {"service_ids[]": ids} if ids else {}
+    if not ids or len(ids) == 1:
+        return client.in_window("/incidents", "incidents", params, since, until)
     try:
-        return client.paginate("/incidents", "incidents", {"since": iso(since), "until": iso(until),
-                                                          **({"service_ids[]": ids} if ids else {})})
+        return client.paginate("/incidents", "incidents", {**params, "since": iso(since), "until": iso(until)})
     except OffsetCapExceeded:
-        if ids and len(ids) > 1:
-            return (_window_incidents(client, ids[:len(ids) // 2], since, until)
-                    + _window_incidents(client, ids[len(ids) // 2:], since, until))
-        if until - since < SPLIT_MINIMUM:
-            raise
-        middle = since + (until - since) / 2
-        return _window_incidents(client, ids, since, middle) + _window_incidents(client, ids, middle, until)
+        return (_window_incidents(client, ids[:len(ids) // 2], since, until)
+                + _window_incidents(client, ids[len(ids) // 2:], since, until))
 
 
 def asleep(moment: datetime, zone: ZoneInfo) -> bool:
