@@ -132,3 +132,23 @@ def test_a_big_teams_file_stops_at_its_limit_and_points_at_its_pages(store, demo
     assert len(text) <= teams.FILE_LIMIT + 1_000
     assert re.search(r"… \d+ more entities with something to do: see `html/teams/big\.html`", text)
     assert text.splitlines()[2].startswith("200 entities, ")  # the counts still cover the whole team
+
+
+def test_the_trend_shows_the_last_14_succeeded_runs_up_to_the_one_shown(store, demo_catalog, demo_state, demo_now):
+    from insights.config import load_config
+    from insights.evaluation import evaluate_run
+    from insights.resources import default_config
+
+    bundle = evaluate_run(load_config(default_config()), demo_catalog, demo_state, demo_now)
+    store.ensure_schema()
+    succeeded = []
+    for night in range(17):
+        run_id = store.begin_run(config_hash="x", sources=["test"])
+        if night == 8:
+            store.fail_run(run_id, "the disk was full")  # a failed night is no point of the trend
+            continue
+        store.save_run(run_id, bundle)
+        succeeded.append(run_id)
+    assert list(load_view(store).trend["run_id"]) == succeeded[-14:]
+    assert list(load_view(store, succeeded[9]).trend["run_id"]) == succeeded[:10]
+    assert set(load_view(store).team_trend["run_id"]) == set(succeeded[-14:])
