@@ -204,12 +204,15 @@ class Grouped:
         self.names, self.columns = list(frame.columns), [_values(ordered[c]) for c in frame.columns]
         starts = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
         self.spans = {value: (int(starts[i]), int(starts[i + 1])) for i, value in enumerate(uniques)}
+        self.last: tuple = (None, [])  # renderers ask for one entity's rows a few times in a row
 
     def get(self, key, default=None) -> list[dict] | None:
         if key not in self.spans:
             return default
-        start, stop = self.spans[key]
-        return [dict(zip(self.names, row)) for row in zip(*(column[start:stop] for column in self.columns))]
+        if self.last[0] != key:
+            start, stop = self.spans[key]
+            self.last = (key, [dict(zip(self.names, row)) for row in zip(*(c[start:stop] for c in self.columns))])
+        return list(self.last[1])
 
     def __contains__(self, key) -> bool:
         return key in self.spans
