@@ -214,12 +214,6 @@ class Grouped:
             self.last = (key, [dict(zip(self.names, row)) for row in zip(*(c[start:stop] for c in self.columns))])
         return list(self.last[1])
 
-    def __contains__(self, key) -> bool:
-        return key in self.spans
-
-    def __len__(self) -> int:
-        return len(self.spans)
-
 
 def _changes(previous: int | None, results, before, entities, old_entities) -> dict:
     if previous is None:
