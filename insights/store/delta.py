@@ -127,8 +127,8 @@ def before_run(connection, name: str, previous: int | None, codes: Codes) -> tup
     if previous is None:
         empty = pd.DataFrame(columns=keys + values)
         return empty, empty
-    rows = history(connection, name, previous, codes)
-    return _picture(connection, name, previous, rows), latest(rows, keys).reset_index(drop=True)
+    newest = latest(history(connection, name, previous, codes), keys)
+    return _of_run(connection, name, previous, newest), newest.reset_index(drop=True)
 
 
 def as_of_runs(connection, name: str, run_ids: list[int], codes: Codes | None = None) -> pd.DataFrame:
@@ -139,9 +139,13 @@ def as_of_runs(connection, name: str, run_ids: list[int], codes: Codes | None = 
 
 
 def _picture(connection, name: str, run_id: int, rows: pd.DataFrame) -> pd.DataFrame:
+    return _of_run(connection, name, run_id, latest(rows, DELTA_TABLES[name][1]))
+
+
+def _of_run(connection, name: str, run_id: int, newest: pd.DataFrame) -> pd.DataFrame:
+    """The run's picture from each key's newest row: the keys that are part of the run."""
     _, keys, values = DELTA_TABLES[name]
-    rows = latest(rows, keys)
-    rows = rows[in_run(connection, name, run_id, rows)]
+    rows = newest[in_run(connection, name, run_id, newest)]
     if name == "scorecard_results":
         rows = rows.astype({"passed": int, "failed": int, "unknown": int})
     return rows[keys + values].reset_index(drop=True)
